@@ -1,0 +1,32 @@
+"""iCalendar files of a delegate's confirmed sessions (RFC 5545, via the icalendar package)."""
+
+from collections.abc import Iterable
+
+from django.conf import settings
+from icalendar import Calendar
+from icalendar import Event as CalendarEvent
+
+from .models import Delegate, Session
+
+
+def sessions_calendar(delegate: Delegate, sessions: Iterable[Session]) -> bytes:
+    event = delegate.event
+    calendar = Calendar()
+    calendar.add("prodid", "-//International Network of AI Safety Institutes//Registration//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", event.name)
+    calendar.add("x-wr-timezone", event.time_zone)
+    tz = event.tz
+    for session in sessions:
+        entry = CalendarEvent()
+        entry.add("uid", f"session-{session.pk}-{delegate.public_id}@{settings.SITE_URL.split('//')[-1]}")
+        entry.add("summary", session.title)
+        entry.add("dtstart", session.starts_at.astimezone(tz))
+        entry.add("dtend", session.ends_at.astimezone(tz))
+        entry.add("location", ", ".join(part for part in (session.room, event.venue) if part))
+        if session.description:
+            entry.add("description", session.description)
+        entry.add("dtstamp", session.updated_at)
+        calendar.add_component(entry)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()

@@ -1,0 +1,120 @@
+"""Emails to delegates, through a durable outbox.
+
+`queue` writes OutboundEmail rows inside the caller's transaction; when that transaction commits,
+small batches are delivered at once and larger ones are left to `manage.py send_queued_emails`,
+which also retries failures with backoff. A rollback never sends a mail, and a mail outage never
+undoes a decision: the row stays pending until a delivery succeeds.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from .models import EmailStatus, OutboundEmail, SeatStatus, Session
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+
+SUBJECTS = {
+    "registration_received": _("We received your registration for %(event)s"),
+    "already_registered": _("Your registration for %(event)s"),
+    "approved": _("Your registration for %(event)s is approved"),
+    "rejected": _("Your registration for %(event)s"),
+    "promoted": _("A seat opened for you at %(event)s"),
+    "seats_cancelled": _("A change to your sessions at %(event)s"),
+    "withdrawn": _("You have withdrawn from %(event)s"),
+    "lost_link": _("Your registration link for %(event)s"),
+}
+
+
+def queue(outgoing: list[tuple[str, object, dict]]) -> list[OutboundEmail]:
+    """Queue (kind, delegate, context) messages in the current transaction."""
+    for kind, _delegate, _context in outgoing:
+        if kind not in SUBJECTS:
+            raise ValueError(f"Unknown email kind {kind!r}")
+    rows = OutboundEmail.objects.bulk_create(
+        [OutboundEmail(kind=kind, delegate=delegate, context=context) for kind, delegate, context in outgoing],
+        batch_size=500,
+    )
+    if 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
+        ids = [row.pk for row in rows]
+        transaction.on_commit(lambda: deliver(ids=ids))
+    return rows
+
+
+def render(email: OutboundEmail) -> EmailMultiAlternatives:
+    from . import calendar, links, selectors
+
+    delegate = email.delegate
+    event = delegate.event
+    registrations = selectors.delegate_registrations(delegate)
+    context = {
+        "delegate": delegate,
+        "event": event,
+        "registrations": registrations,
+        "confirmed": [r for r in registrations if r.status == SeatStatus.CONFIRMED],
+        "waitlisted": [r for r in registrations if r.status == SeatStatus.WAITLISTED],
+        "status_url": links.status_url(delegate) if delegate.link_secret else "",
+        "reason": email.context.get("reason", ""),
+        "session": Session.objects.filter(pk=email.context["session"]).first() if "session" in email.context else None,
+        "cancelled_sessions": list(Session.objects.filter(pk__in=email.context.get("sessions", []))),
+        "site_url": settings.SITE_URL,
+    }
+    with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):
+        subject = SUBJECTS[email.kind] % {"event": event.name}
+        text = render_to_string(f"registrations/email/{email.kind}.txt", context)
+        html = render_to_string(f"registrations/email/{email.kind}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[delegate.email])
+    message.attach_alternative(html, "text/html")
+    if email.kind in ("approved", "promoted") and context["confirmed"]:
+        message.attach(
+            f"{event.slug}-sessions.ics",
+            calendar.sessions_calendar(delegate, [r.session for r in context["confirmed"]]),
+            "text/calendar",
+        )
+    return message
+
+
+def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send due pending emails (only `ids` if given). Returns (sent, failed)."""
+    sent = failed = 0
+    now = timezone.now()
+    due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        with transaction.atomic():
+            email = (
+                OutboundEmail.objects.select_for_update(skip_locked=True)
+                .select_related("delegate__event")
+                .filter(pk=pk, status=EmailStatus.PENDING)
+                .first()
+            )
+            if email is None:  # another worker has it
+                continue
+            email.attempts += 1
+            try:
+                render(email).send()
+            except Exception as error:
+                failed += 1
+                email.last_error = f"{type(error).__name__}: {error}"[:2000]
+                email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+                if email.attempts >= MAX_ATTEMPTS:
+                    email.status = EmailStatus.FAILED
+                logger.warning("Email %s to delegate %s failed: %s", email.pk, email.delegate_id, email.last_error)
+            else:
+                sent += 1
+                email.status = EmailStatus.SENT
+                email.sent_at = timezone.now()
+                email.last_error = ""
+            email.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+    return sent, failed

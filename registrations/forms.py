@@ -1,0 +1,140 @@
+"""Forms check input; policy (tiers, seats, affiliation) is asked of `services`."""
+
+from __future__ import annotations
+
+from itertools import groupby
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import formats
+from django.utils.translation import gettext_lazy as _
+
+from . import services
+from .models import Delegate, Institute, Session, StakeholderType
+
+DETAIL_FIELDS = [
+    "given_name",
+    "family_name",
+    "email",
+    "stakeholder_type",
+    "institute",
+    "organization",
+    "job_title",
+    "country",
+    "dietary_needs",
+    "accessibility_needs",
+    "needs_visa_letter",
+    "consent_data_processing",
+    "consent_participant_list",
+]
+
+
+def session_label(session: Session) -> str:
+    start = formats.date_format(session.starts_at, "D j M, H:i")
+    end = formats.time_format(session.ends_at, "H:i T")
+    return f"{session.title} · {start}–{end}"
+
+
+class SessionCheckboxes(forms.CheckboxSelectMultiple):
+    """Session checkboxes grouped by day, each carrying its access tier for the type switch."""
+
+    option_template_name = "registrations/widgets/session_option.html"
+
+    def __init__(self, *args, sessions: dict[int, Session] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = sessions or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # noqa: PLR0917
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        session = self.sessions.get(getattr(value, "value", value))
+        if session is not None:
+            option["attrs"]["data-tier"] = session.access_tier
+            option["government_only"] = session.is_government_only
+        return option
+
+
+class RegistrationForm(forms.Form):
+    """The public signup form. The sessions offered depend on the stakeholder type, when it is known."""
+
+    error_messages = {
+        "consent": _("We can only register you with your consent to the processing of your data."),
+        "no_sessions": _("Choose at least one session."),
+    }
+
+    def __init__(self, *args, event, stakeholder_type: str | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields.update(forms.fields_for_model(Delegate, fields=DETAIL_FIELDS))
+        fields = self.fields
+        fields["stakeholder_type"] = forms.ChoiceField(
+            label=_("I am registering as"),
+            choices=StakeholderType.choices,
+            widget=forms.RadioSelect,
+            initial=stakeholder_type,
+        )
+        fields["institute"].queryset = Institute.objects.order_by("member")
+        fields["institute"].required = False
+        fields["institute"].label = _("Institute or government office")
+        fields["institute"].help_text = _("Government delegates of a member institute or office only.")
+        fields["organization"].help_text = _("Civil society, academia and industry participants.")
+        fields["country"].required = False
+        fields["consent_data_processing"].required = True
+        fields["consent_data_processing"].error_messages["required"] = self.error_messages["consent"]
+        fields["consent_data_processing"].label = _(
+            "I agree that the organizers process the data above to run this convening, as the privacy notice describes."
+        )
+        fields["consent_participant_list"].label = _(
+            "List my name and affiliation on the participant list shared with other participants."
+        )
+        fields["needs_visa_letter"].label = _("I need a visa support letter")
+
+        all_sessions = list(event.sessions.order_by("starts_at", "title"))
+        offered = services.sessions_open_to(stakeholder_type, all_sessions)
+        self.hidden_session_count = len(all_sessions) - len(offered)
+        fields["sessions"] = forms.ModelMultipleChoiceField(
+            label=_("Sessions"),
+            queryset=event.sessions.all(),
+            required=True,
+            error_messages={"required": self.error_messages["no_sessions"]},
+            widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),
+        )
+        fields["sessions"].widget.choices = [
+            (formats.date_format(day, "l j F"), [(s.pk, session_label(s)) for s in group])
+            for day, group in groupby(offered, key=lambda s: s.starts_at.astimezone(event.tz).date())
+        ]
+
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+    def clean_email(self):
+        return services.normalize_email(self.cleaned_data["email"])
+
+    def clean(self):
+        data = super().clean()
+        stakeholder_type = data.get("stakeholder_type")
+        if not stakeholder_type:
+            return data
+        try:
+            services.check_affiliation(
+                stakeholder_type=stakeholder_type,
+                institute=data.get("institute"),
+                organization=data.get("organization", ""),
+            )
+        except services.NotEligible as refusal:
+            field = (
+                "institute"
+                if stakeholder_type == StakeholderType.GOVERNMENT or data.get("institute")
+                else "organization"
+            )
+            self.add_error(field, forms.ValidationError(refusal.message, code=refusal.code))
+        try:
+            services.check_session_access(
+                event=self.event, stakeholder_type=stakeholder_type, sessions=data.get("sessions") or []
+            )
+        except services.NotEligible as refusal:
+            self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
+        return data
+
+    def delegate_details(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in DETAIL_FIELDS}

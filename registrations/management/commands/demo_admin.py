@@ -1,0 +1,35 @@
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Create (or reset) the demo's superuser 'admin' and organizer 'organizer' with fresh random passwords."
+
+    def handle(self, *args, **options):
+        users = get_user_model()
+        admin_password = secrets.token_urlsafe(12)
+        organizer_password = secrets.token_urlsafe(12)
+        admin, _ = users.objects.get_or_create(username="admin", defaults={"email": "admin@example.org"})
+        admin.is_staff = admin.is_superuser = True
+        admin.set_password(admin_password)
+        admin.save()
+        organizer, _ = users.objects.get_or_create(username="organizer", defaults={"email": "organizer@example.org"})
+        organizer.is_staff = True
+        organizer.is_superuser = False
+        organizer.set_password(organizer_password)
+        organizer.save()
+        organizer.groups.add(Group.objects.get(name="Organizers"))
+        admin_path = "/" + getattr(settings, "ADMIN_PATH", "admin/")
+        self.stdout.write(
+            self.style.SUCCESS(
+                "\n  Demo is ready at http://127.0.0.1:8000/\n"
+                f"  Admin: http://127.0.0.1:8000{admin_path}\n"
+                f"    superuser  admin      / {admin_password}\n"
+                f"    organizer  organizer  / {organizer_password}\n"
+                "  (new random passwords each time `make run` starts)\n"
+            )
+        )

@@ -1,0 +1,289 @@
+"""Load the San Francisco convening as demo data: agenda, and about 40 sample delegates.
+
+Idempotent: running it again changes nothing. Decisions are made through the services, exactly as
+an organizer would make them, so seats, waitlists and the audit trail are consistent. No email is
+sent for sample delegates (their queued messages are dropped in the same transaction).
+"""
+
+from datetime import date, datetime, time, timedelta
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from registrations import services
+from registrations.models import AccessTier, Delegate, Event, Institute, OutboundEmail, Session, StakeholderType
+
+SLUG = "san-francisco-convening"
+TZ = "America/Los_Angeles"
+GOV, OPEN = AccessTier.GOVERNMENT_ONLY, AccessTier.OPEN
+
+# (day, start, end, title, tier, capacity, room, description)
+AGENDA = [
+    (
+        0,
+        "09:00",
+        "09:45",
+        "Opening plenary",
+        OPEN,
+        120,
+        "Main hall",
+        "Welcome by the hosts and the Network's mission statement.",
+    ),
+    (
+        0,
+        "10:00",
+        "11:30",
+        "Mission and priorities of the Network",
+        GOV,
+        40,
+        "Presidio room",
+        "Members agree the Network's priority areas for its first year.",
+    ),
+    (
+        0,
+        "10:00",
+        "11:30",
+        "Managing risks from synthetic content",
+        OPEN,
+        60,
+        "Main hall",
+        "Research agenda and funding for synthetic-content risk mitigation.",
+    ),
+    (
+        0,
+        "13:00",
+        "14:30",
+        "Joint testing of frontier models: lessons from the first exercise",
+        GOV,
+        6,
+        "Room 2",
+        "Results of the Network's first joint testing exercise.",
+    ),
+    (
+        0,
+        "15:00",
+        "16:30",
+        "Risk assessment science: methods and gaps",
+        OPEN,
+        5,
+        "Room 3",
+        "Experts from academia and civil society on the state of risk assessment.",
+    ),
+    (
+        0,
+        "16:45",
+        "17:30",
+        "Heads of delegation",
+        GOV,
+        12,
+        "Presidio room",
+        "Closed session of the heads of delegation.",
+    ),
+    (
+        1,
+        "09:00",
+        "10:30",
+        "Evaluations and benchmarks: a technical session",
+        OPEN,
+        8,
+        "Room 3",
+        "Shared methods for evaluating advanced AI systems.",
+    ),
+    (
+        1,
+        "09:00",
+        "10:30",
+        "Information-sharing protocols among institutes",
+        GOV,
+        25,
+        "Presidio room",
+        "How institutes share evaluation results securely.",
+    ),
+    (
+        1,
+        "11:00",
+        "12:30",
+        "Road to the Paris AI Action Summit",
+        OPEN,
+        100,
+        "Main hall",
+        "What the Network brings to the AI Action Summit in February 2025.",
+    ),
+    (
+        1,
+        "13:30",
+        "15:00",
+        "Joint statement drafting",
+        GOV,
+        30,
+        "Presidio room",
+        "Members finalize the joint statement.",
+    ),
+]
+
+# (given, family, email local part or full address, type, ISO code or organization, job title, country)
+DELEGATES = [
+    ("Amelia", "Clarke", "amelia.clarke@industry.gov.au", "government", "AU", "Assistant Secretary", "AU"),
+    ("Liam", "O'Connor", "liam.oconnor@gmail.example", "government", "AU", "Policy Officer", "AU"),
+    ("Élodie", "Tremblay", "elodie.tremblay@ised-isde.gc.ca", "government", "CA", "Director", "CA"),
+    ("Marc-André", "Gagnon", "marc-andre.gagnon@ised-isde.gc.ca", "government", "CA", "Senior Analyst", "CA"),
+    ("Lucía", "Fernández", "lucia.fernandez@ec.europa.eu", "government", "EU", "Head of Unit", "BE"),
+    ("Jan", "Kowalski", "jan.kowalski@ec.europa.eu", "government", "EU", "Policy Officer", "PL"),
+    ("Hélène", "Dubois", "helene.dubois@numerique.gouv.fr", "government", "FR", "Conseillère", "FR"),
+    ("François", "Lefèvre", "francois.lefevre@inria.fr", "government", "FR", "Directeur de recherche", "FR"),
+    ("健太", "佐藤", "k.sato@ipa.go.jp", "government", "JP", "Director, J-AISI", "JP"),
+    ("美咲", "田中", "m.tanaka@ipa.go.jp", "government", "JP", "Researcher", "JP"),
+    ("Wanjiru", "Kamau", "w.kamau@ict.go.ke", "government", "KE", "Principal Secretary's Adviser", "KE"),
+    ("Otieno", "Odhiambo", "otieno.odhiambo@ict.go.ke", "government", "KE", "ICT Officer", "KE"),
+    ("지훈", "김", "jihoon.kim@etri.re.kr", "government", "KR", "Principal Researcher", "KR"),
+    ("서연", "이", "seoyeon.lee@msit.go.kr", "government", "KR", "Deputy Director", "KR"),
+    ("Wei Ling", "Tan", "weiling.tan@imda.gov.sg", "government", "SG", "Director", "SG"),
+    ("Arjun", "Nair", "arjun.nair@ntu.edu.sg", "government", "SG", "Research Fellow", "SG"),
+    ("Oliver", "Bennett", "oliver.bennett@dsit.gov.uk", "government", "GB", "Deputy Director", "GB"),
+    ("Priya", "Shah", "priya.shah@aisi.gov.uk", "government", "GB", "Research Scientist", "GB"),
+    ("Emily", "Johnson", "emily.johnson@nist.gov", "government", "US", "Program Manager", "US"),
+    ("Michael", "Rivera", "michael.rivera@commerce.gov.evil.example", "government", "US", "Adviser", "US"),
+    (
+        "Sofia",
+        "Rossi",
+        "sofia.rossi@example.org",
+        "civil_society",
+        "Centre for Responsible Technology",
+        "Programme Lead",
+        "IT",
+    ),
+    ("Kwame", "Mensah", "kwame.mensah@example.org", "civil_society", "African AI Policy Forum", "Director", "GH"),
+    ("Ingrid", "Johansson", "ingrid.johansson@example.org", "civil_society", "Nordic Digital Rights", "Counsel", "SE"),
+    ("Mateo", "García", "mateo.garcia@example.org", "civil_society", "Fundación Datos Abiertos", "Researcher", "ES"),
+    ("Zoë", "Müller", "zoe.mueller@example.org", "civil_society", "AlgorithmWatch Demo", "Policy Lead", "DE"),
+    ("Ananya", "Iyer", "ananya.iyer@example.org", "civil_society", "Open Safety Collective", "Coordinator", "IN"),
+    ("Noah", "Williams", "noah.williams@example.org", "civil_society", "Public Interest AI", "Analyst", "US"),
+    ("Camille", "Moreau", "camille.moreau@example.edu", "academia", "Sorbonne Université", "Professor", "FR"),
+    ("Hiroshi", "山本", "h.yamamoto@example.ac.jp", "academia", "University of Tokyo", "Associate Professor", "JP"),
+    ("민준", "박", "minjun.park@example.ac.kr", "academia", "KAIST", "Professor", "KR"),
+    ("Grace", "Ochieng", "grace.ochieng@example.ac.ke", "academia", "University of Nairobi", "Lecturer", "KE"),
+    ("Thomas", "Wright", "thomas.wright@example.ac.uk", "academia", "University of Oxford", "Senior Fellow", "GB"),
+    ("Isabelle", "Côté", "isabelle.cote@example.ca", "academia", "Mila", "Research Director", "CA"),
+    ("Daniel", "Cohen", "daniel.cohen@example.edu", "academia", "Stanford University", "PhD Candidate", "US"),
+    ("Sarah", "Lim", "sarah.lim@example.com", "industry", "Frontier Lab Inc.", "Head of Policy", "SG"),
+    ("James", "Anderson", "james.anderson@example.com", "industry", "Model Systems Ltd", "Safety Lead", "GB"),
+    ("Laura", "Schmidt", "laura.schmidt@example.com", "industry", "Compute GmbH", "Engineer", "DE"),
+    ("Ryo", "鈴木", "ryo.suzuki@example.co.jp", "industry", "Kaisha AI K.K.", "Researcher", "JP"),
+    ("Chloé", "Bernard", "chloe.bernard@example.com", "industry", "Start-up IA SAS", "CEO", "FR"),
+    ("David", "Kim", "david.kim@example.com", "industry", "Cloud Scale Corp.", "Director", "US"),
+]
+
+
+def _at(day: date, hhmm: str, tz) -> datetime:
+    return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=tz)
+
+
+def demo_dates(today: date) -> tuple[date, date]:
+    """20-21 November of the next year in which they are still ahead, so registration is open in the demo."""
+    year = today.year if today < date(today.year, 10, 1) else today.year + 1
+    return date(year, 11, 20), date(year, 11, 21)
+
+
+class Command(BaseCommand):
+    help = "Load the San Francisco convening with a sample agenda and about 40 sample delegates (idempotent)."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        event = self._event()
+        sessions = self._agenda(event)
+        if event.delegates.exists():
+            self.stdout.write(f"Demo already loaded: {event} has {event.delegates.count()} delegates.")
+            return
+        self._delegates(event, sessions)
+        OutboundEmail.objects.filter(delegate__is_sample=True).delete()
+        self.stdout.write(
+            self.style.SUCCESS(f"Loaded {event}: {len(sessions)} sessions, {event.delegates.count()} sample delegates.")
+        )
+
+    def _event(self) -> Event:
+        first, last = demo_dates(timezone.localdate())
+        event = Event.objects.filter(slug=SLUG).first()
+        if event is not None:
+            return event
+        from zoneinfo import ZoneInfo
+
+        tz = ZoneInfo(TZ)
+        return Event.objects.create(
+            slug=SLUG,
+            name="Convening of the International Network of AI Safety Institutes (San Francisco, demo)",
+            venue="Presidio Golden Gate Club, San Francisco",
+            time_zone=TZ,
+            starts_on=first,
+            ends_on=last,
+            registration_opens_at=timezone.now() - timedelta(days=7),
+            registration_closes_at=_at(first - timedelta(days=3), "23:59", tz),
+            practical_information=(
+                "Doors open at 08:15 each day; bring a government-issued photo ID for security.\n"
+                "The venue is step-free. Lunch is served on site; tell us your dietary needs on your page."
+            ),
+            contact_email="registration@aisi-network.example",
+            participant_list_visibility="link_only",
+            is_sample=True,
+        )
+
+    def _agenda(self, event: Event) -> list[Session]:
+        sessions = []
+        tz = event.tz
+        for day, start, end, title, tier, capacity, room, description in AGENDA:
+            on = event.starts_on + timedelta(days=day)
+            session, _ = Session.objects.get_or_create(
+                event=event,
+                title=title,
+                defaults={
+                    "starts_at": _at(on, start, tz),
+                    "ends_at": _at(on, end, tz),
+                    "access_tier": tier,
+                    "capacity": capacity,
+                    "room": room,
+                    "description": description,
+                },
+            )
+            sessions.append(session)
+        return sessions
+
+    def _delegates(self, event: Event, sessions: list[Session]) -> None:
+        institutes = {i.iso_code: i for i in Institute.objects.all()}
+        open_sessions = [s for s in sessions if s.access_tier == OPEN]
+        delegates = []
+        for n, (given, family, email, kind, affiliation, job, country) in enumerate(DELEGATES):
+            government = kind == StakeholderType.GOVERNMENT
+            allowed = sessions if government else open_sessions
+            # Everybody asks for the plenary and a rotating handful, so the small sessions overflow.
+            wanted = [allowed[0]] + [allowed[(n + k) % len(allowed)] for k in (1, 2, 3)]
+            outcome = services.register_delegate(
+                event=event,
+                details={
+                    "given_name": given,
+                    "family_name": family,
+                    "email": email,
+                    "stakeholder_type": kind,
+                    "institute": institutes[affiliation] if government else None,
+                    "organization": "" if government else affiliation,
+                    "job_title": job,
+                    "country": country,
+                    "dietary_needs": ["", "Vegetarian", "Halal", "", "No nuts"][n % 5],
+                    "accessibility_needs": "Step-free access" if n % 13 == 4 else "",
+                    "needs_visa_letter": n % 7 == 3,
+                    "consent_data_processing": True,
+                    "consent_participant_list": n % 3 != 0,
+                },
+                sessions=wanted,
+            )
+            delegates.append(outcome.delegate)
+        Delegate.objects.filter(pk__in=[d.pk for d in delegates]).update(is_sample=True)
+
+        system = services.Actor.system()
+        approve = [d.pk for n, d in enumerate(delegates) if n % 4 in (0, 1, 2) and n % 10 != 9]
+        services.approve_delegates(delegate_ids=approve, actor=system)
+        services.reject_delegates(
+            delegate_ids=[delegates[9].pk, delegates[39].pk], actor=system, reason="The delegation is complete."
+        )
+        for d in (delegates[29], delegates[17]):
+            d.refresh_from_db()
+            services.withdraw_delegate(delegate=d, actor=services.Actor.delegate())

@@ -1,0 +1,359 @@
+"""The registration domain: events, institutes, sessions, delegates and their seats.
+
+Models hold fields, choices and database constraints only. Every state change (approval, seats,
+waitlist, withdrawal) goes through `registrations.services`, which writes the audit trail.
+"""
+
+import secrets
+import uuid
+import zoneinfo
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(
+            _("%(value)s is not a known time zone (e.g. America/Los_Angeles)."), params={"value": value}
+        )
+
+
+class StakeholderType(models.TextChoices):
+    GOVERNMENT = "government", _("Government (member institute or office)")
+    CIVIL_SOCIETY = "civil_society", _("Civil society")
+    ACADEMIA = "academia", _("Academia")
+    INDUSTRY = "industry", _("Industry")
+
+
+class AccessTier(models.TextChoices):
+    GOVERNMENT_ONLY = "government_only", _("Government only")
+    OPEN = "open", _("Open")
+
+
+class ParticipantListVisibility(models.TextChoices):
+    HIDDEN = "hidden", _("Not published")
+    LINK_ONLY = "link_only", _("Registered delegates only (through their private link)")
+    PUBLIC = "public", _("Public")
+
+
+class Event(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(unique=True)
+    venue = models.CharField(max_length=200)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    starts_on = models.DateField()
+    ends_on = models.DateField()
+    registration_opens_at = models.DateTimeField()
+    registration_closes_at = models.DateTimeField()
+    practical_information = models.TextField(blank=True, help_text=_("Shown to delegates on their status page."))
+    contact_email = models.EmailField(blank=True)
+    retention_days = models.PositiveIntegerField(
+        default=180, help_text=_("Personal data is purged this many days after the event ends.")
+    )
+    participant_list_visibility = models.CharField(
+        max_length=16, choices=ParticipantListVisibility, default=ParticipantListVisibility.HIDDEN
+    )
+    is_sample = models.BooleanField(default=False, help_text=_("Demo data, safe to delete."))
+
+    class Meta:
+        ordering = ["starts_on"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="event_ends_after_start",
+                violation_error_message=_("The event cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(registration_closes_at__gt=F("registration_opens_at")),
+                name="event_registration_closes_after_opening",
+                violation_error_message=_("Registration must close after it opens."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    def is_registration_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        return self.registration_opens_at <= at < self.registration_closes_at
+
+    @property
+    def retention_ends_at(self):
+        end_of_event = timezone.datetime.combine(self.ends_on, timezone.datetime.max.time(), tzinfo=self.tz)
+        return end_of_event + timedelta(days=self.retention_days)
+
+
+class Institute(models.Model):
+    """A member's government-backed AI safety institute or equivalent government office."""
+
+    member = models.CharField(max_length=100, help_text=_("The Network member, e.g. Japan."))
+    iso_code = models.CharField(max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union."))
+    name = models.CharField(max_length=200)
+    email_domains = models.CharField(
+        max_length=500,
+        help_text=_("Official email domains, separated by semicolons (subdomains are accepted)."),
+    )
+    delegate_quota = models.PositiveIntegerField(
+        default=8, help_text=_("Most approved government delegates per event.")
+    )
+
+    class Meta:
+        ordering = ["member"]
+
+    def __str__(self):
+        return f"{self.name} ({self.member})"
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().lower().rstrip(".") for d in self.email_domains.replace(",", ";").split(";") if d.strip()]
+
+
+class Session(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    room = models.CharField(max_length=100, blank=True)
+    access_tier = models.CharField(max_length=20, choices=AccessTier, default=AccessTier.OPEN)
+    capacity = models.PositiveIntegerField(
+        validators=[MinValueValidator(1)],
+        help_text=_("Seats, at least 1. It cannot be set below the seats already confirmed."),
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["starts_at", "title"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="session_ends_after_start",
+                violation_error_message=_("A session must end after it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(capacity__gte=1),
+                name="session_capacity_positive",
+                violation_error_message=_("A session needs at least one seat."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_government_only(self) -> bool:
+        return self.access_tier == AccessTier.GOVERNMENT_ONLY
+
+
+class DelegateStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+def new_link_secret() -> str:
+    return secrets.token_urlsafe(16)
+
+
+class Delegate(models.Model):
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="delegates")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    link_secret = models.CharField(
+        max_length=32, default=new_link_secret, editable=False, help_text=_("Rotated to revoke the private link.")
+    )
+    given_name = models.CharField(_("given name"), max_length=100)
+    family_name = models.CharField(_("family name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    stakeholder_type = models.CharField(_("stakeholder type"), max_length=20, choices=StakeholderType)
+    institute = models.ForeignKey(
+        Institute,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="delegates",
+        verbose_name=_("institute"),
+    )
+    organization = models.CharField(_("organization"), max_length=200, blank=True)
+    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    country = CountryField(_("country"), blank=True)
+    dietary_needs = models.CharField(_("dietary needs"), max_length=500, blank=True)
+    accessibility_needs = models.CharField(_("accessibility needs"), max_length=500, blank=True)
+    needs_visa_letter = models.BooleanField(_("visa support letter requested"), default=False)
+    consent_data_processing = models.BooleanField(_("consent to data processing"), default=False)
+    consent_participant_list = models.BooleanField(_("listed as a participant"), default=False)
+    status = models.CharField(max_length=16, choices=DelegateStatus, default=DelegateStatus.PENDING)
+    email_domain_verified = models.BooleanField(
+        default=False, help_text=_("The email is on one of the institute's official domains.")
+    )
+    is_sample = models.BooleanField(default=False, help_text=_("Demo data."))
+    anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "event",
+                name="delegate_email_unique_per_event",
+                violation_error_message=_("A delegate with this email is already registered for this event."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(stakeholder_type=StakeholderType.GOVERNMENT) & Q(institute__isnull=False))
+                | (~Q(stakeholder_type=StakeholderType.GOVERNMENT) & Q(institute__isnull=True)),
+                name="delegate_institute_iff_government",
+                violation_error_message=_(
+                    "Government delegates need an institute; other stakeholder types must not have one."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(stakeholder_type=StakeholderType.GOVERNMENT) | ~Q(organization=""),
+                name="delegate_organization_required_for_non_government",
+                violation_error_message=_("Civil society, academia and industry delegates need an organization."),
+            ),
+            models.CheckConstraint(
+                condition=Q(consent_data_processing=True) | Q(anonymized_at__isnull=False),
+                name="delegate_consent_required",
+                violation_error_message=_("A delegate can only be registered with consent to data processing."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["event", "stakeholder_type"])]
+        permissions = [
+            ("decide_delegate", "Can approve, reject and return delegates to pending"),
+            ("export_delegate", "Can export attendee lists"),
+        ]
+
+    def __str__(self):
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.given_name} {self.family_name}".strip()
+
+    @property
+    def is_government(self) -> bool:
+        return self.stakeholder_type == StakeholderType.GOVERNMENT
+
+    @property
+    def affiliation(self) -> str:
+        return self.institute.name if self.institute_id else self.organization
+
+
+class SeatStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    CONFIRMED = "confirmed", _("Confirmed")
+    WAITLISTED = "waitlisted", _("Waitlisted")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class CancelReason(models.TextChoices):
+    DROPPED = "dropped", _("Dropped by the delegate")
+    WITHDRAWN = "withdrawn", _("Delegate withdrew")
+    REJECTED = "rejected", _("Registration rejected")
+    INELIGIBLE = "ineligible", _("No longer eligible for this session")
+
+
+class SessionRegistration(models.Model):
+    """A delegate's request for a seat in one session, and where it stands."""
+
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="session_registrations")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
+    status = models.CharField(max_length=16, choices=SeatStatus, default=SeatStatus.REQUESTED)
+    cancel_reason = models.CharField(max_length=16, choices=CancelReason, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, help_text=_("Waitlists are first come, first served."))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["session__starts_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["delegate", "session"], name="session_registration_unique_pair"),
+        ]
+        indexes = [models.Index(fields=["session", "status", "requested_at"])]
+
+    def __str__(self):
+        return f"{self.delegate} - {self.session} ({self.get_status_display()})"
+
+
+class ActorKind(models.TextChoices):
+    ORGANIZER = "organizer", _("Organizer")
+    DELEGATE = "delegate", _("Delegate")
+    SYSTEM = "system", _("System")
+
+
+class AuditEntry(models.Model):
+    """Who changed what, when, from which status to which, and why. Written by the services only."""
+
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    actor_kind = models.CharField(max_length=16, choices=ActorKind)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_name = models.CharField(max_length=150, blank=True, help_text=_("Kept when the user is deleted."))
+    action = models.CharField(max_length=50)
+    delegate = models.ForeignKey(
+        Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
+    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    reason = models.TextField(blank=True)
+    details = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or self.actor_kind}: {self.action}"
+
+
+class EmailStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed (gave up)")
+
+
+class OutboundEmail(models.Model):
+    """A durable outbox: written in the decision's transaction, delivered after it commits.
+
+    The message is rendered when it is delivered, from `kind` and `context`, so a bulk decision
+    stays cheap and the email shows the delegate's situation at sending time.
+    """
+
+    kind = models.CharField(max_length=32)
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="emails")
+    context = models.JSONField(default=dict, blank=True)
+    status = models.CharField(max_length=16, choices=EmailStatus, default=EmailStatus.PENDING)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return f"{self.kind} to delegate {self.delegate_id} ({self.status})"
+
+    @cached_property
+    def recipient(self) -> str:
+        return self.delegate.email

@@ -1,0 +1,79 @@
+"""Public pages. Views are thin: they validate a form, call one service and redirect."""
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import links, selectors, services
+from .forms import RegistrationForm
+from .models import StakeholderType
+
+
+def _event_or_404():
+    event = selectors.current_event()
+    if event is None:
+        raise Http404(_("No convening has been announced yet."))
+    return event
+
+
+def home(request):
+    event = selectors.current_event()
+    days = selectors.by_day(event, selectors.agenda(event)) if event else []
+    return render(request, "registrations/home.html", {"event": event, "days": days})
+
+
+def _stakeholder_type(request) -> str | None:
+    value = request.POST.get("stakeholder_type") or request.GET.get("type")
+    return value if value in StakeholderType.values else None
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    event = _event_or_404()
+    stakeholder_type = _stakeholder_type(request)
+    form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                services.register_delegate(
+                    event=event, details=form.delegate_details(), sessions=form.cleaned_data["sessions"]
+                )
+            except services.RegistrationError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                return redirect("registrations:register_done")
+        status = 400
+    return render(
+        request,
+        "registrations/register.html",
+        {
+            "event": event,
+            "form": form,
+            "stakeholder_type": stakeholder_type,
+            "stakeholder_types": StakeholderType.choices,
+            "registration_open": event.is_registration_open(),
+        },
+        status=status,
+    )
+
+
+def register_done(request):
+    return render(request, "registrations/register_done.html", {"event": selectors.current_event()})
+
+
+def privacy(request):
+    return render(request, "registrations/privacy.html", {"event": selectors.current_event()})
+
+
+def status(request, token):
+    try:
+        delegate = links.delegate_for_token(token)
+    except links.InvalidLink as invalid:
+        return render(request, "registrations/link_invalid.html", {"reason": invalid.reason}, status=404)
+    return render(
+        request,
+        "registrations/status.html",
+        {"delegate": delegate, "event": delegate.event, "registrations": selectors.delegate_registrations(delegate)},
+    )

@@ -1,0 +1,108 @@
+"""Test data, in one place. Institutes come from the reference-data migration (members.csv)."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import factory
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from registrations.models import (
+    AccessTier,
+    Delegate,
+    Event,
+    Institute,
+    Session,
+    SessionRegistration,
+    StakeholderType,
+)
+
+SF = ZoneInfo("America/Los_Angeles")
+
+
+def institute(iso_code: str) -> Institute:
+    return Institute.objects.get(iso_code=iso_code)
+
+
+class EventFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Event
+        django_get_or_create = ["slug"]
+
+    name = "Convening of the International Network of AI Safety Institutes"
+    slug = factory.Sequence(lambda n: f"convening-{n}")
+    venue = "Presidio Golden Gate Club, San Francisco"
+    time_zone = "America/Los_Angeles"
+    starts_on = factory.LazyFunction(lambda: (timezone.now() + timedelta(days=60)).date())
+    ends_on = factory.LazyAttribute(lambda o: o.starts_on + timedelta(days=1))
+    registration_opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=1))
+    registration_closes_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=30))
+    contact_email = "registration@aisi-network.example"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    event = factory.SubFactory(EventFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    starts_at = factory.LazyAttribute(
+        lambda o: datetime.combine(o.event.starts_on, datetime.min.time(), tzinfo=SF) + timedelta(hours=9)
+    )
+    ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=90))
+    room = "Main hall"
+    access_tier = AccessTier.OPEN
+    capacity = 10
+
+
+class DelegateFactory(factory.django.DjangoModelFactory):
+    """An academia delegate by default; use `government(...)` for a government one."""
+
+    class Meta:
+        model = Delegate
+
+    event = factory.SubFactory(EventFactory)
+    given_name = factory.Sequence(lambda n: f"Given{n}")
+    family_name = "Delegate"
+    email = factory.Sequence(lambda n: f"delegate{n}@example.org")
+    stakeholder_type = StakeholderType.ACADEMIA
+    institute = None
+    organization = "University of Testing"
+    job_title = "Researcher"
+    country = "GB"
+    consent_data_processing = True
+
+    class Params:
+        government = factory.Trait(
+            stakeholder_type=StakeholderType.GOVERNMENT,
+            organization="",
+            institute=factory.LazyFunction(lambda: institute("GB")),
+            email=factory.Sequence(lambda n: f"official{n}@dsit.gov.uk"),
+            email_domain_verified=True,
+        )
+
+
+class SessionRegistrationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = SessionRegistration
+
+    delegate = factory.SubFactory(DelegateFactory)
+    session = factory.SubFactory(SessionFactory)
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = get_user_model()
+        django_get_or_create = ["username"]
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda o: f"{o.username}@example.org")
+    password = factory.PostGenerationMethodCall("set_password", "a-long-test-password")
+    is_staff = True
+
+
+def organizer(username: str = "organizer"):
+    user = UserFactory(username=username)
+    user.groups.add(Group.objects.get(name="Organizers"))
+    return user
