@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_countries",
+    "django_ratelimit",
     "registrations",
 ]
 
@@ -64,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registrations.middleware.DatabaseBusyMiddleware",
+    "django_ratelimit.middleware.RatelimitMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -175,6 +177,17 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
+
+# How many reverse proxies in front of the app add to X-Forwarded-For. 0: trust no header.
+TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
+
+# Rate limits (django-ratelimit) count in the default cache: Redis when REDIS_URL is set, so the
+# limits hold across app servers. A limited request gets the 429 page.
+RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
+RATELIMIT_VIEW = "registrations.views.rate_limited"
+if not os.environ.get("REDIS_URL"):
+    # A per-process cache is fine for one development server; production sets REDIS_URL.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a signup is a few kB; refuse anything over 1 MB
 

@@ -77,3 +77,9 @@ def status(request, token):
         "registrations/status.html",
         {"delegate": delegate, "event": delegate.event, "registrations": selectors.delegate_registrations(delegate)},
     )
+
+
+def rate_limited(request, exception=None):
+    response = render(request, "429.html", status=429)
+    response["Retry-After"] = "60"
+    return response

@@ -4,8 +4,8 @@ import pytest
 from django.db import connection
 
 from registrations import emails, services
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, organizer
 from registrations.models import AccessTier
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, organizer
 
 
 def pytest_report_header(config):

@@ -148,7 +148,9 @@ def test_institute_on_a_non_government_registration_is_refused_with_no_row(clien
 def test_government_registration_without_institute_is_refused_with_no_row(client, event, open_session):
     response = client.post(REGISTER, signup(institute="", sessions=[open_session.pk]))
     assert response.status_code == 400
-    assert response.context["form"].errors["institute"] == ["Government delegates must choose their institute or office."]
+    assert response.context["form"].errors["institute"] == [
+        "Government delegates must choose their institute or office."
+    ]
     assert_nothing_written()
 
 
