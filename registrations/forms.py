@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Delegate, Institute, Session, StakeholderType
+from .models import AccessTier, Delegate, Institute, Session, StakeholderType
 
 DETAIL_FIELDS = [
     "given_name",
@@ -29,16 +29,16 @@ DETAIL_FIELDS = [
 ]
 
 
-def session_label(session: Session) -> str:
-    start = formats.date_format(session.starts_at, "D j M, H:i")
-    end = formats.time_format(session.ends_at, "H:i T")
-    return f"{session.title} · {start}–{end}"
+def session_label(session: Session, tz) -> str:
+    """The session's title, times in the venue's zone (named), and its tier when restricted."""
+    start = formats.date_format(session.starts_at.astimezone(tz), "D j M, H:i")
+    end = formats.time_format(session.ends_at.astimezone(tz), "H:i T")
+    tier = f" · {AccessTier.GOVERNMENT_ONLY.label}" if session.is_government_only else ""
+    return f"{session.title} · {start}–{end}{tier}"
 
 
 class SessionCheckboxes(forms.CheckboxSelectMultiple):
     """Session checkboxes grouped by day, each carrying its access tier for the type switch."""
-
-    option_template_name = "registrations/widgets/session_option.html"
 
     def __init__(self, *args, sessions: dict[int, Session] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +49,6 @@ class SessionCheckboxes(forms.CheckboxSelectMultiple):
         session = self.sessions.get(getattr(value, "value", value))
         if session is not None:
             option["attrs"]["data-tier"] = session.access_tier
-            option["government_only"] = session.is_government_only
         return option
 
 
@@ -99,7 +98,7 @@ class RegistrationForm(forms.Form):
             widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),
         )
         fields["sessions"].widget.choices = [
-            (formats.date_format(day, "l j F"), [(s.pk, session_label(s)) for s in group])
+            (formats.date_format(day, "l j F"), [(s.pk, session_label(s, event.tz)) for s in group])
             for day, group in groupby(offered, key=lambda s: s.starts_at.astimezone(event.tz).date())
         ]
 
