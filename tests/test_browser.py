@@ -428,14 +428,15 @@ def test_organizer_rejects_a_delegate_with_a_reason_and_the_waitlist_moves_up(pa
 # --------------------------------------------------------------------------- how the pages look
 
 
-def test_registration_page_fits_desktop_and_phone_screens(new_page, screenshot_dir):
+def test_registration_page_and_agenda_fit_desktop_and_phone_screens(new_page, screenshot_dir):
     call_command("load_demo", verbosity=0)
-    for name, viewport in [("desktop", {"width": 1280, "height": 900}), ("mobile", {"width": 390, "height": 844})]:
-        page = new_page(viewport=viewport, is_mobile=name == "mobile", has_touch=name == "mobile")
-        page.goto(reverse("registrations:register"))
-        page.screenshot(path=screenshot_dir / f"register-{name}.png", full_page=True)
-        # Nothing sticks out sideways: a phone never scrolls horizontally.
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    for screen, viewport in [("desktop", {"width": 1280, "height": 900}), ("mobile", {"width": 390, "height": 844})]:
+        page = new_page(viewport=viewport, is_mobile=screen == "mobile", has_touch=screen == "mobile")
+        for name, url in [("agenda", reverse("registrations:home")), ("register", reverse("registrations:register"))]:
+            page.goto(url)
+            page.screenshot(path=screenshot_dir / f"{name}-{screen}.png", full_page=True)
+            # Nothing sticks out sideways: a phone never scrolls horizontally.
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"], (name, screen)
         # Bootstrap and the site's stylesheet are served (no inline styles): the tier badge has its colour.
         badge = page.locator("#sessions-help .badge.tier-government")
         assert badge.evaluate("el => getComputedStyle(el).backgroundColor") == "rgb(111, 45, 168)"
