@@ -7,7 +7,7 @@ waitlist, withdrawal) goes through `registrations.services`, which writes the au
 import secrets
 import uuid
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -93,7 +93,7 @@ class Event(models.Model):
 
     @property
     def retention_ends_at(self):
-        end_of_event = timezone.datetime.combine(self.ends_on, timezone.datetime.max.time(), tzinfo=self.tz)
+        end_of_event = datetime.combine(self.ends_on, time.max, tzinfo=self.tz)
         return end_of_event + timedelta(days=self.retention_days)
 
 
