@@ -171,7 +171,7 @@ class AddSessionForm(forms.Form):
 
     error_messages = {"invalid_choice": _("That session is not part of this convening.")}
 
-    session = forms.ModelChoiceField(queryset=Session.objects.none(), label=_("Session"))
+    session = forms.ModelChoiceField(queryset=Session.objects.none(), label=_("Add a session"))
 
     def __init__(self, *args, delegate: Delegate, registrations, **kwargs):
         super().__init__(*args, **kwargs)

@@ -181,13 +181,13 @@ def registration_counts(event: Event) -> dict:
     """Anonymous counts of an event's registrations: what the retention purge keeps."""
     delegates = Delegate.objects.filter(event=event).order_by()
     by_session: dict[str, dict[str, int]] = {}
-    for session_id, status, n in (
+    for session_id, title, status, n in (
         SessionRegistration.objects.filter(session__event=event)
         .order_by()
-        .values_list("session_id", "status")
+        .values_list("session_id", "session__title", "status")
         .annotate(n=Count("pk"))
     ):
-        by_session.setdefault(str(session_id), {})[status] = n
+        by_session.setdefault(f"{title} (#{session_id})", {})[status] = n
     return {
         "delegates": delegates.count(),
         "by_status": dict(delegates.values_list("status").annotate(n=Count("pk"))),

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from . import calendar, links, selectors, services
@@ -82,7 +82,7 @@ def _status_page(request, delegate, *, add_form=None, status=200):
     )
 
 
-@require_GET
+@require_safe
 @with_delegate
 def status(request, delegate):
     return _status_page(request, delegate)
@@ -192,7 +192,7 @@ def withdraw(request, delegate):
     )
 
 
-@require_GET
+@require_safe
 def withdrawn(request, slug):
     event = get_object_or_404(Event, slug=slug)
     return render(request, "registrations/withdrawn.html", {"event": event})
@@ -203,7 +203,7 @@ def _attachment(response, filename: str):
     return response
 
 
-@require_GET
+@require_safe
 @with_delegate
 def calendar_file(request, delegate):
     confirmed = [r.session for r in selectors.delegate_registrations(delegate) if r.status == SeatStatus.CONFIRMED]
@@ -213,7 +213,7 @@ def calendar_file(request, delegate):
     return _attachment(response, f"{delegate.event.slug}-sessions.ics")
 
 
-@require_GET
+@require_safe
 @with_delegate
 def my_data(request, delegate):
     response = JsonResponse(
@@ -240,7 +240,7 @@ def _participants_page(request, event, delegate=None):
     )
 
 
-@require_GET
+@require_safe
 def participants(request):
     event = selectors.current_event()
     if event is None or not selectors.participant_list_visible(event):
@@ -248,7 +248,7 @@ def participants(request):
     return _participants_page(request, event)
 
 
-@require_GET
+@require_safe
 @with_delegate
 def participants_for_delegate(request, delegate):
     if not selectors.participant_list_visible(delegate.event, delegate):
@@ -285,6 +285,6 @@ def lost_link(request):
     return render(request, "registrations/lost_link.html", {"event": event, "form": form})
 
 
-@require_GET
+@require_safe
 def lost_link_sent(request):
     return render(request, "registrations/lost_link_sent.html", {"event": selectors.current_event()})

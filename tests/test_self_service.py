@@ -150,6 +150,36 @@ def test_delegate_changes_dietary_needs_and_the_audit_says_delegate(client, even
     assert "Your details are saved." in client.get(page(delegate)).content.decode()
 
 
+def test_saving_unchanged_details_writes_nothing(client, event):
+    delegate = DelegateFactory(event=event, country="DE", dietary_needs="Vegetarian")
+    form = client.get(page(delegate) + "details/").context["form"]
+    data = {name: value for name, value in form.initial.items() if value not in (None, False)}
+    data["country"] = "DE"
+
+    response = client.post(page(delegate) + "details/", data)
+
+    assert response.status_code == 302
+    assert not AuditEntry.objects.filter(action="details_changed").exists()
+    assert "Nothing changed." in client.get(page(delegate)).content.decode()
+
+
+def test_a_rejected_delegate_can_no_longer_change_details(client, event, organizer_actor):
+    delegate = DelegateFactory(event=event, dietary_needs="")
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor)
+
+    page_html = client.get(page(delegate)).content.decode()
+    response = client.post(
+        page(delegate) + "details/",
+        {"given_name": "X", "family_name": "Y", "organization": "Z", "dietary_needs": "Vegan"},
+    )
+
+    assert "Change my details" not in page_html and "Withdraw my registration" not in page_html
+    assert response.status_code == 400
+    assert "This registration can no longer be changed." in response.content.decode()
+    delegate.refresh_from_db()
+    assert delegate.dietary_needs == ""
+
+
 def test_edit_page_locks_type_institute_and_email_and_names_the_contact(client, event, government_delegate):
     response = client.get(page(government_delegate) + "details/")
 
