@@ -223,7 +223,9 @@ class Delegate(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(stakeholder_type=StakeholderType.GOVERNMENT) | ~Q(organization=""),
+                condition=Q(stakeholder_type=StakeholderType.GOVERNMENT)
+                | ~Q(organization="")
+                | Q(anonymized_at__isnull=False),
                 name="delegate_organization_required_for_non_government",
                 violation_error_message=_("Civil society, academia and industry delegates need an organization."),
             ),
