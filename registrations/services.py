@@ -691,6 +691,11 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
         raise InvalidTransition(
             _("A %(status)s registration cannot add sessions.") % {"status": delegate.get_status_display().lower()}
         )
+    if not delegate.event.is_registration_open():
+        raise RegistrationClosed(
+            _("Registration for %(event)s is closed: sessions can no longer be added, only dropped.")
+            % {"event": delegate.event}
+        )
     check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
     sessions = _lock_sessions([session.pk])
     registration, created = SessionRegistration.objects.get_or_create(delegate=delegate, session=session)
@@ -922,24 +927,22 @@ def can_change_registration(delegate: Delegate) -> bool:
 
 @transaction.atomic
 def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
-    """Send a fresh private link to the delegate registered for `event` with this address.
+    """Send the private link again to the delegate registered for `event` with this address.
 
-    The new link replaces the old one (its secret is rotated), so a link that leaked stops working.
-    Returns whether a link was sent; callers answer the same either way, so nobody learns who
-    registered. The email is left to the outbox worker rather than sent during the request, so the
-    answer takes no longer for a registered address. Withdrawn and erased registrations, and events
-    past their retention period, get nothing: their links are gone for good.
+    The link is the same one: anyone may ask for it to be sent, so asking must not break the
+    delegate's bookmarked link. Returns whether a link was sent; callers answer the same either
+    way, so nobody learns who registered. The email is left to the outbox worker rather than sent
+    during the request, so the answer takes no longer for a registered address. Withdrawn and
+    erased registrations, and events past their retention period, get nothing.
     """
     delegate = (
-        Delegate.objects.select_for_update(of=("self",))
-        .filter(event=event, email__iexact=normalize_email(email), anonymized_at__isnull=True)
+        Delegate.objects.filter(event=event, email__iexact=normalize_email(email), anonymized_at__isnull=True)
         .exclude(status=DelegateStatus.WITHDRAWN)
+        .exclude(link_secret="")
         .first()
     )
     if delegate is None or timezone.now() >= event.retention_ends_at:
         return False
-    delegate.link_secret = new_link_secret()
-    delegate.save(update_fields=["link_secret", "updated_at"])
     _write([_audit(actor, "link_resent", delegate=delegate)], [])
     emails.queue([("lost_link", delegate, {})], deliver_now=False)
     return True
