@@ -220,7 +220,7 @@ def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
         .values_list("delegate_id", "session__title", "status", "position")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    yield [header for header, _path in DELEGATE_COLUMNS] + [_("Sessions")]
+    yield [header for header, _path in DELEGATE_COLUMNS] + ["Sessions"]
     seat = next(seats, None)
     for row in people:
         pk = row[0]

@@ -521,3 +521,53 @@ def test_same_query_count_at_10_and_1000_rows(organizer_client, event, shape, se
 
     assert (small[1], large[1]) == (10, 1000)
     assert small[0] == large[0]
+
+
+def test_export_queries_are_few_and_fixed(organizer_actor, agenda, django_assert_num_queries):
+    # Per delegate: the event (for the file name), the delegates, their seats, the audit entry
+    # (written in its own atomic block: a savepoint inside the test's transaction).
+    export = exports.AttendeeExport(delegates=Delegate.objects.all())
+    with django_assert_num_queries(6 if connection.features.uses_savepoints else 4):
+        body = "".join(export.stream(organizer_actor))
+        export.file_name()
+    assert len(read_csv(body.encode())) == 3
+
+
+def test_namesakes_keep_their_own_sessions(organizer_client, event, open_session, government_session):
+    # The per-delegate shape merges two sorted streams; equal names must not swap seats.
+    first = DelegateFactory(event=event, given_name="Ana", family_name="Lima")
+    second = DelegateFactory(event=event, given_name="Ana", family_name="Lima")
+    nobody = DelegateFactory(event=event, given_name="Ana", family_name="Lima")
+    SessionRegistrationFactory(delegate=second, session=open_session, status=SeatStatus.CONFIRMED)
+    SessionRegistrationFactory(delegate=first, session=government_session, status=SeatStatus.REQUESTED)
+
+    rows = download(organizer_client, reverse(EXPORT))
+
+    assert [(r["Delegate ID"], r["Sessions"]) for r in rows] == [
+        (str(first.pk), "Joint testing of frontier models (Requested)"),
+        (str(second.pk), "Risk assessment science (Confirmed)"),
+        (str(nobody.pk), ""),
+    ]
+
+
+def test_select_across_exports_the_whole_filtered_list(organizer_client, agenda):
+    gov = agenda[0]
+    data = {
+        "action": "export_selected",
+        "index": "0",
+        "_selected_action": [gov.pk],
+        "select_across": "1",
+        "shape": "session",
+    }
+
+    url = reverse(CHANGELIST) + "?status__exact=approved"
+    rows = read_csv(consume(organizer_client.post(url, data)))
+
+    assert sorted({r["Family name"] for r in rows}) == ["Lima", "Sato"]
+    assert len(rows) == 3  # Sato: two seats, Lima: one (the cancelled seat is left out)
+    entry = AuditEntry.objects.get(action="export")
+    assert entry.details["filter"] == {
+        "changelist": {"status__exact": "approved"},
+        "select_across": True,
+        "selected": [],
+    }
