@@ -5,9 +5,10 @@ share them:
 
 - `delegate_rows` / `session_rows` yield a header row and then one list of strings per delegate
   (sessions joined with "; ") or per delegate x session. They read with `values_list(...)` and
-  `.iterator(chunk_size=...)`, so memory stays flat and the number of queries is constant: the
-  per-delegate shape runs exactly two queries (delegates, and their seats in the same order, merged
-  while streaming) instead of a prefetch, which would cost one query per chunk.
+  `.iterator(chunk_size=...)`, so memory stays flat and the number of queries is constant, two per
+  shape: the per-delegate shape reads the delegates and their seats, both sorted by delegate id, and
+  merges them while streaming (a prefetch with `.iterator(chunk_size=...)` would cost one more query per
+  chunk); the per-session shape reads the few sessions in scope once, then the seats.
 - `csv_chunks` writes rows with the csv module into a pseudo-buffer, UTF-8 byte-order mark first,
   and neutralizes every cell a spreadsheet would evaluate.
 - `audited` counts the data rows as they leave and writes the "export" audit entry when the stream
@@ -95,7 +96,6 @@ DELEGATE_COLUMNS = [
     ("Registered at", "created_at"),
     ("Event", "event__name"),
 ]
-DELEGATE_ORDER = ("family_name", "given_name", "pk")
 
 SESSION_COLUMNS = [
     ("Session", "session__title"),
@@ -201,22 +201,25 @@ class _Labels:
 
 
 def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
-    """Header, then one row per delegate in `delegates` with their sessions joined in one column.
+    """Header, then one row per delegate in `delegates`, in the order they registered (by id),
+    with their sessions (all but cancelled seats) joined in one column.
 
-    Two queries whatever the size: the delegates, and their (non-cancelled) seats sorted by the
-    same keys, merged here while streaming.
+    Two queries whatever the size: the delegates, and their seats sorted by delegate id, merged
+    here while streaming. The merge compares ids only, never names (Python and the database's
+    collation could sort names differently), so it stays correct if a delegate is added or removed
+    between the two queries: a seat of a delegate no longer in the first stream is skipped.
     """
     labels = _Labels()
     in_scope = delegates.values("pk")
     people = (
         Delegate.objects.filter(pk__in=in_scope)
-        .order_by(*DELEGATE_ORDER)
+        .order_by("pk")
         .values_list(*(path for _header, path in DELEGATE_COLUMNS), "event__time_zone")
         .iterator(chunk_size=CHUNK_SIZE)
     )
     seats = (
         _with_position(SessionRegistration.objects.filter(delegate__in=in_scope).exclude(status=SeatStatus.CANCELLED))
-        .order_by(*(f"delegate__{key}" for key in DELEGATE_ORDER), "session__starts_at", "session__title", "session")
+        .order_by("delegate_id", "session__starts_at", "session__title", "session")
         .values_list("delegate_id", "session__title", "status", "position")
         .iterator(chunk_size=CHUNK_SIZE)
     )
@@ -224,6 +227,8 @@ def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
     seat = next(seats, None)
     for row in people:
         pk = row[0]
+        while seat is not None and seat[0] < pk:
+            seat = next(seats, None)
         sessions = []
         while seat is not None and seat[0] == pk:
             _delegate_id, title, status, position = seat
@@ -389,6 +394,7 @@ class AttendeeExport:
             filter=self.filters,
             rows=rows,
             complete=complete,
+            file=self.file_name(),
         )
         if actor_name:
             entry.actor_name = actor_name[:150]
