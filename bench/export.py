@@ -10,14 +10,14 @@ not matter and the memory figure starts from a clean interpreter.
 Prints:
     export_rows_per_s <value> rows/s        rows per second of the per-delegate x session export, the
                                             whole pipeline (query, labels, time zones, neutralization,
-                                            csv module, UTF-8 encoding), best of two runs
+                                            csv module, UTF-8 encoding), best of three runs
     export_peak_rss_growth_mb <value> MB    peak resident memory during the exports minus resident
                                             memory just before them, from /proc/self/status (VmHWM after
                                             resetting it via /proc/self/clear_refs; VmRSS before), i.e.
                                             real process memory, not tracemalloc's Python-only view
     export_vs_copy_ratio <value> ratio      our rows/s divided by the rows/s of
                                             `COPY (<the export's own SELECT>) TO STDOUT (FORMAT csv)`
-                                            through psycopg's cursor.copy, best of two, same run
+                                            through psycopg's cursor.copy, best of three, same run
 Targets: growth under 50 MB, ratio at least 0.25.
 """
 
@@ -255,7 +255,7 @@ def measure() -> dict:
     maxrss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     runs = []
     copies = []
-    for _ in range(2):
+    for _ in range(3):  # alternate, best of three each: the machine is shared and noisy
         runs.append(export(everyone))
         copies.append(copy(everyone))
     if precise:
