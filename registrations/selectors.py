@@ -54,9 +54,15 @@ def seats_left_by_session(event: Event) -> dict[int, int]:
 
 
 def waitlist_position() -> Subquery:
-    """A subquery for SessionRegistration querysets: the 1-based place of a waitlisted registration."""
+    """A subquery for SessionRegistration querysets: the 1-based place of a waitlisted registration.
+
+    The redundant `requested_at <= outer` bound lets the (session, status, requested_at) index
+    stop at the row itself instead of filtering the whole waitlist (the OR alone is not sargable).
+    """
     ahead = (
-        SessionRegistration.objects.filter(session=OuterRef("session"), status=SeatStatus.WAITLISTED)
+        SessionRegistration.objects.filter(
+            session=OuterRef("session"), status=SeatStatus.WAITLISTED, requested_at__lte=OuterRef("requested_at")
+        )
         .filter(
             Q(requested_at__lt=OuterRef("requested_at"))
             | Q(requested_at=OuterRef("requested_at"), pk__lt=OuterRef("pk"))
