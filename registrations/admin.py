@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
+from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
 from .models import (
     AccessTier,
     AuditEntry,
@@ -72,7 +73,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institute)
-class InstituteAdmin(admin.ModelAdmin):
+class InstituteAdmin(InstituteExportMixin, admin.ModelAdmin):
     list_display = ["member", "name", "iso_code", "email_domains", "delegate_quota", "approved_delegates"]
     search_fields = ["member", "name", "email_domains"]
 
@@ -142,7 +143,7 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = [
         "title",
@@ -285,7 +286,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate)
-class DelegateAdmin(admin.ModelAdmin):
+class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     list_display = [
         "full_name_display",
         "email",

@@ -36,8 +36,12 @@ SUBJECTS = {
 }
 
 
-def queue(outgoing: list[tuple[str, object, dict]]) -> list[OutboundEmail]:
-    """Queue (kind, delegate, context) messages in the current transaction."""
+def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True) -> list[OutboundEmail]:
+    """Queue (kind, delegate, context) messages in the current transaction.
+
+    With `deliver_now=False` they are left to the worker even when few, e.g. so that a page's
+    answer takes no longer when it queued a message than when it did not.
+    """
     for kind, _delegate, _context in outgoing:
         if kind not in SUBJECTS:
             raise ValueError(f"Unknown email kind {kind!r}")
@@ -45,7 +49,7 @@ def queue(outgoing: list[tuple[str, object, dict]]) -> list[OutboundEmail]:
         [OutboundEmail(kind=kind, delegate=delegate, context=context) for kind, delegate, context in outgoing],
         batch_size=500,
     )
-    if 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
+    if deliver_now and 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: deliver(ids=ids))
     return rows

@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import AccessTier, Delegate, Institute, Session, StakeholderType
+from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
 
 DETAIL_FIELDS = [
     "given_name",
@@ -137,3 +137,61 @@ class RegistrationForm(forms.Form):
 
     def delegate_details(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in DETAIL_FIELDS}
+
+
+# --------------------------------------------------------------------------- delegate self-service
+
+
+class DelegateDetailsForm(forms.Form):
+    """A delegate's own contact details and needs. Stakeholder type, institute and email are not here."""
+
+    def __init__(self, *args, delegate: Delegate, **kwargs):
+        editable = [
+            name for name in services.SELF_EDITABLE_FIELDS if not (name == "organization" and delegate.is_government)
+        ]
+        kwargs.setdefault("initial", forms.model_to_dict(delegate, fields=editable))
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(Delegate, fields=editable))
+        if "organization" in self.fields:
+            self.fields["organization"].required = True
+        self.fields["country"].required = False
+        self.fields["needs_visa_letter"].label = _("I need a visa support letter")
+        self.fields["consent_participant_list"].label = _(
+            "List my name and affiliation on the participant list shared with other participants."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class AddSessionForm(forms.Form):
+    """One more session. Only the sessions this delegate may attend and has not asked for are offered;
+    a crafted choice of any other session of the event is refused by the service, with its reason."""
+
+    error_messages = {"invalid_choice": _("That session is not part of this convening.")}
+
+    session = forms.ModelChoiceField(queryset=Session.objects.none(), label=_("Add a session"))
+
+    def __init__(self, *args, delegate: Delegate, registrations, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = delegate.event
+        field = self.fields["session"]
+        field.queryset = event.sessions.all()
+        field.error_messages["invalid_choice"] = self.error_messages["invalid_choice"]
+        taken = {r.session_id for r in registrations if r.status != SeatStatus.CANCELLED}
+        self.offered = [
+            s
+            for s in services.sessions_open_to(delegate.stakeholder_type, event.sessions.order_by("starts_at", "title"))
+            if s.pk not in taken
+        ]
+        field.widget.choices = [
+            ("", _("Choose a session")),
+            *((s.pk, session_label(s, event.tz)) for s in self.offered),
+        ]
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=_("The email address you registered with"), max_length=254)
+
+    def clean_email(self):
+        return services.normalize_email(self.cleaned_data["email"])

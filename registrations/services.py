@@ -30,12 +30,15 @@ from .models import (
     CancelReason,
     Delegate,
     DelegateStatus,
+    EmailStatus,
     Event,
     Institute,
+    OutboundEmail,
     SeatStatus,
     Session,
     SessionRegistration,
     StakeholderType,
+    new_link_secret,
 )
 
 # --------------------------------------------------------------------------- errors
@@ -688,6 +691,11 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
         raise InvalidTransition(
             _("A %(status)s registration cannot add sessions.") % {"status": delegate.get_status_display().lower()}
         )
+    if not delegate.event.is_registration_open():
+        raise RegistrationClosed(
+            _("Registration for %(event)s is closed: sessions can no longer be added, only dropped.")
+            % {"event": delegate.event}
+        )
     check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
     sessions = _lock_sessions([session.pk])
     registration, created = SessionRegistration.objects.get_or_create(delegate=delegate, session=session)
@@ -910,3 +918,124 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
 def record_organizer_edit(*, delegate: Delegate, fields: list[str], actor: Actor) -> None:
     """Audit an organizer's edit of a delegate's details (field names only: no personal data in the log)."""
     _write([_audit(actor, "details_changed", delegate=delegate, fields=sorted(fields))], [])
+
+
+def can_change_registration(delegate: Delegate) -> bool:
+    """Whether the delegate may still edit details, add sessions or withdraw (the services check again)."""
+    return delegate.status in (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+
+
+@transaction.atomic
+def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
+    """Send the private link again to the delegate registered for `event` with this address.
+
+    The link is the same one: anyone may ask for it to be sent, so asking must not break the
+    delegate's bookmarked link. Returns whether a link was sent; callers answer the same either
+    way, so nobody learns who registered. The email is left to the outbox worker rather than sent
+    during the request, so the answer takes no longer for a registered address. Withdrawn and
+    erased registrations, and events past their retention period, get nothing.
+    """
+    delegate = (
+        Delegate.objects.filter(event=event, email__iexact=normalize_email(email), anonymized_at__isnull=True)
+        .exclude(status=DelegateStatus.WITHDRAWN)
+        .exclude(link_secret="")
+        .first()
+    )
+    if delegate is None or timezone.now() >= event.retention_ends_at:
+        return False
+    _write([_audit(actor, "link_resent", delegate=delegate)], [])
+    emails.queue([("lost_link", delegate, {})], deliver_now=False)
+    return True
+
+
+# --------------------------------------------------------------------------- retention
+
+
+class RetentionNotOver(RegistrationError):
+    code = "retention"
+
+
+@dataclass
+class PurgeResult:
+    erased: int
+    already_erased: int
+    counts: dict
+
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+@transaction.atomic
+def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
+    """Anonymize every delegate of an event whose retention period is over; keep only counts.
+
+    Delegate rows and their session registrations stay, with status, stakeholder type, institute and
+    sessions, so the counts per institute, stakeholder type and session survive. Every name, address
+    and free-text field is emptied, the email becomes a unique placeholder, the private link is
+    revoked, and the personal data in the outbox and in the audit trail of these delegates is
+    cleared. The purge itself is recorded in the audit trail with the counts it kept.
+    """
+    now = now or timezone.now()
+    if now < event.retention_ends_at:
+        raise RetentionNotOver(
+            _("The retention period of %(event)s ends on %(date)s; its personal data is kept until then.")
+            % {"event": event, "date": event.retention_ends_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    from .selectors import registration_counts
+
+    delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
+    to_erase = [d for d in delegates if d.anonymized_at is None]
+    for delegate in to_erase:
+        delegate.given_name = ""
+        delegate.family_name = ""
+        delegate.email = f"erased-{delegate.public_id.hex}@{ERASED_EMAIL_DOMAIN}"
+        delegate.organization = ""
+        delegate.job_title = ""
+        delegate.country = ""
+        delegate.dietary_needs = ""
+        delegate.accessibility_needs = ""
+        delegate.needs_visa_letter = False
+        delegate.consent_data_processing = False
+        delegate.consent_participant_list = False
+        delegate.link_secret = new_link_secret()
+        delegate.anonymized_at = now
+        delegate.updated_at = now
+    Delegate.objects.bulk_update(
+        to_erase,
+        [
+            "given_name",
+            "family_name",
+            "email",
+            "organization",
+            "job_title",
+            "country",
+            "dietary_needs",
+            "accessibility_needs",
+            "needs_visa_letter",
+            "consent_data_processing",
+            "consent_participant_list",
+            "link_secret",
+            "anonymized_at",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    outbox = OutboundEmail.objects.filter(delegate__event=event)
+    outbox.filter(status=EmailStatus.PENDING).update(status=EmailStatus.FAILED)
+    outbox.update(context={}, last_error="")
+    AuditEntry.objects.filter(delegate__event=event).update(reason="", details={})
+    counts = registration_counts(event)
+    _write(
+        [
+            _audit(
+                actor,
+                "personal_data_purged",
+                event=event,
+                erased=len(to_erase),
+                already_erased=len(delegates) - len(to_erase),
+                counts=counts,
+            )
+        ],
+        [],
+    )
+    return PurgeResult(erased=len(to_erase), already_erased=len(delegates) - len(to_erase), counts=counts)

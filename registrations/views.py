@@ -5,7 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import links, selectors, services
+from . import selectors, services
 from .forms import RegistrationForm
 from .models import StakeholderType
 
@@ -65,18 +65,6 @@ def register_done(request):
 
 def privacy(request):
     return render(request, "registrations/privacy.html", {"event": selectors.current_event()})
-
-
-def status(request, token):
-    try:
-        delegate = links.delegate_for_token(token)
-    except links.InvalidLink as invalid:
-        return render(request, "registrations/link_invalid.html", {"reason": invalid.reason}, status=404)
-    return render(
-        request,
-        "registrations/status.html",
-        {"delegate": delegate, "event": delegate.event, "registrations": selectors.delegate_registrations(delegate)},
-    )
 
 
 def rate_limited(request, exception=None):
