@@ -147,7 +147,6 @@ class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = [
         "title",
-        "event",
         "starts",
         "room",
         "access_tier",
@@ -314,11 +313,11 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "return_to_pending"]
     inlines = [SessionRegistrationInline]
-    readonly_fields = ["status_label", "email_domain_verified", "public_id", "created_at", "updated_at", "audit_link"]
+    readonly_fields = ["status_label", "domain_check", "public_id", "created_at", "updated_at", "audit_link"]
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
-        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "email_domain_verified"]}),
+        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "domain_check"]}),
         (_("Needs"), {"fields": ["dietary_needs", "accessibility_needs", "needs_visa_letter"]}),
         (_("Consent"), {"fields": ["consent_data_processing", "consent_participant_list"]}),
         (_("Record"), {"fields": ["is_sample", "public_id", "created_at", "updated_at"], "classes": ["collapse"]}),

@@ -29,6 +29,13 @@ DETAIL_FIELDS = [
 ]
 
 
+# On the form the government choice says who it is for; elsewhere (admin, exports) it is just "Government".
+STAKEHOLDER_CHOICES = [
+    (value, _("Government delegate of a member institute or office") if value == StakeholderType.GOVERNMENT else label)
+    for value, label in StakeholderType.choices
+]
+
+
 def session_label(session: Session, tz) -> str:
     """The session's title, times in the venue's zone (named), and its tier when restricted."""
     start = formats.date_format(session.starts_at.astimezone(tz), "D j M, H:i")
@@ -67,7 +74,7 @@ class RegistrationForm(forms.Form):
         fields = self.fields
         fields["stakeholder_type"] = forms.ChoiceField(
             label=_("I am registering as"),
-            choices=StakeholderType.choices,
+            choices=STAKEHOLDER_CHOICES,
             widget=forms.RadioSelect,
             initial=stakeholder_type,
         )
@@ -91,7 +98,7 @@ class RegistrationForm(forms.Form):
         offered = services.sessions_open_to(stakeholder_type, all_sessions)
         self.hidden_session_count = len(all_sessions) - len(offered)
         fields["sessions"] = forms.ModelMultipleChoiceField(
-            label=_("Sessions"),
+            label=_("Choose your sessions"),
             queryset=event.sessions.all(),
             required=True,
             error_messages={"required": self.error_messages["no_sessions"]},

@@ -29,7 +29,7 @@ def validate_time_zone(value: str) -> None:
 
 
 class StakeholderType(models.TextChoices):
-    GOVERNMENT = "government", _("Government (member institute or office)")
+    GOVERNMENT = "government", _("Government")
     CIVIL_SOCIETY = "civil_society", _("Civil society")
     ACADEMIA = "academia", _("Academia")
     INDUSTRY = "industry", _("Industry")

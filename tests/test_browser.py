@@ -13,6 +13,9 @@ Screenshots go to $BROWSER_SCREENSHOT_DIR when it is set (to look at them), else
 
 from __future__ import annotations
 
+import codecs
+import csv
+import io
 import os
 import re
 import shutil
@@ -63,6 +66,16 @@ OPEN_SYNTHETIC = "Managing risks from synthetic content"
 UK_INSTITUTE = "AI Safety Institute (United Kingdom)"
 
 
+# CI sets this where it has installed Chromium: then a browser that cannot start is a failure, not a skip.
+REQUIRED = os.environ.get("BROWSER_TESTS_REQUIRED") == "1"
+
+
+def skip_or_fail(reason: str):
+    if REQUIRED:
+        pytest.fail(f"{reason} (BROWSER_TESTS_REQUIRED=1)")
+    pytest.skip(reason)
+
+
 def chromium_path() -> str | None:
     if os.access("/usr/bin/chromium", os.X_OK):
         return "/usr/bin/chromium"
@@ -77,7 +90,7 @@ def browser():
     """One Chromium for the module. Skips, with the reason, where none exists or it cannot start."""
     path = chromium_path()
     if path is None:
-        pytest.skip("no Chromium: install Debian's chromium (apt-get install chromium) to run the browser tests")
+        skip_or_fail("no Chromium: install Debian's chromium (apt-get install chromium) to run the browser tests")
     # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make beside it
     # are synchronous and safe (Django's documented pattern for Playwright: DJANGO_ALLOW_ASYNC_UNSAFE),
     # and the variable is set only while this module's browser runs.
@@ -95,7 +108,7 @@ def browser():
             try:
                 chromium = playwright.chromium.launch(executable_path=path, headless=True, args=CHROMIUM_ARGS)
             except sync_api.Error as failure:
-                pytest.skip(f"Playwright cannot launch {path}: {str(failure).splitlines()[0]}")
+                skip_or_fail(f"Playwright cannot launch {path}: {str(failure).splitlines()[0]}")
             yield chromium
             chromium.close()
         finally:
@@ -245,7 +258,7 @@ def test_government_delegate_signs_up_for_a_government_only_and_an_open_session(
         page, given_name="Priya", family_name="Shah", email="priya.shah@aisi.gov.uk", job_title="Research Scientist"
     )
     page.get_by_label("Country").select_option(label="United Kingdom")
-    page.get_by_label("Government (member institute or office)").check()
+    page.get_by_label("Government delegate of a member institute or office").check()
     expect(page.get_by_label("Organization")).to_be_hidden()
     page.get_by_label("Institute or government office").select_option(label=UK_INSTITUTE)
     session_checkbox(page, GOV_JOINT_TESTING).check()
@@ -330,7 +343,7 @@ def test_without_javascript_the_server_refuses_a_government_only_session_and_the
     expect(summary).to_contain_text(refusal)
     expect(page.locator("#div_id_sessions")).to_contain_text(refusal)  # next to the field too
     # The summary's link leads to the field: its first checkbox (a group has no element of its own id).
-    summary.get_by_role("link", name="Sessions").click()
+    summary.get_by_role("link", name="Choose your sessions").click()
     expect(session_checkbox(page, OPEN_SYNTHETIC)).to_be_focused()
     assert Delegate.objects.count() == 0
     assert SessionRegistration.objects.count() == 0
@@ -423,6 +436,36 @@ def test_organizer_rejects_a_delegate_with_a_reason_and_the_waitlist_moves_up(pa
     assert seats == {first.pk: SeatStatus.CANCELLED, second.pk: SeatStatus.CONFIRMED, third.pk: SeatStatus.CONFIRMED}
     rejection = AuditEntry.objects.get(delegate=first, action="rejected")
     assert (rejection.actor_name, rejection.reason) == (user.get_username(), "The session is for member delegations.")
+
+
+def test_organizer_downloads_the_filtered_list_and_a_selection_as_csv(page, agenda):
+    session = agenda[OPEN_RISK]
+    pending_academics(session, ["Camille Moreau", "Daniel Cohen"])
+    aiko = DelegateFactory(event=session.event, given_name="愛子", family_name="田中", email="aiko@example.org")
+    SessionRegistrationFactory(delegate=aiko, session=session)
+    user = organizer()
+
+    admin_login(page, user)
+    open_delegate_changelist(page, status="Pending")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV", exact=True).click()
+    whole = download.value
+    content = Path(whole.path()).read_bytes()
+    assert content.startswith(codecs.BOM_UTF8)
+    rows = list(csv.DictReader(io.StringIO(content.decode("utf-8-sig"))))
+    assert sorted((r["Given name"], r["Family name"]) for r in rows) == [
+        ("Camille", "Moreau"),
+        ("Daniel", "Cohen"),
+        ("愛子", "田中"),
+    ]
+    assert whole.suggested_filename.endswith(".csv")
+
+    run_delegate_action(page, "Export selected to CSV", names=["Daniel Cohen"])
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Download CSV").click()
+    content = Path(download.value.path()).read_bytes().decode("utf-8-sig")
+    assert [r["Family name"] for r in csv.DictReader(io.StringIO(content))] == ["Cohen"]
+    assert AuditEntry.objects.filter(action="export", actor_name=user.get_username()).count() == 2
 
 
 # --------------------------------------------------------------------------- how the pages look

@@ -154,7 +154,7 @@ def test_changelist_export_per_delegate_matches_database(organizer_client, agend
         rows[0]["Sessions"]
         == "Joint testing of frontier models (Confirmed); Risk assessment science (Waitlisted, position 2)"
     )
-    assert rows[0]["Stakeholder type"] == "Government (member institute or office)"
+    assert rows[0]["Stakeholder type"] == "Government"
 
 
 def test_changelist_export_per_session_matches_database(organizer_client, agenda, open_session, government_session):
