@@ -11,7 +11,7 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from registrations import services
@@ -204,3 +204,94 @@ def test_many_organizers_approving_separate_delegates_at_once_respect_the_instit
         refusals
         == [f"Testland AI Safety Office has reached its quota of 3 approved delegates for {officials[0].event}."] * 5
     )
+
+
+def start(name, target) -> threading.Thread:
+    def run():
+        try:
+            target()
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run, name=name)
+    thread.start()
+    return thread
+
+
+@pytest.fixture
+def one_seat(no_inline_email):
+    """Yan holds the only seat of a government-only session; Xia then Zoe wait for it (all approved)."""
+    event = EventFactory()
+    session = SessionFactory(event=event, capacity=1, access_tier="government_only")
+    office, _ = Institute.objects.get_or_create(
+        iso_code="ZY", defaults={"member": "Testland", "name": "Testland Office", "email_domains": "gov.zy"}
+    )
+    start_at = timezone.now() - timedelta(hours=1)
+    people = {}
+    for i, name in enumerate(["Yan", "Xia", "Zoe"]):
+        people[name] = DelegateFactory(
+            event=event, given_name=name, stakeholder_type=StakeholderType.GOVERNMENT, organization="", institute=office
+        )
+        SessionRegistration.objects.create(
+            delegate=people[name], session=session, requested_at=start_at + timedelta(minutes=i)
+        )
+    services.approve_delegates(delegate_ids=[d.pk for d in people.values()], actor=services.Actor.system())
+    return session, people
+
+
+def seat_holders(session) -> dict[str, list[str]]:
+    result: dict[str, list[str]] = {}
+    for status, name in (
+        SessionRegistration.objects.filter(session=session)
+        .order_by("requested_at")
+        .values_list("status", "delegate__given_name")
+    ):
+        result.setdefault(status, []).append(name)
+    return result
+
+
+@pytest.mark.parametrize("decision", ["reject", "return_to_pending", "make_ineligible"])
+def test_a_decision_racing_a_promotion_still_frees_the_promoted_seat(one_seat, monkeypatch, decision):
+    """Xia is promoted (Yan drops) while a decision about Xia is under way: the seat Xia just got must
+    be freed by that decision and go to Zoe, not be lost."""
+    session, people = one_seat
+    xia = people["Xia"]
+    organizer = services.Actor.organizer(UserFactory(username="racing-organizer"))
+    decided_to_look, promotion_committed = threading.Event(), threading.Event()
+    lock_sessions = services._lock_sessions
+
+    def lock_sessions_after_the_promotion(ids):
+        if threading.current_thread().name == "decision":
+            decided_to_look.set()
+            assert promotion_committed.wait(timeout=10)
+        return lock_sessions(ids)
+
+    monkeypatch.setattr(services, "_lock_sessions", lock_sessions_after_the_promotion)
+
+    def decide():
+        if decision == "reject":
+            services.reject_delegates(delegate_ids=[xia.pk], actor=organizer)
+        elif decision == "return_to_pending":
+            services.return_to_pending(delegate_ids=[xia.pk], actor=organizer)
+        else:  # the organizer makes Xia an academic in the admin, which then enforces eligibility
+            with transaction.atomic():
+                Delegate.objects.filter(pk=xia.pk).update(
+                    stakeholder_type=StakeholderType.ACADEMIA, institute=None, organization="University"
+                )
+                services.enforce_eligibility(delegate=xia, actor=organizer)
+
+    def drop():
+        assert decided_to_look.wait(timeout=10)
+        try:
+            services.drop_session(delegate=people["Yan"], session=session, actor=services.Actor.delegate())
+        finally:
+            promotion_committed.set()
+
+    threads = [start("decision", decide), start("drop", drop)]
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert [t.name for t in threads if t.is_alive()] == []
+    holders = seat_holders(session)
+    assert holders[SeatStatus.CONFIRMED] == ["Zoe"]
+    assert holders[SeatStatus.CANCELLED][0] == "Yan"
