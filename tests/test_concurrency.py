@@ -11,15 +11,18 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.db import connections, transaction
+from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from registrations import services
+from registrations import emails, services
 from registrations.models import (
     AuditEntry,
     Delegate,
     DelegateStatus,
+    EmailStatus,
     Institute,
+    OutboundEmail,
     SeatStatus,
     SessionRegistration,
     StakeholderType,
@@ -295,3 +298,44 @@ def test_a_decision_racing_a_promotion_still_frees_the_promoted_seat(one_seat, m
     holders = seat_holders(session)
     assert holders[SeatStatus.CONFIRMED] == ["Zoe"]
     assert holders[SeatStatus.CANCELLED][0] == "Yan"
+
+
+class HangingMailServer(BaseEmailBackend):
+    """A mail server that accepts the connection and then hangs until the test lets it go."""
+
+    entered = threading.Event()
+    release = threading.Event()
+
+    def send_messages(self, email_messages):
+        HangingMailServer.entered.set()
+        assert HangingMailServer.release.wait(timeout=30)
+        return len(email_messages)
+
+
+def test_a_hanging_mail_server_does_not_block_a_decision_about_the_same_delegate(settings):
+    """The outbox worker must not hold the delegate's row (or any lock) while it talks to the mail server."""
+    settings.EMAIL_SEND_AFTER_COMMIT_MAX = 0
+    event = EventFactory()
+    delegate = DelegateFactory(event=event)
+    services.approve_delegates(delegate_ids=[delegate.pk], actor=services.Actor.system())
+    settings.EMAIL_BACKEND = "tests.test_concurrency.HangingMailServer"
+    HangingMailServer.entered.clear()
+    HangingMailServer.release.clear()
+    worker = start("outbox-worker", emails.deliver)
+    try:
+        assert HangingMailServer.entered.wait(timeout=30)
+
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL lock_timeout = '3s'")
+            result = services.reject_delegates(delegate_ids=[delegate.pk], actor=services.Actor.system())
+    finally:
+        HangingMailServer.release.set()
+        worker.join(timeout=30)
+
+    assert len(result.done) == 1
+    assert Delegate.objects.get(pk=delegate.pk).status == DelegateStatus.REJECTED
+    assert list(OutboundEmail.objects.order_by("pk").values_list("kind", "status", "attempts")) == [
+        ("approved", EmailStatus.SENT, 1),
+        ("rejected", EmailStatus.PENDING, 0),
+    ]
