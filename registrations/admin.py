@@ -267,6 +267,10 @@ class TierFilter(admin.SimpleListFilter):
         return queryset
 
 
+def parse_ids(value: str) -> list[int]:
+    return [int(part) for part in value.split(",") if part.strip().isdigit()]
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional, sent to the delegates)"),
@@ -422,6 +426,8 @@ class DelegateAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
     def reject_selected(self, request, queryset):
         if request.POST.get("confirm") == "yes":
+            if "delegate_ids" in request.POST:  # exactly those listed on the confirmation page
+                queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
             form = RejectForm(request.POST)
             if form.is_valid():
                 result = services.reject_delegates(
@@ -436,11 +442,14 @@ class DelegateAdmin(admin.ModelAdmin):
         return self._confirm_reject(request, queryset, form)
 
     def _confirm_reject(self, request, queryset, form, single: Delegate | None = None):
+        delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject delegates"),
             "opts": self.model._meta,
-            "delegates": queryset.select_related("institute").order_by("family_name", "given_name"),
+            "delegates": delegates,
+            # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
+            "delegate_ids": ",".join(str(d.pk) for d in delegates),
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "single": single,

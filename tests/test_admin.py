@@ -1,5 +1,7 @@
 """The organizers' desk (registrations/admin.py), through the admin's real URLs."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -275,7 +277,7 @@ def test_reject_action_asks_for_confirmation_then_rejects_promotes_and_emails_th
     assert OutboundEmail.objects.count() == 0
 
     with django_capture_on_commit_callbacks(execute=True):
-        done = act(organizer_client, "reject_selected", [ben], confirm="yes", reason="Registered twice")
+        done = organizer_client.post(CHANGELIST, {**page_form(confirmation), "reason": "Registered twice"})
 
     assert done.status_code == 302
     assert message_texts(done) == ["Rejected 1 delegate(s); their seats went to the waitlist."]
@@ -301,7 +303,7 @@ def test_reject_action_keeps_the_changelist_filter_and_lists_everyone_selected(o
     )
 
     assert [d.given_name for d in confirmation.context["delegates"]] == ["Ana", "Ben"]
-    assert confirmation.text.count('name="_selected_action"') == 2
+    assert ("delegate_ids", f"{queue[0].pk},{queue[1].pk}") in hidden_inputs(confirmation.text)
 
 
 def test_reject_action_with_an_overlong_reason_changes_nothing(organizer_client, queue):
@@ -645,3 +647,41 @@ def test_access_tier_choices_are_filters(organizer_client, db):
 
     assert [str(label) for _value, label in AccessTier.choices] == ["Government only", "Open"]
     assert "?tier=government_only" in response.text
+
+
+def hidden_inputs(html: str) -> list[tuple[str, str]]:
+    return re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', html)
+
+
+def page_form(response) -> dict[str, list[str]]:
+    """The hidden fields of the confirmation page, as the browser would send them back."""
+    form: dict[str, list[str]] = {}
+    for name, value in hidden_inputs(response.text):
+        form.setdefault(name, []).append(value)
+    return form
+
+
+def test_reject_action_for_1000_delegates_selected_across_pages(organizer_client, event, open_session):
+    delegates = bulk_delegates(event, 1000, sessions=[open_session])
+    url = CHANGELIST + "?status__exact=pending"
+    first = organizer_client.post(
+        url,
+        {
+            "action": "reject_selected",
+            "index": "0",
+            "select_across": "1",
+            "_selected_action": [d.pk for d in delegates[:100]],
+        },
+    )
+    assert first.status_code == 200
+    assert len(first.context["delegates"]) == 1000
+    form = page_form(first)
+    DelegateFactory(event=event, given_name="Late")  # pending, but not on the page the organizer confirmed
+
+    confirmed = organizer_client.post(url, {**form, "reason": "The event is full"})
+
+    assert confirmed.status_code == 302
+    assert message_texts(confirmed) == ["Rejected 1000 delegate(s); their seats went to the waitlist."]
+    assert Delegate.objects.filter(status=DelegateStatus.REJECTED).count() == 1000
+    assert Delegate.objects.get(given_name="Late").status == DelegateStatus.PENDING
+    assert OutboundEmail.objects.filter(kind="rejected", context={"reason": "The event is full"}).count() == 1000
