@@ -180,15 +180,13 @@ class SessionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         actor = services.Actor.organizer(request.user)
+        new_capacity = None
         if change and "capacity" in form.changed_data:
             new_capacity = obj.capacity
             obj.capacity = form.initial["capacity"]
-            obj.save()
-            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
-            if promoted:
-                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
-        else:
-            obj.save()
+        obj.save()
+        # The tier first: its cancellations tell every barred delegate (a promotion for the new
+        # capacity would otherwise drop barred waitlisted delegates silently).
         if change and "access_tier" in form.changed_data and obj.access_tier == AccessTier.GOVERNMENT_ONLY:
             cancelled = services.enforce_session_tier(session=obj, actor=actor)
             if cancelled:
@@ -197,6 +195,10 @@ class SessionAdmin(admin.ModelAdmin):
                     _("%(n)d non-government seat(s) cancelled; those delegates were told.") % {"n": cancelled},
                     messages.WARNING,
                 )
+        if new_capacity is not None:
+            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
+            if promoted:
+                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
 
 
 # --------------------------------------------------------------------------- delegates

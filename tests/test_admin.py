@@ -685,3 +685,45 @@ def test_reject_action_for_1000_delegates_selected_across_pages(organizer_client
     assert Delegate.objects.filter(status=DelegateStatus.REJECTED).count() == 1000
     assert Delegate.objects.get(given_name="Late").status == DelegateStatus.PENDING
     assert OutboundEmail.objects.filter(kind="rejected", context={"reason": "The event is full"}).count() == 1000
+
+
+def test_making_a_session_government_only_and_raising_capacity_tells_every_cancelled_delegate(
+    organizer_client, event, open_session
+):
+    """Both changes in one save: each non-government delegate, waitlisted ones too, is told of the cancellation."""
+    Session.objects.filter(pk=open_session.pk).update(capacity=1)
+    ana, ben = (DelegateFactory(event=event, given_name=n) for n in ["Ana", "Ben"])
+    gia = DelegateFactory(event=event, government=True, given_name="Gia")
+    for delegate in (ana, ben, gia):
+        ask(delegate, open_session)
+    services.approve_delegates(delegate_ids=[ana.pk, ben.pk, gia.pk], actor=services.Actor.system())
+    OutboundEmail.objects.all().delete()
+    data = form_data(organizer_client.get(change_url(open_session)))
+
+    response = organizer_client.post(
+        change_url(open_session), {**data, "access_tier": AccessTier.GOVERNMENT_ONLY, "capacity": "2"}
+    )
+
+    assert response.status_code == 302
+    assert seats(open_session) == {"cancelled": ["Ana", "Ben"], "confirmed": ["Gia"]}
+    assert sorted(OutboundEmail.objects.values_list("kind", "delegate__given_name")) == [
+        ("promoted", "Gia"),
+        ("seats_cancelled", "Ana"),
+        ("seats_cancelled", "Ben"),
+    ]
+    assert Session.objects.get(pk=open_session.pk).capacity == 2
+
+
+def test_the_audit_trail_link_on_a_delegate_page_lists_that_delegates_changes(organizer_client, queue):
+    services.approve_delegates(delegate_ids=[queue[0].pk, queue[1].pk], actor=services.Actor.system())
+    page = organizer_client.get(change_url(queue[0]))
+    link = reverse("admin:registrations_auditentry_changelist") + f"?delegate__id__exact={queue[0].pk}"
+    assert link in page.text
+
+    trail = organizer_client.get(link)
+
+    assert trail.status_code == 200
+    assert sorted((e.action, e.from_status, e.to_status) for e in trail.context["cl"].result_list) == [
+        ("approved", "pending", "approved"),
+        ("seat_confirmed", "requested", "confirmed"),
+    ]
