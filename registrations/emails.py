@@ -88,7 +88,11 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send due pending emails (only `ids` if given). Returns (sent, failed)."""
+    """Send due pending emails (only `ids` if given). Returns (sent, failed).
+
+    With `ids` (delivery right after a decision) it stops at the first failure and leaves the rest to
+    the `send_queued_emails` worker, so a dead mail server delays the organizer's page only once.
+    """
     sent = failed = 0
     now = timezone.now()
     due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
@@ -125,4 +129,6 @@ def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int
             email.sent_at = timezone.now()
             email.last_error = ""
         email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+        if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
+            break
     return sent, failed

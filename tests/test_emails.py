@@ -283,3 +283,32 @@ def test_seats_cancelled_email_lists_the_sessions(event, organizer_actor, mailou
     (message,) = mailoutbox
     assert message.subject == f"A change to your sessions at {event.name}"
     assert "so it has been cancelled:\n- Closed-door briefing\n" in message.body
+
+
+class CountingBrokenMailServer(BaseEmailBackend):
+    calls = 0
+
+    def send_messages(self, email_messages):
+        CountingBrokenMailServer.calls += 1
+        raise TimeoutError("timed out")
+
+
+def test_after_commit_delivery_gives_up_at_the_first_failure_and_leaves_the_rest_to_the_worker(
+    event, settings, organizer_actor, mailoutbox, django_capture_on_commit_callbacks
+):
+    """With the mail server down, the organizer waits for one attempt, not one per queued message."""
+    delegates = DelegateFactory.create_batch(3, event=event)
+    settings.EMAIL_BACKEND = "tests.test_emails.CountingBrokenMailServer"
+    CountingBrokenMailServer.calls = 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    assert CountingBrokenMailServer.calls == 1
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 1),
+    ]
+    settings.EMAIL_BACKEND = WORKING
+    assert services.emails.deliver() == (2, 0)  # the worker sends the untried ones at once
