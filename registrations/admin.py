@@ -180,15 +180,13 @@ class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         actor = services.Actor.organizer(request.user)
+        new_capacity = None
         if change and "capacity" in form.changed_data:
             new_capacity = obj.capacity
             obj.capacity = form.initial["capacity"]
-            obj.save()
-            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
-            if promoted:
-                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
-        else:
-            obj.save()
+        obj.save()
+        # The tier first: its cancellations tell every barred delegate (a promotion for the new
+        # capacity would otherwise drop barred waitlisted delegates silently).
         if change and "access_tier" in form.changed_data and obj.access_tier == AccessTier.GOVERNMENT_ONLY:
             cancelled = services.enforce_session_tier(session=obj, actor=actor)
             if cancelled:
@@ -197,6 +195,10 @@ class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
                     _("%(n)d non-government seat(s) cancelled; those delegates were told.") % {"n": cancelled},
                     messages.WARNING,
                 )
+        if new_capacity is not None:
+            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
+            if promoted:
+                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
 
 
 # --------------------------------------------------------------------------- delegates
@@ -265,6 +267,10 @@ class TierFilter(admin.SimpleListFilter):
                 session_registrations__status__in=[SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED],
             ).distinct()
         return queryset
+
+
+def parse_ids(value: str) -> list[int]:
+    return [int(part) for part in value.split(",") if part.strip().isdigit()]
 
 
 class RejectForm(forms.Form):
@@ -422,6 +428,8 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
     def reject_selected(self, request, queryset):
         if request.POST.get("confirm") == "yes":
+            if "delegate_ids" in request.POST:  # exactly those listed on the confirmation page
+                queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
             form = RejectForm(request.POST)
             if form.is_valid():
                 result = services.reject_delegates(
@@ -436,11 +444,14 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         return self._confirm_reject(request, queryset, form)
 
     def _confirm_reject(self, request, queryset, form, single: Delegate | None = None):
+        delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject delegates"),
             "opts": self.model._meta,
-            "delegates": queryset.select_related("institute").order_by("family_name", "given_name"),
+            "delegates": delegates,
+            # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
+            "delegate_ids": ",".join(str(d.pk) for d in delegates),
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "single": single,

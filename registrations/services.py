@@ -300,7 +300,7 @@ LOCK_SEATS = True
 
 def _lock_delegates(ids: Iterable[int]) -> list[Delegate]:
     return list(
-        Delegate.objects.select_for_update(of=("self",))
+        Delegate.objects.select_for_update(of=("self",), no_key=True)
         .select_related("event", "institute")
         .filter(pk__in=set(ids))
         .order_by("pk")
@@ -597,11 +597,12 @@ def _end_registrations(
     if not result.done:
         return result
     by_id = {d.pk: d for d in result.done}
-    active = list(SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED))
+    active = SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED)
+    # Lock the sessions before reading the seats, so a promotion committed meanwhile is seen (and freed).
+    sessions = _lock_sessions(active.values_list("session_id", flat=True))
+    active = list(active)
     for r in active:
         r.delegate = by_id[r.delegate_id]
-    sessions = _lock_sessions({r.session_id for r in active})
-    for r in active:
         r.session = sessions[r.session_id]
     changes = SeatChanges()
     freed = _cancel_seats(active, changes, actor, cancel_reason, reason)
@@ -654,15 +655,15 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
     if not result.done:
         return result
     by_id = {d.pk: d for d in result.done}
-    registrations = list(
-        SessionRegistration.objects.filter(delegate_id__in=by_id).filter(
-            Q(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
-            | Q(status=SeatStatus.CANCELLED, cancel_reason=CancelReason.REJECTED)
-        )
+    registrations = SessionRegistration.objects.filter(delegate_id__in=by_id).filter(
+        Q(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
+        | Q(status=SeatStatus.CANCELLED, cancel_reason=CancelReason.REJECTED)
     )
+    # Lock the sessions before reading the seats, so a promotion committed meanwhile is seen (and freed).
+    sessions = _lock_sessions(registrations.values_list("session_id", flat=True))
+    registrations = list(registrations)
     for r in registrations:
         r.delegate = by_id[r.delegate_id]
-    sessions = _lock_sessions({r.session_id for r in registrations})
     changes = SeatChanges()
     freed = set()
     for r in registrations:
@@ -771,6 +772,12 @@ def enforce_eligibility(*, delegate: Delegate, actor: Actor) -> int:
     if not barred:
         return 0
     sessions = _lock_sessions({r.session_id for r in barred})
+    # Read the barred seats again under the session locks: one may have been promoted meanwhile.
+    barred = list(
+        SessionRegistration.objects.filter(pk__in=[r.pk for r in barred]).exclude(status=SeatStatus.CANCELLED)
+    )
+    if not barred:
+        return 0
     for r in barred:
         r.delegate = delegate
         r.session = sessions[r.session_id]
