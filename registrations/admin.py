@@ -290,8 +290,24 @@ STATUS_CLASSES = {
 }
 
 
+class DelegateAdminForm(forms.ModelForm):
+    class Meta:
+        model = Delegate
+        fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean(self):
+        data = super().clean()
+        if "institute" in self.changed_data:
+            try:
+                services.check_institute_quota(delegate=self.instance, institute=data.get("institute"))
+            except services.QuotaExceeded as refusal:
+                self.add_error("institute", forms.ValidationError(refusal.message, code=refusal.code))
+        return data
+
+
 @admin.register(Delegate)
 class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+    form = DelegateAdminForm
     list_display = [
         "full_name_display",
         "email",
@@ -537,6 +553,23 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             services.record_organizer_edit(
                 delegate=obj, fields=form.changed_data, actor=services.Actor.organizer(request.user)
             )
+
+    def get_deleted_objects(self, objs, request):
+        # A delegate's queued emails go with them; nobody edits the outbox by hand otherwise.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
+
+    def delete_model(self, request, obj):
+        services.erase_delegates(
+            delegate_ids=[obj.pk], actor=services.Actor.organizer(request.user), reason="Deleted in the admin"
+        )
+
+    def delete_queryset(self, request, queryset):
+        services.erase_delegates(
+            delegate_ids=list(queryset.values_list("pk", flat=True)),
+            actor=services.Actor.organizer(request.user),
+            reason="Deleted in the admin",
+        )
 
 
 # --------------------------------------------------------------------------- records

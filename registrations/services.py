@@ -466,6 +466,35 @@ def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> C
     return Counter({(event_id, institute_id): n for event_id, institute_id, n in rows})
 
 
+def check_institute_quota(*, delegate: Delegate, institute: Institute | None) -> None:
+    """Refuse moving an approved delegate to an institute whose quota for the event is already used up.
+
+    Called inside the organizer's edit transaction; the institute row is locked so two edits cannot
+    both take the last place.
+    """
+    if institute is None or delegate.pk is None or delegate.status != DelegateStatus.APPROVED:
+        return
+    institute = Institute.objects.select_for_update().get(pk=institute.pk)
+    others = (
+        Delegate.objects.filter(event_id=delegate.event_id, institute=institute, status=DelegateStatus.APPROVED)
+        .exclude(pk=delegate.pk)
+        .count()
+    )
+    if others >= institute.delegate_quota:
+        raise QuotaExceeded(
+            _(
+                "%(institute)s has reached its quota of %(quota)d approved delegates for %(event)s; "
+                "%(name)s cannot join it while approved."
+            )
+            % {
+                "institute": institute.name,
+                "quota": institute.delegate_quota,
+                "event": delegate.event,
+                "name": delegate.full_name,
+            }
+        )
+
+
 @transaction.atomic
 def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionResult:
     """Approve pending delegates: confirm their requested sessions while seats remain, waitlist the rest.
@@ -1046,3 +1075,39 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
         [],
     )
     return PurgeResult(erased=len(to_erase), already_erased=len(delegates) - len(to_erase), counts=counts)
+
+
+@transaction.atomic
+def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = "") -> int:
+    """Delete delegates at an organizer's request (e.g. a GDPR erasure request).
+
+    Their seats are freed and the waitlists move up first; the audit trail keeps who erased how
+    many, and no personal data. Returns how many were erased.
+    """
+    delegates = _lock_delegates(delegate_ids)
+    if not delegates:
+        return 0
+    by_id = {d.pk: d for d in delegates}
+    active = list(SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED))
+    sessions = _lock_sessions({r.session_id for r in active})
+    freed = {r.session_id for r in active if r.status == SeatStatus.CONFIRMED}
+    events = {d.event_id: d.event for d in delegates}
+    Delegate.objects.filter(pk__in=by_id).delete()
+    outgoing: list = []
+    _promote_waitlist(freed, promoted := SeatChanges(), outgoing)
+    promoted.save()
+    _write(
+        [
+            _audit(
+                actor,
+                "erased",
+                event=event,
+                reason=reason,
+                delegates=sum(d.event_id == event.pk for d in delegates),
+                sessions_freed=sorted(s for s in freed if sessions[s].event_id == event.pk),
+            )
+            for event in events.values()
+        ],
+        outgoing,
+    )
+    return len(delegates)

@@ -387,6 +387,45 @@ def test_organizer_changing_stakeholder_type_cancels_government_only_seats(
     assert any("1 government-only seat(s) cancelled" in m for m in message_texts(response))
 
 
+def test_organizer_cannot_move_an_approved_delegate_to_an_institute_over_its_quota(organizer_client, event):
+    japan = institute("JP")
+    japan.delegate_quota = 1
+    japan.save()
+    DelegateFactory(event=event, government=True, institute=japan, status=DelegateStatus.APPROVED)
+    moving = DelegateFactory(event=event, government=True, status=DelegateStatus.APPROVED, given_name="Mo")
+    data = {**form_data(organizer_client.get(change_url(moving))), "institute": str(japan.pk)}
+
+    response = organizer_client.post(change_url(moving), data)
+
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["institute"] == [
+        f"{japan.name} has reached its quota of 1 approved delegates for {event.name}; "
+        f"{moving.full_name} cannot join it while approved."
+    ]
+    moving.refresh_from_db()
+    assert moving.institute.iso_code == "GB"
+
+
+def test_superuser_deleting_a_delegate_frees_the_seat_for_the_waitlist(client, event, open_session):
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    open_session.capacity = 1
+    open_session.save()
+    holder, waiting = DelegateFactory(event=event, given_name="Holder"), DelegateFactory(event=event, given_name="Next")
+    ask(holder, open_session)
+    ask(waiting, open_session)
+    services.approve_delegates(delegate_ids=[holder.pk, waiting.pk], actor=services.Actor.system())
+    assert seats(open_session) == {"confirmed": ["Holder"], "waitlisted": ["Next"]}
+
+    response = client.post(reverse("admin:registrations_delegate_delete", args=[holder.pk]), {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Delegate.objects.filter(pk=holder.pk).exists()
+    assert seats(open_session) == {"confirmed": ["Next"]}
+    erased = AuditEntry.objects.get(action="erased")
+    assert (erased.actor_name, erased.details["delegates"]) == ("root", 1)
+    assert OutboundEmail.objects.filter(kind="promoted", delegate=waiting).count() == 1
+
+
 # --------------------------------------------------------------------------- filters
 
 
