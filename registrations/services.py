@@ -360,6 +360,17 @@ class SeatChanges:
         return sum(len(regs) for (s, _r), regs in self.moves.items() if s == status)
 
 
+def _cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, actor: Actor) -> None:
+    """The tier rule at seat time: a government-only seat is never held by a non-government delegate."""
+    changes.move(
+        registration,
+        SeatStatus.CANCELLED,
+        actor,
+        reason=_("Government-only session"),
+        cancel_reason=CancelReason.INELIGIBLE,
+    )
+
+
 def _place(
     registrations: Sequence[SessionRegistration],
     sessions: dict[int, Session],
@@ -372,13 +383,7 @@ def _place(
         session = sessions[registration.session_id]
         registration.session = session
         if not may_attend(registration.delegate.stakeholder_type, session):
-            changes.move(
-                registration,
-                SeatStatus.CANCELLED,
-                actor,
-                reason=_("Government-only session"),
-                cancel_reason=CancelReason.INELIGIBLE,
-            )
+            _cancel_ineligible(registration, changes, actor)
         elif confirmed[session.pk] < session.capacity:
             confirmed[session.pk] += 1
             changes.move(registration, SeatStatus.CONFIRMED, actor)
@@ -411,13 +416,7 @@ def _promote_waitlist(session_ids: Iterable[int], changes: SeatChanges, outgoing
         session = sessions[registration.session_id]
         registration.session = session
         if not may_attend(registration.delegate.stakeholder_type, session):
-            changes.move(
-                registration,
-                SeatStatus.CANCELLED,
-                system,
-                reason=_("Government-only session"),
-                cancel_reason=CancelReason.INELIGIBLE,
-            )
+            _cancel_ineligible(registration, changes, system)
             continue
         if confirmed[session.pk] < session.capacity:
             confirmed[session.pk] += 1
