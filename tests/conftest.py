@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from registrations import emails, services
@@ -11,6 +12,15 @@ from tests.factories import DelegateFactory, EventFactory, SessionFactory, organ
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return f"database: {'PostgreSQL (' + url.split('@')[-1] + ')' if url.startswith('postgres') else 'SQLite'}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Rate-limit counters (and anything cached) start empty in every test; lockouts live in the
+    database (django-axes' database handler) and are rolled back with it."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
