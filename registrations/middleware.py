@@ -4,6 +4,8 @@ from urllib.parse import unquote_to_bytes
 
 from django.db import OperationalError
 from django.shortcuts import render
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
@@ -56,6 +58,8 @@ class MalformedRequestMiddleware:
 
 
 class DatabaseBusyMiddleware:
+    """A locked database, or an unreachable Redis (rate-limit counters), gets the 503 page with Retry-After."""
+
     def __init__(self, get_response):
         self.get_response = get_response
 
@@ -63,7 +67,8 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
+        busy_database = isinstance(exception, OperationalError) and "locked" in str(exception).lower()
+        if busy_database or isinstance(exception, RedisConnectionError | RedisTimeoutError):
             response = render(request, "503.html", status=503)
             response["Retry-After"] = "5"
             return response

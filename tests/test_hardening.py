@@ -477,3 +477,13 @@ def test_the_inline_code_finder_finds_what_csp_would_block():
         "<p onclick='x()'>",
         "<a href='javascript:void(0)'>",
     ]
+
+
+@override_settings(
+    CACHES={"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": "redis://127.0.0.1:1/5"}}
+)
+def test_unreachable_redis_gives_the_busy_page_not_a_500(client, event, open_session):
+    response = client.post(REGISTER, industry_signup(sessions=[open_session.pk]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert Delegate.objects.count() == 0
