@@ -19,7 +19,7 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registrations import links, services
+from registrations import checks, links, services
 from registrations.models import Delegate
 from tests.factories import UserFactory, institute
 from tests.inline_code import inline_code
@@ -293,6 +293,12 @@ def test_signup_rate_default_is_20_per_minute(settings):
     assert settings.SIGNUP_RATE == "20/m"
 
 
+@pytest.mark.parametrize(("rate", "errors"), [("20/m", []), ("1000/5m", []), ("fast", ["registrations.E001"])])
+def test_an_unreadable_signup_rate_stops_startup(rate, errors):
+    with override_settings(SIGNUP_RATE=rate):
+        assert [error.id for error in checks.signup_rate_is_readable(None)] == errors
+
+
 @override_settings(SIGNUP_RATE="3/m")
 def test_signup_post_beyond_the_rate_gets_the_429_page_and_writes_nothing(client, event, open_session):
     for n in range(3):
@@ -487,3 +493,8 @@ def test_unreachable_redis_gives_the_busy_page_not_a_500(client, event, open_ses
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
     assert Delegate.objects.count() == 0
+
+
+def test_client_login_still_works_with_axes(client, staff):
+    assert client.login(username="organizer1", password=PASSWORD) is True
+    assert client.get("/admin/").status_code == 200
