@@ -31,3 +31,19 @@ class RegistrationAdminSite(OTPAdminSite):
         if self.requires_2fa():
             return super().has_permission(request)
         return AdminSite.has_permission(self, request)
+
+
+# django-axes keeps the username of a failed login in a 255-character column. Django's login form
+# shows a 150-character limit but does not enforce it, so a longer username reached the database
+# and PostgreSQL refused it (a 500). No real username is longer than the user model allows.
+AXES_USERNAME_MAX_LENGTH = 150
+
+
+def axes_username(request, credentials=None) -> str | None:
+    """The username django-axes counts failures for: as posted, cut to what a username can be."""
+    username = (credentials or {}).get("username")
+    if username is None:
+        username = getattr(request, "POST", {}).get("username")
+    if username is None:
+        return None
+    return str(username).replace("\x00", "")[:AXES_USERNAME_MAX_LENGTH]

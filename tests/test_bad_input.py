@@ -410,3 +410,38 @@ def test_nul_in_an_admin_text_field_gets_a_message_not_a_500(client, full_sessio
     response = client.post(url, data)
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["title"] == ["Null characters are not allowed."]
+
+
+# --------------------------------------------------------------------------- admin login
+
+
+BAD_LOGINS = [
+    {"username": "a" * 300, "password": "x"},  # was a 500 on PostgreSQL: axes stored it in varchar(255)
+    {"username": "\x00", "password": "x"},
+    {"username": "root", "password": "\x00"},
+    {"username": "root", "password": "a" * 100_000},
+    {"username": ["root", "x"], "password": ["a", "b"]},
+    {"username": "root", "password": "a-long-test-password", "otp_device": "\x00", "otp_token": "123456"},
+    {"username": "root", "password": "a-long-test-password", "otp_device": "otp_totp.totpdevice/" + "9" * 30},
+    {"username": "root", "password": "a-long-test-password", "otp_device": "nonsense", "otp_token": "9" * 1000},
+    {"username": "root", "password": "a-long-test-password", "otp_challenge": "1"},
+]
+
+
+@pytest.mark.parametrize("two_factor", [False, True])
+@pytest.mark.parametrize("data", BAD_LOGINS)
+def test_bad_admin_login_input_never_500s(client, db, data, two_factor, settings):
+    settings.ADMIN_REQUIRE_2FA = two_factor
+    UserFactory(username="root", is_superuser=True)
+    response = client.post("/admin/login/", data)
+    if data["password"] == "a-long-test-password" and not two_factor:  # the garbage is only in OTP fields
+        assert response.status_code == 302
+        return
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+
+
+def test_failures_with_overlong_usernames_still_lock_out(client, db):
+    for _attempt in range(5):
+        client.post("/admin/login/", {"username": "a" * 300, "password": "x"})
+    assert client.post("/admin/login/", {"username": "a" * 300, "password": "x"}).status_code == 429
