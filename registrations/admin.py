@@ -276,6 +276,27 @@ class RejectForm(forms.Form):
     )
 
 
+class DelegateAdminForm(forms.ModelForm):
+    """The model's consent constraint also reads `anonymized_at`, which is not on the form, so Django
+    skips it when validating; without this check an unticked consent was an IntegrityError (a 500)."""
+
+    class Meta:
+        model = Delegate
+        fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean_consent_data_processing(self):
+        consent = self.cleaned_data.get("consent_data_processing")
+        if not consent and self.instance.anonymized_at is None:
+            raise forms.ValidationError(
+                _(
+                    "A delegate can only be registered with consent to data processing. If they withdrew it, "
+                    "withdraw or reject the registration instead."
+                ),
+                code="consent",
+            )
+        return consent
+
+
 STATUS_CLASSES = {
     DelegateStatus.PENDING: "pending",
     DelegateStatus.APPROVED: "approved",
@@ -286,6 +307,7 @@ STATUS_CLASSES = {
 
 @admin.register(Delegate)
 class DelegateAdmin(admin.ModelAdmin):
+    form = DelegateAdminForm
     list_display = [
         "full_name_display",
         "email",

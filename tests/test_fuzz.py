@@ -6,6 +6,7 @@ same database and "a complete registration or nothing" can be checked by countin
 reused across examples.
 """
 
+import os
 import string
 
 import pytest
@@ -21,13 +22,16 @@ from registrations.models import (
     Delegate,
     OutboundEmail,
     SeatStatus,
+    Session,
     SessionRegistration,
     StakeholderType,
 )
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, institute
+from tests.admin_forms import change_form_data
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute
 
+# FUZZ_EXAMPLES raises the count for a longer hunt (CI keeps the default, about 10 s).
 FUZZ = settings(
-    max_examples=150,
+    max_examples=int(os.environ.get("FUZZ_EXAMPLES", "150")),
     deadline=None,
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
@@ -256,3 +260,82 @@ def test_status_link_with_broken_encodings_gets_a_clear_page(client, db, path):
     response = client.get(path)
     assert response.status_code in {400, 404}
     assert "<html" in response.content.decode()
+
+
+# --------------------------------------------------------------------------- the organizers' forms
+
+
+def admin_form_changes(fields, w):
+    value = st.one_of(
+        text,
+        st.sampled_from(
+            [
+                *StakeholderType.values,
+                *AccessTier.values,
+                str(institute("GB").pk),
+                str(w["event"].pk),
+                "2026-13-45",
+                "25:61",
+                "0",
+                "-1",
+                "1",
+                str(2**70),
+                "",
+                "on",
+            ]
+        ),
+        st.lists(text, min_size=2, max_size=3),
+    )
+    return st.lists(st.tuples(st.sampled_from(fields), st.one_of(value, st.none())), min_size=1, max_size=4)
+
+
+def seats_hold():
+    """No session over capacity, no government-only seat held by a non-government delegate."""
+    for session in Session.objects.all():
+        confirmed = session.registrations.filter(status=SeatStatus.CONFIRMED)
+        assert confirmed.count() <= session.capacity, session
+        if session.access_tier == AccessTier.GOVERNMENT_ONLY:
+            assert not confirmed.exclude(delegate__stakeholder_type=StakeholderType.GOVERNMENT).exists()
+
+
+def test_admin_session_and_delegate_forms_never_500_and_keep_the_seat_rules(db):
+    w = world()
+    government = DelegateFactory(event=w["event"], government=True)
+    guest = DelegateFactory(event=w["event"])
+    actor = services.Actor.system()
+    for delegate, sessions in ((government, [w["government"], w["open"]]), (guest, [w["open"]])):
+        for session_id in sessions:
+            SessionRegistration.objects.create(
+                delegate=delegate, session_id=session_id, requested_at=delegate.created_at
+            )
+    services.approve_delegates(delegate_ids=[government.pk, guest.pk], actor=actor)
+    client = Client()
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    forms = {
+        url: change_form_data(client, url)
+        for url in (
+            f"/admin/registrations/session/{w['open']}/change/",
+            f"/admin/registrations/session/{w['government']}/change/",
+            f"/admin/registrations/delegate/{government.pk}/change/",
+            f"/admin/registrations/delegate/{guest.pk}/change/",
+        )
+    }
+    editable = {url: [name for name in data if "-" not in name] for url, data in forms.items()}
+
+    @settings(FUZZ, max_examples=int(os.environ.get("FUZZ_ADMIN_EXAMPLES", "50")))
+    @given(data=st.data())
+    def check(data):
+        url = data.draw(st.sampled_from(sorted(forms)))
+        payload = dict(forms[url])
+        for field, value in data.draw(admin_form_changes(editable[url], w)):
+            if value is None:
+                payload.pop(field, None)
+            else:
+                payload[field] = value
+        with transaction.atomic():
+            response = client.post(url, payload)
+            assert response.status_code in {200, 302}, response.status_code
+            seats_hold()
+            transaction.set_rollback(True)
+
+    check()
