@@ -282,18 +282,28 @@ class RejectForm(forms.Form):
     )
 
 
-STATUS_CLASSES = {
-    DelegateStatus.PENDING: "pending",
-    DelegateStatus.APPROVED: "approved",
-    DelegateStatus.REJECTED: "rejected",
-    DelegateStatus.WITHDRAWN: "withdrawn",
-}
-
-
 class DelegateAdminForm(forms.ModelForm):
+    """Consent and institute quota, checked with a message instead of a database error.
+
+    The model's consent constraint also reads `anonymized_at`, which is not on the form, so Django
+    skips it when validating; without this check an unticked consent was an IntegrityError (a 500).
+    """
+
     class Meta:
         model = Delegate
         fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean_consent_data_processing(self):
+        consent = self.cleaned_data.get("consent_data_processing")
+        if not consent and self.instance.anonymized_at is None:
+            raise forms.ValidationError(
+                _(
+                    "A delegate can only be registered with consent to data processing. If they withdrew it, "
+                    "withdraw or reject the registration instead."
+                ),
+                code="consent",
+            )
+        return consent
 
     def clean(self):
         data = super().clean()
@@ -303,6 +313,14 @@ class DelegateAdminForm(forms.ModelForm):
             except services.QuotaExceeded as refusal:
                 self.add_error("institute", forms.ValidationError(refusal.message, code=refusal.code))
         return data
+
+
+STATUS_CLASSES = {
+    DelegateStatus.PENDING: "pending",
+    DelegateStatus.APPROVED: "approved",
+    DelegateStatus.REJECTED: "rejected",
+    DelegateStatus.WITHDRAWN: "withdrawn",
+}
 
 
 @admin.register(Delegate)

@@ -44,6 +44,34 @@ def session_label(session: Session, tz) -> str:
     return f"{session.title} · {start}–{end}{tier}"
 
 
+MAX_DATABASE_ID = 2**63 - 1
+
+
+def is_database_id(value) -> bool:
+    """True for a positive integer a database key can hold, written with ASCII digits."""
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_database_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SessionChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not is_database_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
+
+
 class SessionCheckboxes(forms.CheckboxSelectMultiple):
     """Session checkboxes grouped by day, each carrying its access tier for the type switch."""
 
@@ -70,7 +98,9 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, event, stakeholder_type: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields.update(forms.fields_for_model(Delegate, fields=DETAIL_FIELDS))
+        self.fields.update(
+            forms.fields_for_model(Delegate, fields=DETAIL_FIELDS, field_classes={"institute": IdChoiceField})
+        )
         fields = self.fields
         fields["stakeholder_type"] = forms.ChoiceField(
             label=_("I am registering as"),
@@ -97,7 +127,7 @@ class RegistrationForm(forms.Form):
         all_sessions = list(event.sessions.order_by("starts_at", "title"))
         offered = services.sessions_open_to(stakeholder_type, all_sessions)
         self.hidden_session_count = len(all_sessions) - len(offered)
-        fields["sessions"] = forms.ModelMultipleChoiceField(
+        fields["sessions"] = SessionChoiceField(
             label=_("Choose your sessions"),
             queryset=event.sessions.all(),
             required=True,
@@ -177,7 +207,7 @@ class AddSessionForm(forms.Form):
 
     error_messages = {"invalid_choice": _("That session is not part of this convening.")}
 
-    session = forms.ModelChoiceField(queryset=Session.objects.none(), label=_("Add a session"))
+    session = IdChoiceField(queryset=Session.objects.none(), label=_("Add a session"))
 
     def __init__(self, *args, delegate: Delegate, registrations, **kwargs):
         super().__init__(*args, **kwargs)

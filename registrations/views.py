@@ -1,9 +1,11 @@
 """Public pages. Views are thin: they validate a form, call one service and redirect."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
 from . import selectors, services
 from .forms import RegistrationForm
@@ -28,6 +30,12 @@ def _stakeholder_type(request) -> str | None:
     return value if value in StakeholderType.values else None
 
 
+def signup_rate(group, request) -> str:
+    """Signup POSTs allowed per client address (settings.SIGNUP_RATE, read per request)."""
+    return settings.SIGNUP_RATE
+
+
+@ratelimit(key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 def register(request):
     event = _event_or_404()

@@ -737,3 +737,17 @@ def test_add_session_after_registration_closed_is_refused_with_no_row(client, ev
     assert response.status_code == 400
     assert "sessions can no longer be added" in response.content.decode()
     assert SessionRegistration.objects.count() == 0
+
+
+@pytest.mark.parametrize("value", [str(2**70), "-1", "١٢", "abc"])
+def test_add_session_with_an_impossible_id_is_a_clear_400(client, event, open_session, value):
+    delegate = DelegateFactory(event=event)
+    response = client.post(page(delegate) + "sessions/add/", {"session": value})
+    assert response.status_code == 400
+    assert SessionRegistration.objects.count() == 0
+
+
+def test_drop_session_with_an_impossible_id_is_not_a_500(client, event):
+    delegate = DelegateFactory(event=event)
+    response = client.post(page(delegate) + f"sessions/{2**70}/drop/")
+    assert response.status_code == 404
