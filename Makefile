@@ -18,6 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 ## Set up (once), migrate, load the demo and serve it on http://127.0.0.1:8000 with the email worker.
 run: export DJANGO_DEBUG ?= 1
+run: export SITE_URL ?= http://$(HOST):$(PORT)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -217,6 +217,8 @@ RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
 RATELIMIT_VIEW = "registrations.views.rate_limited"
 # Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
+LOST_LINK_RATE_PER_IP = os.environ.get("LOST_LINK_RATE_PER_IP", "30/h")
+LOST_LINK_RATE_PER_EMAIL = os.environ.get("LOST_LINK_RATE_PER_EMAIL", "3/h")
 # django-ratelimit's list of supported caches predates Django's own Redis backend, which has the
 # atomic INCR it needs: its "not officially supported" warning does not apply.
 SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]

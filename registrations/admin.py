@@ -6,6 +6,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
+from django.core.validators import MinValueValidator
 from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -97,6 +98,14 @@ class SessionAdminForm(forms.ModelForm):
         model = Session
         fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # One message for every capacity refused (0, negative, below the confirmed seats): the service's.
+        capacity = self.fields["capacity"]
+        capacity.min_value = None
+        capacity.validators = [v for v in capacity.validators if not isinstance(v, MinValueValidator)]
+        capacity.widget.attrs.pop("min", None)
+
     def clean_capacity(self):
         capacity = self.cleaned_data.get("capacity")
         try:
@@ -145,6 +154,10 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
+
+    class Media:
+        css = {"all": ["registrations/css/admin.css"]}
+
     list_display = [
         "title",
         "starts",
@@ -254,7 +267,7 @@ class SessionFilter(admin.SimpleListFilter):
 
 
 class TierFilter(admin.SimpleListFilter):
-    title = _("asked for a session that is")
+    title = _("session tier asked for")
     parameter_name = "tier"
 
     def lookups(self, request, model_admin):
@@ -595,7 +608,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "actor", "action", "delegate", "session", "from_status", "to_status", "reason"]
+    list_display = ["created_at", "actor", "action", "delegate", "session", "change", "reason"]
     list_filter = ["action", "actor_kind", "event"]
     search_fields = ["delegate__given_name", "delegate__family_name", "delegate__email", "actor_name", "reason"]
     list_select_related = ["delegate", "session"]
@@ -606,10 +619,19 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     def actor(self, obj):
         return obj.actor_name or obj.get_actor_kind_display()
 
+    @admin.display(description=_("from → to"))
+    def change(self, obj):
+        if not (obj.from_status or obj.to_status):
+            return "-"
+        return (
+            f"{obj.from_status.replace('_', ' ').capitalize() or '-'} → {obj.to_status.replace('_', ' ').capitalize()}"
+        )
+
 
 @admin.register(OutboundEmail)
 class OutboundEmailAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "kind", "delegate", "status", "attempts", "sent_at", "last_error"]
     list_filter = ["status", "kind"]
+    ordering = ["-created_at", "-pk"]
     list_select_related = ["delegate"]
     search_fields = ["delegate__email"]

@@ -68,6 +68,7 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
         "delegate": delegate,
         "event": event,
         "registrations": registrations,
+        "requested": [r for r in registrations if r.status == SeatStatus.REQUESTED],
         "confirmed": [r for r in registrations if r.status == SeatStatus.CONFIRMED],
         "waitlisted": [r for r in registrations if r.status == SeatStatus.WAITLISTED],
         "status_url": links.status_url(delegate) if delegate.link_secret else "",

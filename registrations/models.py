@@ -28,6 +28,19 @@ def validate_time_zone(value: str) -> None:
         )
 
 
+# Bidirectional embeddings, overrides and isolates reorder what follows them on screen: "Eve\u202eliv"
+# shows as "Evevil". Legitimate names never need them (the plain marks U+200E/U+200F stay allowed).
+DIRECTION_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+
+
+def validate_no_direction_controls(value: str) -> None:
+    if any(character in DIRECTION_CONTROLS for character in value):
+        raise ValidationError(
+            _("Remove the invisible text-direction characters: they can make a name display as something else."),
+            code="direction_control",
+        )
+
+
 class StakeholderType(models.TextChoices):
     GOVERNMENT = "government", _("Government")
     CIVIL_SOCIETY = "civil_society", _("Civil society")
@@ -63,7 +76,7 @@ class Event(models.Model):
     participant_list_visibility = models.CharField(
         max_length=16, choices=ParticipantListVisibility, default=ParticipantListVisibility.HIDDEN
     )
-    is_sample = models.BooleanField(default=False, help_text=_("Demo data, safe to delete."))
+    is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
 
     class Meta:
         ordering = ["starts_on"]
@@ -101,7 +114,9 @@ class Institute(models.Model):
     """A member's government-backed AI safety institute or equivalent government office."""
 
     member = models.CharField(max_length=100, help_text=_("The Network member, e.g. Japan."))
-    iso_code = models.CharField(max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union."))
+    iso_code = models.CharField(
+        "ISO code", max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union.")
+    )
     name = models.CharField(max_length=200)
     email_domains = models.CharField(
         max_length=500,
@@ -176,8 +191,8 @@ class Delegate(models.Model):
     link_secret = models.CharField(
         max_length=32, default=new_link_secret, editable=False, help_text=_("Rotated to revoke the private link.")
     )
-    given_name = models.CharField(_("given name"), max_length=100)
-    family_name = models.CharField(_("family name"), max_length=100)
+    given_name = models.CharField(_("given name"), max_length=100, validators=[validate_no_direction_controls])
+    family_name = models.CharField(_("family name"), max_length=100, validators=[validate_no_direction_controls])
     email = models.EmailField(_("email"), max_length=254)
     stakeholder_type = models.CharField(_("stakeholder type"), max_length=20, choices=StakeholderType)
     institute = models.ForeignKey(
@@ -188,8 +203,12 @@ class Delegate(models.Model):
         related_name="delegates",
         verbose_name=_("institute"),
     )
-    organization = models.CharField(_("organization"), max_length=200, blank=True)
-    job_title = models.CharField(_("job title"), max_length=200, blank=True)
+    organization = models.CharField(
+        _("organization"), max_length=200, blank=True, validators=[validate_no_direction_controls]
+    )
+    job_title = models.CharField(
+        _("job title"), max_length=200, blank=True, validators=[validate_no_direction_controls]
+    )
     country = CountryField(_("country"), blank=True)
     dietary_needs = models.CharField(_("dietary needs"), max_length=500, blank=True)
     accessibility_needs = models.CharField(_("accessibility needs"), max_length=500, blank=True)
@@ -200,7 +219,7 @@ class Delegate(models.Model):
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
-    is_sample = models.BooleanField(default=False, help_text=_("Demo data."))
+    is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -298,17 +317,43 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
 
 
+class AuditAction(models.TextChoices):
+    REGISTERED = "registered", _("Registered")
+    DUPLICATE_SIGNUP = "duplicate_signup", _("Tried to register again")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    WITHDRAWN = "withdrawn", _("Withdrew")
+    RETURNED_TO_PENDING = "returned_to_pending", _("Returned to pending")
+    SEAT_REQUESTED = "seat_requested", _("Seat requested again")
+    SEAT_CONFIRMED = "seat_confirmed", _("Seat confirmed")
+    SEAT_WAITLISTED = "seat_waitlisted", _("Put on the waitlist")
+    SEAT_CANCELLED = "seat_cancelled", _("Seat cancelled")
+    SESSION_ADDED = "session_added", _("Asked for a session")
+    DETAILS_CHANGED = "details_changed", _("Details changed")
+    CAPACITY_CHANGED = "capacity_changed", _("Capacity changed")
+    EXPORT = "export", _("Exported a list")
+    LINK_RESENT = "link_resent", _("Private link sent again")
+    LINK_REPLACED = "link_replaced", _("Private link replaced")
+    ERASED = "erased", _("Delegates deleted")
+    PERSONAL_DATA_PURGED = "personal_data_purged", _("Personal data erased (retention)")
+
+
 class AuditEntry(models.Model):
     """Who changed what, when, from which status to which, and why. Written by the services only."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
-    actor_kind = models.CharField(max_length=16, choices=ActorKind)
+    actor_kind = models.CharField(_("made by"), max_length=16, choices=ActorKind)
     actor_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("organizer account"),
     )
-    actor_name = models.CharField(max_length=150, blank=True, help_text=_("Kept when the user is deleted."))
-    action = models.CharField(max_length=50)
+    actor_name = models.CharField(_("who"), max_length=150, blank=True, help_text=_("Kept when the user is deleted."))
+    action = models.CharField(_("what"), max_length=50, choices=AuditAction)
     delegate = models.ForeignKey(
         Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
     )
@@ -332,6 +377,17 @@ class EmailStatus(models.TextChoices):
     FAILED = "failed", _("Failed (gave up)")
 
 
+class EmailKind(models.TextChoices):
+    REGISTRATION_RECEIVED = "registration_received", _("Registration received")
+    ALREADY_REGISTERED = "already_registered", _("Already registered (second signup)")
+    APPROVED = "approved", _("Approved")
+    REJECTED = "rejected", _("Rejected")
+    PROMOTED = "promoted", _("Promoted from the waitlist")
+    SEATS_CANCELLED = "seats_cancelled", _("Seats cancelled")
+    WITHDRAWN = "withdrawn", _("Withdrawal confirmed")
+    LOST_LINK = "lost_link", _("Private link")
+
+
 class OutboundEmail(models.Model):
     """A durable outbox: written in the decision's transaction, delivered after it commits.
 
@@ -339,7 +395,7 @@ class OutboundEmail(models.Model):
     stays cheap and the email shows the delegate's situation at sending time.
     """
 
-    kind = models.CharField(max_length=32)
+    kind = models.CharField(_("message"), max_length=32, choices=EmailKind)
     delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="emails")
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=EmailStatus, default=EmailStatus.PENDING)

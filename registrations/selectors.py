@@ -90,12 +90,13 @@ def delegate_registrations(delegate: Delegate) -> list[SessionRegistration]:
 def participant_list_visible(event: Event, delegate: Delegate | None = None) -> bool:
     """Whether the event's participant list may be shown: to anyone, or to a delegate through their link.
 
-    Through a link it is shown to registered delegates (pending or approved), not to rejected ones.
+    Through a link it is shown to approved delegates only: anyone can register, and a pending
+    registration has not been vetted to see who the government delegates are.
     """
     if event.participant_list_visibility == ParticipantListVisibility.PUBLIC:
         return True
     if event.participant_list_visibility == ParticipantListVisibility.LINK_ONLY:
-        return delegate is not None and delegate.status in (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+        return delegate is not None and delegate.status == DelegateStatus.APPROVED
     return False
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
@@ -24,9 +25,16 @@ from . import calendar, links, selectors, services
 from .forms import AddSessionForm, DelegateDetailsForm, LostLinkForm
 from .models import Event, SeatStatus, Session
 
+
 # How often the lost-link form may be used: per client address, and per email address asked about.
-LOST_LINK_RATE_PER_IP = "5/h"
-LOST_LINK_RATE_PER_EMAIL = "3/h"
+# (settings, from the environment: a ministry or the venue's Wi-Fi puts many delegates behind one address).
+def lost_link_rate_per_ip(group, request) -> str:
+    return settings.LOST_LINK_RATE_PER_IP
+
+
+def lost_link_rate_per_email(group, request) -> str:
+    return settings.LOST_LINK_RATE_PER_EMAIL
+
 
 # A tampered link is not a page we know (404); a revoked or expired one was, and is gone (410).
 INVALID_LINK_STATUS = {"tampered": 404, "revoked": 410, "expired": 410}
@@ -164,6 +172,13 @@ def drop_session(request, delegate, session_id: int):
     return _back_to_status(delegate)
 
 
+@require_POST
+@with_delegate
+def replace_link(request, delegate):
+    services.replace_status_link(delegate=delegate, actor=services.Actor.delegate())
+    return redirect("registrations:lost_link_sent")
+
+
 @require_http_methods(["GET", "POST"])
 @with_delegate
 def withdraw(request, delegate):
@@ -265,8 +280,8 @@ def lost_link_email(group, request) -> str:
 
 
 @require_http_methods(["GET", "POST"])
-@ratelimit(group="lost_link_ip", key="ip", rate=LOST_LINK_RATE_PER_IP, method="POST", block=False)
-@ratelimit(group="lost_link_email", key=lost_link_email, rate=LOST_LINK_RATE_PER_EMAIL, method="POST", block=False)
+@ratelimit(group="lost_link_ip", key="ip", rate=lost_link_rate_per_ip, method="POST", block=False)
+@ratelimit(group="lost_link_email", key=lost_link_email, rate=lost_link_rate_per_email, method="POST", block=False)
 def lost_link(request):
     """Send the private link again. The answer is the same whether or not the address is registered."""
     event = selectors.current_event()

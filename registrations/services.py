@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
@@ -224,6 +225,9 @@ def normalize_email(email: str) -> str:
     return f"{local}@{domain.lower()}" if local else email
 
 
+DUPLICATE_SIGNUP_QUIET_PERIOD = timedelta(minutes=10)
+
+
 @transaction.atomic
 def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session], now=None) -> SignupOutcome:
     """Register a delegate and request their sessions; one row or none.
@@ -263,7 +267,16 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
             if existing is None:
                 raise
     if existing is not None:
-        _write([_audit(Actor.system(), "duplicate_signup", delegate=existing)], [("already_registered", existing, {})])
+        # One reminder per address in a while: a double click or a replayed form sends no second email.
+        recently_told = OutboundEmail.objects.filter(
+            delegate=existing,
+            kind__in=["registration_received", "already_registered"],
+            created_at__gte=now - DUPLICATE_SIGNUP_QUIET_PERIOD,
+        ).exists()
+        _write(
+            [_audit(Actor.system(), "duplicate_signup", delegate=existing)],
+            [] if recently_told else [("already_registered", existing, {})],
+        )
         return SignupOutcome(delegate=existing, created=False)
 
     SessionRegistration.objects.bulk_create(
@@ -981,6 +994,17 @@ def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
     _write([_audit(actor, "link_resent", delegate=delegate)], [])
     emails.queue([("lost_link", delegate, {})], deliver_now=False)
     return True
+
+
+@transaction.atomic
+def replace_status_link(*, delegate: Delegate, actor: Actor) -> None:
+    """Revoke the delegate's private link and email them a new one (e.g. after sharing it by mistake)."""
+    (locked,) = _lock_delegates([delegate.pk])
+    if not locked.link_secret:
+        raise InvalidTransition(_("This registration has no link to replace."))
+    locked.link_secret = new_link_secret()
+    locked.save(update_fields=["link_secret", "updated_at"])
+    _write([_audit(actor, "link_replaced", delegate=locked)], [("lost_link", locked, {})])
 
 
 # --------------------------------------------------------------------------- retention

@@ -498,7 +498,7 @@ def full_session(event, open_session, queue):
     [
         ("2", "“Risk assessment science” already has 3 confirmed seats; capacity cannot go below that."),
         ("0", "A session needs at least one seat."),
-        ("-4", "Ensure this value is greater than or equal to 0."),
+        ("-4", "A session needs at least one seat."),
         ("many", "Enter a whole number."),
     ],
 )

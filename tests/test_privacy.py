@@ -87,19 +87,22 @@ def test_public_participant_list_shows_only_approved_delegates_who_agreed(client
         assert hidden not in html.split("<main", 1)[1]
 
 
-def test_link_only_participant_list_needs_a_valid_private_link(client, participants):
+def test_link_only_participant_list_needs_an_approved_delegates_private_link(client, participants):
     participants.participant_list_visibility = LINK_ONLY
     participants.save()
+    approved = Delegate.objects.get(given_name="Ada")
     pending = Delegate.objects.get(given_name="Waiting")
 
     assert client.get("/participants/").status_code == 404
-    response = client.get(links.status_path(pending) + "participants/")
+    response = client.get(links.status_path(approved) + "participants/")
     assert response.status_code == 200
     assert participant_names(response) == ["Jun Abe", "Ada Zeller"]
     assert (
-        'href="' + links.status_path(pending) + 'participants/"'
-        in client.get(links.status_path(pending)).content.decode()
+        'href="' + links.status_path(approved) + 'participants/"'
+        in client.get(links.status_path(approved)).content.decode()
     )
+    assert client.get(links.status_path(pending) + "participants/").status_code == 404
+    assert "participants/" not in client.get(links.status_path(pending)).content.decode()
     assert client.get("/r/forged-token/participants/").status_code == 404
 
 

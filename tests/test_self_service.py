@@ -687,7 +687,8 @@ def test_lost_link_with_an_invalid_address_says_so(client, event):
     assert "Enter a valid email address." in response.content.decode()
 
 
-def test_lost_link_is_rate_limited_per_address_of_the_client(client, event):
+def test_lost_link_is_rate_limited_per_address_of_the_client(client, event, settings):
+    settings.LOST_LINK_RATE_PER_IP = "5/h"
     DelegateFactory(event=event, email="priya.shah@aisi.gov.uk")
     for n in range(5):
         assert client.post(LOST_LINK, {"email": f"someone{n}@example.org"}).status_code == 302
@@ -716,7 +717,8 @@ def test_lost_link_is_rate_limited_per_email_across_client_addresses(client, eve
     assert client.post(LOST_LINK, {"email": "other@example.org"}, REMOTE_ADDR="203.0.113.9").status_code == 302
 
 
-def test_a_forwarded_for_header_does_not_escape_the_limit(client, event):
+def test_a_forwarded_for_header_does_not_escape_the_limit(client, event, settings):
+    settings.LOST_LINK_RATE_PER_IP = "5/h"
     for n in range(5):
         client.post(LOST_LINK, {"email": f"someone{n}@example.org"}, HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
     response = client.post(LOST_LINK, {"email": "x@example.org"}, HTTP_X_FORWARDED_FOR="192.0.2.99")
@@ -751,3 +753,23 @@ def test_drop_session_with_an_impossible_id_is_not_a_500(client, event):
     delegate = DelegateFactory(event=event)
     response = client.post(page(delegate) + f"sessions/{2**70}/drop/")
     assert response.status_code == 404
+
+
+def test_replace_my_link_revokes_the_old_link_and_emails_a_new_one(
+    client, event, mailoutbox, django_capture_on_commit_callbacks
+):
+    delegate = DelegateFactory(event=event, email="priya.shah@aisi.gov.uk")
+    old = page(delegate)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(old + "replace-link/")
+
+    assert response["Location"] == "/link/sent/"
+    delegate.refresh_from_db()
+    new = page(delegate)
+    assert new != old
+    assert client.get(old).status_code == 410
+    assert client.get(new).status_code == 200
+    assert [m.to for m in mailoutbox] == [["priya.shah@aisi.gov.uk"]]
+    assert new in mailoutbox[0].body
+    assert AuditEntry.objects.get(delegate=delegate, action="link_replaced").actor_kind == "delegate"

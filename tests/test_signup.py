@@ -209,6 +209,7 @@ def test_second_registration_with_a_known_email_writes_nothing_and_reveals_nothi
         first = client.post(REGISTER, signup(sessions=[open_session.pk]))
     delegate = Delegate.objects.get()
     mailoutbox.clear()
+    OutboundEmail.objects.update(created_at=timezone.now() - timedelta(minutes=11))  # past the quiet period
 
     with django_capture_on_commit_callbacks(execute=True):
         second = client.post(
@@ -300,3 +301,22 @@ def test_form_shows_session_times_in_the_venue_time_zone_with_the_tier(client, e
     assert f"{local:%H:%M}" in html
     assert "PST" in html
     assert "Joint testing of frontier models · " in html and " · Government only" in html
+
+
+def test_a_double_click_on_a_known_address_sends_one_reminder(client, event, open_session):
+    client.post(REGISTER, signup(sessions=[open_session.pk]))
+    for _ in range(3):
+        assert client.post(REGISTER, signup(sessions=[open_session.pk])).status_code == 302
+    assert Delegate.objects.count() == 1
+    assert list(OutboundEmail.objects.values_list("kind", flat=True)) == ["registration_received"]
+
+
+def test_the_first_email_lists_the_sessions_asked_for(
+    client, event, open_session, government_session, mailoutbox, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(REGISTER, signup(sessions=[open_session.pk, government_session.pk]))
+    body = mailoutbox[0].body
+    assert "Sessions you asked for (times in America/Los_Angeles):" in body
+    assert "- Joint testing of frontier models: " in body and "(government only)" in body
+    assert "- Risk assessment science: " in body

@@ -14,8 +14,10 @@
   function update() {
     const type = currentType();
     const government = type === "government";
+    // A hidden field must not send a value the visitor can no longer see or clear.
     form.querySelectorAll("[data-show-for='government']").forEach(function (el) {
       el.hidden = type !== "" && !government;
+      if (el.hidden) el.querySelectorAll("select").forEach(function (select) { select.value = ""; });
     });
     form.querySelectorAll("[data-show-for='non-government']").forEach(function (el) {
       el.hidden = type !== "" && government;
