@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
 from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
+from .forms import is_database_id
 from .models import (
     AccessTier,
     AuditEntry,
@@ -29,6 +30,7 @@ from .models import (
     SeatStatus,
     Session,
     SessionRegistration,
+    StakeholderType,
 )
 
 # --------------------------------------------------------------------------- shared
@@ -155,6 +157,10 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
 
+    def get_readonly_fields(self, request, obj=None):
+        # Seats and requests belong to the event the session is part of.
+        return [*super().get_readonly_fields(request, obj), *(["event"] if obj is not None else [])]
+
     class Media:
         css = {"all": ["registrations/css/admin.css"]}
 
@@ -198,6 +204,16 @@ class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
             new_capacity = obj.capacity
             obj.capacity = form.initial["capacity"]
         obj.save()
+        if change:
+            services.record_session_change(
+                session=obj,
+                changes={
+                    name: (str(form.initial.get(name, "")), str(form.cleaned_data.get(name, "")))
+                    for name in form.changed_data
+                    if name != "capacity"
+                },
+                actor=actor,
+            )
         # The tier first: its cancellations tell every barred delegate (a promotion for the new
         # capacity would otherwise drop barred waitlisted delegates silently).
         if change and "access_tier" in form.changed_data and obj.access_tier == AccessTier.GOVERNMENT_ONLY:
@@ -258,7 +274,7 @@ class SessionFilter(admin.SimpleListFilter):
         return [(str(pk), title) for pk, title in Session.objects.order_by("starts_at").values_list("pk", "title")]
 
     def queryset(self, request, queryset):
-        if self.value() and self.value().isdigit():
+        if self.value() and is_database_id(self.value()):
             return queryset.filter(
                 session_registrations__session_id=int(self.value()),
                 session_registrations__status__in=[SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED],
@@ -283,7 +299,7 @@ class TierFilter(admin.SimpleListFilter):
 
 
 def parse_ids(value: str) -> list[int]:
-    return [int(part) for part in value.split(",") if part.strip().isdigit()]
+    return [int(part) for part in value.split(",") if is_database_id(part)]
 
 
 class RejectForm(forms.Form):
@@ -320,12 +336,57 @@ class DelegateAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        if "stakeholder_type" in data:
+            try:
+                services.check_affiliation(
+                    stakeholder_type=data["stakeholder_type"],
+                    institute=data.get("institute"),
+                    organization=data.get("organization") or "",
+                )
+            except services.NotEligible as refusal:
+                field = "institute" if data["stakeholder_type"] == StakeholderType.GOVERNMENT else "organization"
+                if data.get("institute") and data["stakeholder_type"] != StakeholderType.GOVERNMENT:
+                    field = "institute"
+                self.add_error(field, forms.ValidationError(refusal.message, code=refusal.code))
         if "institute" in self.changed_data:
             try:
                 services.check_institute_quota(delegate=self.instance, institute=data.get("institute"))
             except services.QuotaExceeded as refusal:
                 self.add_error("institute", forms.ValidationError(refusal.message, code=refusal.code))
         return data
+
+
+class ReturnToPendingForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason (optional, kept in the audit trail)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=2000,
+    )
+
+
+# The confirmation pages of the decisions that take something away.
+CONFIRMATIONS = {
+    "reject_selected": {
+        "title": _("Reject delegates"),
+        "explanation": _(
+            "will be rejected. Their confirmed seats go to the first eligible delegates on each waitlist, who "
+            "are notified. Each rejected delegate receives an email, with the reason if you give one."
+        ),
+        "verb": _("reject"),
+        "crumb": _("Reject"),
+    },
+    "return_to_pending": {
+        "title": _("Return delegates to pending"),
+        "explanation": _(
+            "will be pending again. Seats they hold are released now and go to the first eligible delegates on "
+            "each waitlist; their requests wait for a new decision. Each receives an email saying their "
+            "registration is under review again."
+        ),
+        "verb": _("return"),
+        "crumb": _("Return to pending"),
+    },
+}
 
 
 STATUS_CLASSES = {
@@ -367,6 +428,17 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     actions = ["approve_selected", "reject_selected", "return_to_pending"]
     inlines = [SessionRegistrationInline]
     readonly_fields = ["status_label", "domain_check", "public_id", "created_at", "updated_at", "audit_link"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A registration belongs to its event for good (its seats are that event's), and being listed
+        # as a participant is the delegate's own consent: an organizer can withdraw it, not give it.
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("event")
+            if not obj.consent_participant_list:
+                fields.append("consent_participant_list")
+        return fields
+
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
@@ -472,29 +544,53 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             _("Approved %(n)d delegate(s): %(confirmed)d seat(s) confirmed, %(waitlisted)d waitlisted."),
         )
 
-    @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
-    def reject_selected(self, request, queryset):
+    def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
+        """Run a decision that needs a confirmation page: the first POST shows who is affected, the
+        second (with confirm=yes) decides for exactly the delegates that page listed."""
         if request.POST.get("confirm") == "yes":
-            if "delegate_ids" in request.POST:  # exactly those listed on the confirmation page
+            if "delegate_ids" in request.POST:
                 queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
-            form = RejectForm(request.POST)
+            form = form_class(request.POST)
             if form.is_valid():
-                result = services.reject_delegates(
+                result = decide(
                     delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
                     actor=services.Actor.organizer(request.user),
                     reason=form.cleaned_data["reason"],
                 )
-                self._report(request, result, _("Rejected %(n)d delegate(s); their seats went to the waitlist."))
+                self._report(request, result, report)
                 return None
         else:
-            form = RejectForm()
-        return self._confirm_reject(request, queryset, form)
+            form = form_class()
+        return self._confirm(request, queryset, form, action=action)
 
-    def _confirm_reject(self, request, queryset, form, single: Delegate | None = None):
+    @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
+    def reject_selected(self, request, queryset):
+        return self._confirmed_decision(
+            request,
+            queryset,
+            form_class=RejectForm,
+            decide=services.reject_delegates,
+            report=_("Rejected %(n)d delegate(s); their seats went to the waitlist."),
+            action="reject_selected",
+        )
+
+    @admin.action(description=_("Return selected delegates to pending…"), permissions=["decide"])
+    def return_to_pending(self, request, queryset):
+        return self._confirmed_decision(
+            request,
+            queryset,
+            form_class=ReturnToPendingForm,
+            decide=services.return_to_pending,
+            report=_("%(n)d delegate(s) are pending again; the seats they held went to the waitlist."),
+            action="return_to_pending",
+        )
+
+    def _confirm(self, request, queryset, form, *, action: str, single: Delegate | None = None):
         delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
         context = {
             **self.admin_site.each_context(request),
-            "title": _("Reject delegates"),
+            **CONFIRMATIONS[action],
+            "action": action,
             "opts": self.model._meta,
             "delegates": delegates,
             # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
@@ -505,18 +601,10 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         }
         return TemplateResponse(
             request,
-            "admin/registrations/delegate/reject_confirmation.html",
+            "admin/registrations/delegate/decision_confirmation.html",
             context,
             status=400 if form.is_bound and form.errors else 200,
         )
-
-    @admin.action(description=_("Return selected delegates to pending"), permissions=["decide"])
-    def return_to_pending(self, request, queryset):
-        result = services.return_to_pending(
-            delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
-            actor=services.Actor.organizer(request.user),
-        )
-        self._report(request, result, _("%(n)d delegate(s) are pending again."))
 
     def get_urls(self):
         return [
@@ -560,7 +648,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
         else:
             form = RejectForm()
-        return self._confirm_reject(request, queryset, form, single=delegate)
+        return self._confirm(request, queryset, form, action="reject_selected", single=delegate)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_decide": self.has_decide_permission(request)}

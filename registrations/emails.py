@@ -36,6 +36,7 @@ SUBJECTS = {
     "seats_cancelled": _("A change to your sessions at %(event)s"),
     "withdrawn": _("You have withdrawn from %(event)s"),
     "lost_link": _("Your registration link for %(event)s"),
+    "under_review": _("Your registration for %(event)s is under review again"),
 }
 
 

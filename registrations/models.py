@@ -331,6 +331,7 @@ class AuditAction(models.TextChoices):
     SESSION_ADDED = "session_added", _("Asked for a session")
     DETAILS_CHANGED = "details_changed", _("Details changed")
     CAPACITY_CHANGED = "capacity_changed", _("Capacity changed")
+    SESSION_CHANGED = "session_changed", _("Session changed")
     EXPORT = "export", _("Exported a list")
     LINK_RESENT = "link_resent", _("Private link sent again")
     LINK_REPLACED = "link_replaced", _("Private link replaced")
@@ -386,6 +387,7 @@ class EmailKind(models.TextChoices):
     SEATS_CANCELLED = "seats_cancelled", _("Seats cancelled")
     WITHDRAWN = "withdrawn", _("Withdrawal confirmed")
     LOST_LINK = "lost_link", _("Private link")
+    UNDER_REVIEW = "under_review", _("Back under review")
 
 
 class OutboundEmail(models.Model):

@@ -486,6 +486,7 @@ def check_institute_quota(*, delegate: Delegate, institute: Institute | None) ->
     """
     if institute is None or delegate.pk is None or delegate.status != DelegateStatus.APPROVED:
         return
+    _lock_delegates([delegate.pk])  # the lock order of every decision: delegate, then institute
     institute = Institute.objects.select_for_update().get(pk=institute.pk)
     others = (
         Delegate.objects.filter(event_id=delegate.event_id, institute=institute, status=DelegateStatus.APPROVED)
@@ -718,6 +719,7 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
     changes.save()
     _promote_waitlist(freed, promoted := SeatChanges(), outgoing)
     promoted.save()
+    outgoing = [("under_review", d, {}) for d in result.done] + outgoing
     _write(audit, outgoing)
     return result
 
@@ -843,36 +845,48 @@ def enforce_session_tier(*, session: Session, actor: Actor) -> int:
     """After an organizer makes a session government-only: cancel the seats of non-government
     delegates (each is told) and promote eligible delegates from the waitlist.
 
-    Returns the number of seats cancelled.
+    Returns the number of seats cancelled. Only the session is locked (the organizer's form has
+    locked it already): seats change only under their session's lock, and taking delegate locks
+    after it would invert the lock order of the decisions.
     """
     if not session.is_government_only:
         return 0
-    barred_delegates = (
+    sessions = _lock_sessions([session.pk])
+    barred = list(
         SessionRegistration.objects.filter(session=session)
         .exclude(status=SeatStatus.CANCELLED)
         .exclude(delegate__stakeholder_type=StakeholderType.GOVERNMENT)
-        .values_list("delegate_id", flat=True)
-    )
-    delegates = {d.pk: d for d in _lock_delegates(barred_delegates)}
-    sessions = _lock_sessions([session.pk])
-    barred = list(
-        SessionRegistration.objects.filter(session=session, delegate_id__in=delegates).exclude(
-            status=SeatStatus.CANCELLED
-        )
+        .select_related("delegate__event")
     )
     if not barred:
         return 0
     changes, outgoing = SeatChanges(), []
     for r in barred:
-        r.delegate = delegates[r.delegate_id]
         r.session = sessions[session.pk]
     freed = _cancel_seats(barred, changes, actor, CancelReason.INELIGIBLE, _("The session is now government-only."))
     changes.save()
     _promote_waitlist(freed, promoted := SeatChanges(), outgoing)
     promoted.save()
-    outgoing += [("seats_cancelled", delegates[r.delegate_id], {"sessions": [session.pk]}) for r in barred]
+    outgoing += [("seats_cancelled", r.delegate, {"sessions": [session.pk]}) for r in barred]
     _write([], outgoing)
     return len(barred)
+
+
+def record_session_change(*, session: Session, changes: dict[str, tuple[str, str]], actor: Actor) -> None:
+    """Audit an organizer's edit of a session (capacity has its own entry, from `change_capacity`)."""
+    if changes:
+        _write(
+            [
+                _audit(
+                    actor,
+                    "session_changed",
+                    session=session,
+                    event=session.event,
+                    fields={name: {"from": before, "to": after} for name, (before, after) in changes.items()},
+                )
+            ],
+            [],
+        )
 
 
 def check_capacity(*, session: Session, capacity: int) -> None:
@@ -1115,6 +1129,8 @@ def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = 
     sessions = _lock_sessions({r.session_id for r in active})
     freed = {r.session_id for r in active if r.status == SeatStatus.CONFIRMED}
     events = {d.event_id: d.event for d in delegates}
+    # Their audit entries stay (who decided what, when) but lose what could name the person.
+    AuditEntry.objects.filter(delegate_id__in=by_id).update(reason="", details={})
     Delegate.objects.filter(pk__in=by_id).delete()
     outgoing: list = []
     _promote_waitlist(freed, promoted := SeatChanges(), outgoing)

@@ -270,7 +270,7 @@ def test_reject_action_asks_for_confirmation_then_rejects_promotes_and_emails_th
     confirmation = act(organizer_client, "reject_selected", [ben])
 
     assert confirmation.status_code == 200
-    assert confirmation.templates[0].name == "admin/registrations/delegate/reject_confirmation.html"
+    assert confirmation.templates[0].name == "admin/registrations/delegate/decision_confirmation.html"
     assert [d.given_name for d in confirmation.context["delegates"]] == ["Ben"]
     assert "1 delegate will be rejected." in confirmation.text
     assert Delegate.objects.get(pk=ben.pk).status == DelegateStatus.APPROVED
@@ -314,14 +314,36 @@ def test_reject_action_with_an_overlong_reason_changes_nothing(organizer_client,
     assert Delegate.objects.get(pk=queue[0].pk).status == DelegateStatus.PENDING
 
 
-def test_return_to_pending_action(organizer_client, open_session, queue):
+def test_return_to_pending_action_asks_first_then_releases_seats_and_tells_the_delegate(
+    organizer_client, open_session, queue
+):
     services.approve_delegates(delegate_ids=[d.pk for d in queue], actor=services.Actor.system())
+    OutboundEmail.objects.all().delete()
 
-    response = act(organizer_client, "return_to_pending", queue[:1])
+    confirmation = act(organizer_client, "return_to_pending", queue[:1])
 
-    assert message_texts(response) == ["1 delegate(s) are pending again."]
+    assert confirmation.status_code == 200
+    assert "will be pending again. Seats they hold are released now" in confirmation.text
+    assert Delegate.objects.get(pk=queue[0].pk).status == DelegateStatus.APPROVED  # nothing yet
+
+    response = act(
+        organizer_client,
+        "return_to_pending",
+        queue[:1],
+        confirm="yes",
+        delegate_ids=str(queue[0].pk),
+        reason="Delegation list under review",
+    )
+
+    assert message_texts(response) == ["1 delegate(s) are pending again; the seats they held went to the waitlist."]
     assert Delegate.objects.get(pk=queue[0].pk).status == DelegateStatus.PENDING
     assert seats(open_session) == {"requested": ["Ana"], "confirmed": ["Ben", "Chloe", "Dev"]}
+    assert sorted(OutboundEmail.objects.values_list("kind", "delegate__given_name")) == [
+        ("promoted", "Dev"),
+        ("under_review", "Ana"),
+    ]
+    entry = AuditEntry.objects.get(action="returned_to_pending")
+    assert (entry.delegate_id, entry.reason) == (queue[0].pk, "Delegation list under review")
 
 
 def test_approve_button_on_the_change_page(organizer_client, open_session, queue):
@@ -766,3 +788,24 @@ def test_the_audit_trail_link_on_a_delegate_page_lists_that_delegates_changes(or
         ("approved", "pending", "approved"),
         ("seat_confirmed", "requested", "confirmed"),
     ]
+
+
+def test_organizer_changing_the_email_rechecks_the_official_domain(organizer_client, event):
+    delegate = DelegateFactory(event=event, government=True, email="ops@dsit.gov.uk")
+    data = {**form_data(organizer_client.get(change_url(delegate))), "email": "ops@gmail.example"}
+    assert organizer_client.post(change_url(delegate), data).status_code == 302
+    delegate.refresh_from_db()
+    assert (delegate.email, delegate.email_domain_verified) == ("ops@gmail.example", False)
+
+
+@pytest.mark.parametrize("value", ["²", "99999999999999999999999", "1,2"])
+def test_crafted_session_filter_values_are_not_a_500(organizer_client, event, value):
+    response = organizer_client.get(CHANGELIST, {"session": value})
+    assert response.status_code in (200, 302)
+
+
+def test_the_event_of_a_delegate_or_session_cannot_be_changed(organizer_client, superuser_client, event, open_session):
+    delegate = DelegateFactory(event=event)
+    page = organizer_client.get(change_url(delegate))
+    assert "event" not in page.context["adminform"].form.fields
+    assert "event" not in superuser_client.get(change_url(open_session)).context["adminform"].form.fields

@@ -443,7 +443,7 @@ def test_return_to_pending_frees_seats_requests_them_again_and_promotes(full_ses
     assert len(result.done) == 1
     assert Delegate.objects.get(pk=ana.pk).status == DelegateStatus.PENDING
     assert seats(full_session) == {"requested": ["Ana"], "confirmed": ["Ben", "Chloe", "Dev"], "waitlisted": ["Emi"]}
-    assert emails_queued() == [("promoted", "Dev", {"session": full_session.pk})]
+    assert emails_queued() == [("under_review", "Ana", {}), ("promoted", "Dev", {"session": full_session.pk})]
     assert list(
         AuditEntry.objects.order_by("action", "pk").values_list(
             "actor_kind", "action", "delegate__given_name", "from_status", "to_status", "reason"
@@ -548,3 +548,61 @@ def test_making_a_session_government_only_cancels_non_government_seats(event, ac
         ("seats_cancelled", "Ana", {"sessions": [session.pk]}),
         ("seats_cancelled", "Ben", {"sessions": [session.pk]}),
     ]
+
+
+# --------------------------------------------------------------------------- signup, called directly
+
+
+def details(**overrides):
+    values = {
+        "given_name": "James",
+        "family_name": "Anderson",
+        "email": "james@modelsystems.example",
+        "stakeholder_type": StakeholderType.INDUSTRY,
+        "institute": None,
+        "organization": "Model Systems Ltd",
+        "consent_data_processing": True,
+    }
+    return {**values, **overrides}
+
+
+def test_register_delegate_refuses_a_government_only_session_for_a_guest_whoever_calls_it(event):
+    session = SessionFactory(event=event, access_tier=AccessTier.GOVERNMENT_ONLY)
+    with pytest.raises(services.NotEligible, match="open to government delegates of member institutes only"):
+        services.register_delegate(event=event, details=details(), sessions=[session])
+    assert Delegate.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"consent_data_processing": False}, "consent"),
+        ({"organization": ""}, "Please give your organization."),
+        ({"institute": "GB"}, "Only government delegates register with an institute"),
+        ({"stakeholder_type": StakeholderType.GOVERNMENT, "organization": ""}, "must choose their institute"),
+    ],
+)
+def test_register_delegate_refuses_bad_affiliation_or_no_consent_with_a_message(event, overrides, message):
+    if overrides.get("institute"):
+        overrides["institute"] = institute(overrides["institute"])
+    session = SessionFactory(event=event)
+    with pytest.raises(services.NotEligible, match=message):
+        services.register_delegate(event=event, details=details(**overrides), sessions=[session])
+    assert Delegate.objects.count() == 0
+
+
+def test_a_second_signup_is_audited_and_writes_no_row(event):
+    session = SessionFactory(event=event)
+    first = services.register_delegate(event=event, details=details(), sessions=[session])
+    second = services.register_delegate(event=event, details=details(email="JAMES@modelsystems.example"), sessions=[])
+    assert (second.created, second.delegate.pk) == (False, first.delegate.pk)
+    assert AuditEntry.objects.filter(delegate=first.delegate, action="duplicate_signup").count() == 1
+
+
+def test_changing_the_email_rechecks_the_institute_domain(event, organizer_actor):
+    delegate = DelegateFactory(event=event, government=True, email="ops@dsit.gov.uk")
+    delegate.email = "ops@gmail.example"
+    delegate.save()
+    services.enforce_eligibility(delegate=delegate, actor=organizer_actor)
+    delegate.refresh_from_db()
+    assert delegate.email_domain_verified is False
