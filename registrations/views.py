@@ -2,25 +2,25 @@
 
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import links, selectors, services
+from . import links, pagecache, selectors, services
 from .forms import RegistrationForm
 from .models import StakeholderType
 
 
-def _event_or_404():
-    event = selectors.current_event()
+def _event_or_404(event):
     if event is None:
         raise Http404(_("No convening has been announced yet."))
     return event
 
 
 def home(request):
-    event = selectors.current_event()
-    days = selectors.by_day(event, selectors.agenda(event)) if event else []
-    return render(request, "registrations/home.html", {"event": event, "days": days})
+    event, seats = selectors.current_event_with_seats()
+    agenda = pagecache.agenda_html(event, seats) if event else ""
+    return render(request, "registrations/home.html", {"event": event, "agenda": agenda})
 
 
 def _stakeholder_type(request) -> str | None:
@@ -30,11 +30,10 @@ def _stakeholder_type(request) -> str | None:
 
 @require_http_methods(["GET", "POST"])
 def register(request):
-    event = _event_or_404()
+    event = _event_or_404(selectors.current_event_with_form_version())
     stakeholder_type = _stakeholder_type(request)
-    form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
-    status = 200
     if request.method == "POST":
+        form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
         if form.is_valid():
             try:
                 services.register_delegate(
@@ -44,13 +43,19 @@ def register(request):
                 form.add_error(None, refusal.message)
             else:
                 return redirect("registrations:register_done")
-        status = 400
+        form_fields, status = pagecache.render_signup_fields(form), 400
+    else:
+        # The unbound form is the same for everyone: it is built only when its cached HTML is stale.
+        form = SimpleLazyObject(lambda: RegistrationForm(event=event, stakeholder_type=stakeholder_type))
+        form_fields, status = pagecache.signup_form_html(event, stakeholder_type, form), 200
     return render(
         request,
         "registrations/register.html",
         {
             "event": event,
             "form": form,
+            "form_fields": form_fields,
+            "form_errors": form.errors if status == 400 else None,
             "stakeholder_type": stakeholder_type,
             "stakeholder_types": StakeholderType.choices,
             "registration_open": event.is_registration_open(),

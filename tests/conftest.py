@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 
 from registrations import emails, services
@@ -11,6 +12,14 @@ from tests.factories import DelegateFactory, EventFactory, SessionFactory, organ
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return f"database: {'PostgreSQL (' + url.split('@')[-1] + ')' if url.startswith('postgres') else 'SQLite'}"
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (cached page parts, rate-limit counters)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture
