@@ -152,3 +152,25 @@ def test_current_event_is_the_next_not_ended_else_the_latest(db):
     running.delete()
     assert selectors.current_event() == later
     assert older.pk != later.pk
+
+
+def test_agenda_seats_agree_with_sessions_with_seats(event, open_session, government_session, organizer_actor):
+    from registrations import selectors
+
+    delegates = [DelegateFactory(event=event, government=True) for _ in range(4)]
+    for delegate in delegates:
+        SessionRegistrationFactory(delegate=delegate, session=open_session)
+        SessionRegistrationFactory(delegate=delegate, session=government_session)
+    services.approve_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    current, seats = selectors.current_event_with_seats()
+
+    assert current == event
+    expected = {s.pk: (s.seats_left, s.capacity) for s in selectors.agenda(event)}
+    assert {pk: (left, capacity) for pk, (left, capacity, _changed) in seats.items()} == expected
+    assert expected == {open_session.pk: (0, 3), government_session.pk: (0, 2)}
+
+
+def test_no_event_means_no_agenda_and_no_form(client, db):
+    assert "No convening announced yet" in client.get(HOME).content.decode()
+    assert client.get(REGISTER).status_code == 404
