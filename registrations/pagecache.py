@@ -1,92 +1,117 @@
-"""Rendered page parts that are the same for every visitor, kept in Django's cache.
+"""Public pages that look the same to every visitor, kept rendered in Django's cache.
 
 Rendering Django forms and templates is most of a public page's time (the 250-option country
 select alone), yet the signup form and the agenda look the same to everyone. They are cached per
-event, language and *version*; the version is read from the database on every request (one cheap
-query), so a change to the event, its sessions or the institutes shows on the very next request.
-What differs per request is never cached: the CSRF token, the seats left (one aggregate query per
-request) and a form with errors. The cache is Django's (locmem, or Redis when REDIS_URL is set).
+event, language and *version*; the version is read from the database on every request, in the
+same single query that fetches the event, so a change to the event, its sessions or the
+institutes shows on the very next request, whichever app server answers it. What differs per
+request is never cached: the CSRF token and the seats left are filled in on every request (the
+seats come from that same query), a visitor with messages waiting gets a fresh render, and a form
+with errors is never cached. The cache is Django's (locmem, or Redis when REDIS_URL is set).
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from django.core.cache import cache
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import mark_safe
 
 from . import selectors
 from .models import Event
 
 # Versions decide freshness; the timeout only bounds what nothing versions (an institute renamed
-# in place keeps its count and id, so a new name shows within this many seconds).
+# in place keeps its count and id, so its new name shows within this many seconds).
 TIMEOUT = 300
 
+# Placeholders rendered into the cached page and replaced on every request. The seats slot cannot
+# come from data (titles are escaped, so "<!--" never appears in them); the CSRF slot is a value
+# attribute, which Django escapes, hence letters only.
+_CSRF_SLOT = "csrfTokenSlotQ7fZ3aK9cW2e"
 _SEATS_SLOT = "<!--seats-left:{}-->"
 _SEATS_SLOT_RE = re.compile(r"<!--seats-left:(\d+)-->")
+
+Seats = dict[int, tuple[int, int, str]]  # session id: (seats left, capacity, last change)
 
 
 def _key(kind: str, event: Event, version) -> str:
     event_state = tuple(getattr(event, f.attname) for f in event._meta.concrete_fields)
     raw = repr((translation.get_language(), event_state, version)).encode()
-    return f"registrations:{kind}:{event.pk}:{hashlib.sha256(raw).hexdigest()}"
+    return f"registrations:page:{kind}:{event.pk}:{hashlib.sha256(raw).hexdigest()}"
+
+
+def _messages_waiting(request) -> bool:
+    storage = getattr(request, "_messages", None)
+    return storage is not None and len(storage) > 0
+
+
+def _page(request, *, kind: str, event: Event, version, template: str, context: dict) -> str:
+    """The rendered page, from the cache when a copy of this version is there."""
+    context = {**context, "csrf_token": _CSRF_SLOT}
+    if _messages_waiting(request):
+        return render_to_string(template, context, request)
+    key = _key(kind, event, version)
+    html = cache.get(key)
+    if html is None:
+        html = render_to_string(template, context, request)
+        cache.set(key, html, TIMEOUT)
+    return html
 
 
 # --------------------------------------------------------------------------- signup form
 
 
-def signup_form_html(event: Event, stakeholder_type: str | None, form) -> SafeString:
-    """The rendered fields of the unbound signup form for this event and stakeholder type.
+def signup_page(request, event: Event, stakeholder_type: str | None, context: dict) -> HttpResponse:
+    """The signup page with an unbound form, for this event and stakeholder type.
 
-    `event` comes from `selectors.current_event_with_form_version`. `form` may be lazy: it is only
-    built (and rendered) when the cache has no current copy.
+    `event` comes from `selectors.current_event_with_form_version`; `context["form"]` may be lazy:
+    the form is only built when the cache has no current copy of the page.
     """
-    key = _key(f"signup-form:{stakeholder_type or 'any'}", event, event.form_version)
-    html = cache.get(key)
-    if html is None:
-        html = render_signup_fields(form)
-        cache.set(key, str(html), TIMEOUT)
-    return mark_safe(html)
-
-
-def render_signup_fields(form) -> SafeString:
-    return render_to_string("registrations/_register_fields.html", {"form": form})
+    version = (event.form_version, context["registration_open"])
+    kind = f"signup:{stakeholder_type or 'any'}"
+    html = _page(
+        request, kind=kind, event=event, version=version, template="registrations/register.html", context=context
+    )
+    return HttpResponse(html.replace(_CSRF_SLOT, get_token(request)))
 
 
 # --------------------------------------------------------------------------- agenda
 
 
-def agenda_html(event: Event, seats: dict[int, tuple[int, int, str]]) -> SafeString:
+def agenda_page(request, event: Event, seats: Seats) -> HttpResponse:
     """The agenda with every session's seats left as of this request.
 
-    The sessions' titles, times, rooms and tiers are cached with a slot for the seats; the seats
-    come from one aggregate query on every request (`selectors.current_event_with_seats`), and that
-    query's last-change times are the version of the cached part.
+    `event` and `seats` come from `selectors.current_event_with_seats` (one query); the sessions'
+    last changes in it are the version of the cached titles, times, rooms and tiers.
     """
-    key = _key("agenda", event, sorted((pk, changed) for pk, (_left, _capacity, changed) in seats.items()))
-    parts = cache.get(key)
-    if parts is None:
-        sessions = selectors.agenda(event)
-        for session in sessions:
-            session.seats_slot = mark_safe(_SEATS_SLOT.format(session.pk))
-        html = render_to_string(
-            "registrations/_agenda.html", {"event": event, "days": selectors.by_day(event, sessions)}
-        )
-        parts = _SEATS_SLOT_RE.split(html)  # text, session id, text, session id, ..., text
-        cache.set(key, parts, TIMEOUT)
-        # Sessions added since the seats were read: take their seats from the render's query.
-        seats = {s.pk: (s.seats_left, s.capacity, "") for s in sessions} | seats
+    version = (sorted((pk, changed) for pk, (_left, _capacity, changed) in seats.items()), event.is_registration_open())
+    context = {"event": event, "days": partial(_agenda_days, event, seats)}
+    html = _page(
+        request, kind="agenda", event=event, version=version, template="registrations/home.html", context=context
+    )
     language = translation.get_language()
-    out = [parts[0]]
-    for index in range(1, len(parts), 2):
-        seats_left, capacity, _changed = seats.get(int(parts[index]), (0, 0, ""))
-        out.append(seats_left_text(seats_left, capacity, language))
-        out.append(parts[index + 1])
-    return mark_safe("".join(out))
+
+    def seats_left(match) -> str:
+        left, capacity, _changed = seats.get(int(match.group(1)), (0, 0, ""))
+        return seats_left_text(left, capacity, language)
+
+    return HttpResponse(_SEATS_SLOT_RE.sub(seats_left, html))
+
+
+def _agenda_days(event: Event, seats: Seats):
+    """The sessions by day, each with a slot for its seats left (called only to render the page)."""
+    sessions = selectors.agenda(event)
+    for session in sessions:
+        session.seats_slot = mark_safe(_SEATS_SLOT.format(session.pk))
+        # A session added since the seats were read: its seats from this query.
+        seats.setdefault(session.pk, (session.seats_left, session.capacity, ""))
+    return selectors.by_day(event, sessions)
 
 
 @lru_cache(maxsize=4096)

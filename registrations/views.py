@@ -19,8 +19,9 @@ def _event_or_404(event):
 
 def home(request):
     event, seats = selectors.current_event_with_seats()
-    agenda = pagecache.agenda_html(event, seats) if event else ""
-    return render(request, "registrations/home.html", {"event": event, "agenda": agenda})
+    if event is None:
+        return render(request, "registrations/home.html", {"event": None})
+    return pagecache.agenda_page(request, event, seats)
 
 
 def _stakeholder_type(request) -> str | None:
@@ -32,6 +33,7 @@ def _stakeholder_type(request) -> str | None:
 def register(request):
     event = _event_or_404(selectors.current_event_with_form_version())
     stakeholder_type = _stakeholder_type(request)
+    form, status = None, 200
     if request.method == "POST":
         form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
         if form.is_valid():
@@ -43,25 +45,20 @@ def register(request):
                 form.add_error(None, refusal.message)
             else:
                 return redirect("registrations:register_done")
-        form_fields, status = pagecache.render_signup_fields(form), 400
-    else:
-        # The unbound form is the same for everyone: it is built only when its cached HTML is stale.
-        form = SimpleLazyObject(lambda: RegistrationForm(event=event, stakeholder_type=stakeholder_type))
-        form_fields, status = pagecache.signup_form_html(event, stakeholder_type, form), 200
-    return render(
-        request,
-        "registrations/register.html",
-        {
-            "event": event,
-            "form": form,
-            "form_fields": form_fields,
-            "form_errors": form.errors if status == 400 else None,
-            "stakeholder_type": stakeholder_type,
-            "stakeholder_types": StakeholderType.choices,
-            "registration_open": event.is_registration_open(),
-        },
-        status=status,
-    )
+        status = 400
+    context = {
+        "event": event,
+        "form": form,
+        "form_errors": form.errors if form is not None else None,
+        "stakeholder_type": stakeholder_type,
+        "stakeholder_types": StakeholderType.choices,
+        "registration_open": event.is_registration_open(),
+    }
+    if form is None:
+        # The unbound form is the same for everyone: built only when the cached page is stale.
+        context["form"] = SimpleLazyObject(lambda: RegistrationForm(event=event, stakeholder_type=stakeholder_type))
+        return pagecache.signup_page(request, event, stakeholder_type, context)
+    return render(request, "registrations/register.html", context, status=status)
 
 
 def register_done(request):

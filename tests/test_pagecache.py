@@ -174,3 +174,16 @@ def test_agenda_seats_agree_with_sessions_with_seats(event, open_session, govern
 def test_no_event_means_no_agenda_and_no_form(client, db):
     assert "No convening announced yet" in client.get(HOME).content.decode()
     assert client.get(REGISTER).status_code == 404
+
+
+def test_a_visitor_with_a_message_waiting_sees_it_once(client, event, open_session, rf):
+    from django.contrib.messages import constants
+    from django.contrib.messages.storage.base import Message
+    from django.contrib.messages.storage.cookie import CookieStorage
+
+    client.get(HOME)
+    client.get(REGISTER)
+    for path in (HOME, REGISTER):
+        client.cookies["messages"] = CookieStorage(rf.get("/"))._encode([Message(constants.SUCCESS, "All done.")])
+        assert "All done." in client.get(path).content.decode()
+        assert "All done." not in client.get(path).content.decode()
