@@ -125,7 +125,7 @@ def _post_ratio(base: str) -> None:
     line("insert_post_rps", insert_rps, "req/s")
     line("signup_post_valid_rps", signup_rps, "signups/s")
     line("signup_post_vs_insert_ratio", signup_rps / insert_rps, "ratio")
-    line("signup_post_not_written", refused, "requests")
+    line("signup_post_not_written", max(0, refused), "requests")
 
 
 _SEATS = re.compile(r'<div class="fw-semibold">(.*?)</div>.*?<div class="small seats">(.*?)</div>', re.S)
