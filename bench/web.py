@@ -61,9 +61,17 @@ def main() -> None:
             _get_ratios(base)
             _post_ratio(base)
             _agenda_after_approval()
+        # What if: the same server without Django's per-request connection health check (a
+        # `SELECT 1` round trip before the first query of every request) and with signup emails
+        # left to the `send_queued_emails` worker instead of being sent inside the request.
+        whatif = {**env, "BENCH_CONN_HEALTH_CHECKS": "0", "EMAIL_SEND_AFTER_COMMIT_MAX": "0"}
+        with gunicorn(whatif, PORT, log_name="web-whatif"):
+            note("what if: no connection health checks, signup emails sent by the worker")
+            _get_ratios(base, prefix="whatif_", rounds=2)
+            _post_ratio(base, prefix="whatif_", rounds=2)
 
 
-def _get_ratios(base: str) -> None:
+def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     for path in ("/bench/bare/", "/register/", "/"):  # warm both workers' caches
         run_load(base + path, seconds=1, connections=4)
     results = _interleaved(
@@ -71,19 +79,20 @@ def _get_ratios(base: str) -> None:
             "bare": {"url": base + "/bench/bare/"},
             "signup": {"url": base + "/register/"},
             "agenda": {"url": base + "/"},
-        }
+        },
+        rounds,
     )
     bad = sum(r.bad for rs in results.values() for r in rs)
     bare, signup, agenda = (_median_rps(results[k]) for k in ("bare", "signup", "agenda"))
-    line("bare_get_rps", bare, "req/s")
-    line("signup_get_rps", signup, "req/s")
-    line("agenda_get_rps", agenda, "req/s")
-    line("signup_get_vs_bare_ratio", signup / bare, "ratio")
-    line("agenda_get_vs_bare_ratio", agenda / bare, "ratio")
-    line("get_errors", bad, "responses")
+    line(prefix + "bare_get_rps", bare, "req/s")
+    line(prefix + "signup_get_rps", signup, "req/s")
+    line(prefix + "agenda_get_rps", agenda, "req/s")
+    line(prefix + "signup_get_vs_bare_ratio", signup / bare, "ratio")
+    line(prefix + "agenda_get_vs_bare_ratio", agenda / bare, "ratio")
+    line(prefix + "get_errors", bad, "responses")
 
 
-def _post_ratio(base: str) -> None:
+def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     from registrations.models import Delegate, Session
 
     sessions = list(Session.objects.filter(access_tier="open").order_by("starts_at").values_list("pk", flat=True)[:2])
@@ -110,22 +119,22 @@ def _post_ratio(base: str) -> None:
     }
     insert_spec = {"url": base + "/bench/insert/", "method": "POST", "body_pre": ""}
     signup_results, insert_results = [], []
-    for n in range(ROUNDS):
+    for n in range(rounds):
         insert_results.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **insert_spec))
-        prefix = f"bench-{run_id}-r{n}-"  # the load tool numbers requests from 1 in each run
-        body_pre = urlencode(fields) + f"&email={prefix}"
+        emails = f"bench-{prefix}{run_id}-r{n}-"  # the load tool numbers requests from 1 in each run
+        body_pre = urlencode(fields) + f"&email={emails}"
         result = run_load(seconds=SECONDS, connections=CONNECTIONS, body_pre=body_pre, **signup_spec)
-        created = Delegate.objects.filter(email__startswith=prefix).count()
+        created = Delegate.objects.filter(email__startswith=emails).count()
         # Valid signups per second: rows actually written, over the time of the run.
         result.valid = created
         signup_results.append(result)
     insert_rps = _median_rps(insert_results)
     signup_rps = statistics.median(r.valid / r.seconds for r in signup_results)
     refused = sum(r.requests - r.valid for r in signup_results)
-    line("insert_post_rps", insert_rps, "req/s")
-    line("signup_post_valid_rps", signup_rps, "signups/s")
-    line("signup_post_vs_insert_ratio", signup_rps / insert_rps, "ratio")
-    line("signup_post_not_written", max(0, refused), "requests")
+    line(prefix + "insert_post_rps", insert_rps, "req/s")
+    line(prefix + "signup_post_valid_rps", signup_rps, "signups/s")
+    line(prefix + "signup_post_vs_insert_ratio", signup_rps / insert_rps, "ratio")
+    line(prefix + "signup_post_not_written", max(0, refused), "requests")
 
 
 _SEATS = re.compile(r'<div class="fw-semibold">(.*?)</div>.*?<div class="small seats">(.*?)</div>', re.S)
