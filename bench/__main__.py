@@ -30,19 +30,25 @@ def main() -> int:
         if result.returncode:
             failed += 1
             note(f"{module} failed with exit code {result.returncode}")
-    _exports()
+    failed += _exports()
     line("bench_total_s", time.monotonic() - started, "s")
     return 1 if failed else 0
 
 
-def _exports() -> None:
+def _exports() -> int:
+    """The export lines, from bench/export.py (written with the export work) when it is there."""
     try:
         from bench import export
     except ImportError:
         note("bench/export.py is missing: no export lines")
-        return
+        return 0
     note("exports (bench/export.py)")
-    export.main()
+    try:
+        status = export.main()
+    except Exception as error:  # its failure must not hide the lines above
+        note(f"bench.export failed: {error!r}")
+        return 1
+    return 1 if status else 0
 
 
 if __name__ == "__main__":
