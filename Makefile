@@ -21,7 +21,7 @@ run: export DJANGO_DEBUG ?= 1
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py demo_admin
+	$(BIN)/python manage.py demo_admin --url http://$(HOST):$(PORT)/
 	$(BIN)/python manage.py send_queued_emails --loop & \
 	  worker=$$!; trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)

@@ -5,9 +5,11 @@ to start without a real secret key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -40,7 +42,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site is registrations.admin_site.RegistrationAdminSite: two-factor when ADMIN_REQUIRE_2FA.
+    "registrations.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -51,21 +54,31 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_countries",
     "django_ratelimit",
+    "csp",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "registrations",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "registrations.middleware.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "registrations.middleware.DatabaseBusyMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -178,6 +191,23 @@ if not DEBUG:
     SECURE_HSTS_PRELOAD = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 
+# Content Security Policy (django-csp 4). No inline script or style anywhere, the admin included:
+# templates load everything from static files. `data:` images are Bootstrap's CSS icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    }
+}
+
 # How many reverse proxies in front of the app add to X-Forwarded-For. 0: trust no header.
 TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
@@ -185,9 +215,38 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 # limits hold across app servers. A limited request gets the 429 page.
 RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
 RATELIMIT_VIEW = "registrations.views.rate_limited"
+# Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
+SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
+# django-ratelimit's list of supported caches predates Django's own Redis backend, which has the
+# atomic INCR it needs: its "not officially supported" warning does not apply.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 if not os.environ.get("REDIS_URL"):
-    # A per-process cache is fine for one development server; production sets REDIS_URL.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
+    # Without Redis the counters live in each process: fine for one development server, too loose
+    # for several gunicorn workers. `check --deploy` warns about it (registrations.W001) instead of
+    # refusing to start, so a small single-process install still runs.
+    SILENCED_SYSTEM_CHECKS += ["django_ratelimit.E003"]
+
+# Admin login lockout (django-axes). Failures are counted per username *and* client address
+# (read through the trusted proxies only): five wrong passwords for one account from one address
+# lock that pair out for AXES_COOLOFF_MINUTES. Counting by the pair means nobody can lock a real
+# organizer out from elsewhere; the few staff accounts, strong passwords and 2FA cover spraying.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "registrations.net.client_ip"
+AXES_USERNAME_CALLABLE = "registrations.admin_site.axes_username"
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_RESET_ON_SUCCESS = True
+
+# Staff two-factor authentication (django-otp, TOTP). On by default in production; `make run`
+# (DJANGO_DEBUG=1) leaves it off so the demo logins work. See README for enrolling a device.
+ADMIN_REQUIRE_2FA = env_bool("DJANGO_ADMIN_REQUIRE_2FA", not DEBUG)
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "AISI Network registration")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a signup is a few kB; refuse anything over 1 MB
 

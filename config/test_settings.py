@@ -13,3 +13,5 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed in tests
+# Two-factor login is switched on only by the tests about it (override_settings).
+ADMIN_REQUIRE_2FA = False

@@ -16,6 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from . import selectors, services
+from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
 from .models import (
     AccessTier,
     AuditEntry,
@@ -72,7 +73,7 @@ class EventAdmin(admin.ModelAdmin):
 
 
 @admin.register(Institute)
-class InstituteAdmin(admin.ModelAdmin):
+class InstituteAdmin(InstituteExportMixin, admin.ModelAdmin):
     list_display = ["member", "name", "iso_code", "email_domains", "delegate_quota", "approved_delegates"]
     search_fields = ["member", "name", "email_domains"]
 
@@ -142,11 +143,10 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
     list_display = [
         "title",
-        "event",
         "starts",
         "room",
         "access_tier",
@@ -180,15 +180,13 @@ class SessionAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         actor = services.Actor.organizer(request.user)
+        new_capacity = None
         if change and "capacity" in form.changed_data:
             new_capacity = obj.capacity
             obj.capacity = form.initial["capacity"]
-            obj.save()
-            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
-            if promoted:
-                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
-        else:
-            obj.save()
+        obj.save()
+        # The tier first: its cancellations tell every barred delegate (a promotion for the new
+        # capacity would otherwise drop barred waitlisted delegates silently).
         if change and "access_tier" in form.changed_data and obj.access_tier == AccessTier.GOVERNMENT_ONLY:
             cancelled = services.enforce_session_tier(session=obj, actor=actor)
             if cancelled:
@@ -197,6 +195,10 @@ class SessionAdmin(admin.ModelAdmin):
                     _("%(n)d non-government seat(s) cancelled; those delegates were told.") % {"n": cancelled},
                     messages.WARNING,
                 )
+        if new_capacity is not None:
+            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
+            if promoted:
+                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
 
 
 # --------------------------------------------------------------------------- delegates
@@ -267,6 +269,10 @@ class TierFilter(admin.SimpleListFilter):
         return queryset
 
 
+def parse_ids(value: str) -> list[int]:
+    return [int(part) for part in value.split(",") if part.strip().isdigit()]
+
+
 class RejectForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason (optional, sent to the delegates)"),
@@ -274,6 +280,39 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
     )
+
+
+class DelegateAdminForm(forms.ModelForm):
+    """Consent and institute quota, checked with a message instead of a database error.
+
+    The model's consent constraint also reads `anonymized_at`, which is not on the form, so Django
+    skips it when validating; without this check an unticked consent was an IntegrityError (a 500).
+    """
+
+    class Meta:
+        model = Delegate
+        fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean_consent_data_processing(self):
+        consent = self.cleaned_data.get("consent_data_processing")
+        if not consent and self.instance.anonymized_at is None:
+            raise forms.ValidationError(
+                _(
+                    "A delegate can only be registered with consent to data processing. If they withdrew it, "
+                    "withdraw or reject the registration instead."
+                ),
+                code="consent",
+            )
+        return consent
+
+    def clean(self):
+        data = super().clean()
+        if "institute" in self.changed_data:
+            try:
+                services.check_institute_quota(delegate=self.instance, institute=data.get("institute"))
+            except services.QuotaExceeded as refusal:
+                self.add_error("institute", forms.ValidationError(refusal.message, code=refusal.code))
+        return data
 
 
 STATUS_CLASSES = {
@@ -285,7 +324,8 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate)
-class DelegateAdmin(admin.ModelAdmin):
+class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+    form = DelegateAdminForm
     list_display = [
         "full_name_display",
         "email",
@@ -313,11 +353,11 @@ class DelegateAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "return_to_pending"]
     inlines = [SessionRegistrationInline]
-    readonly_fields = ["status_label", "email_domain_verified", "public_id", "created_at", "updated_at", "audit_link"]
+    readonly_fields = ["status_label", "domain_check", "public_id", "created_at", "updated_at", "audit_link"]
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
-        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "email_domain_verified"]}),
+        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "domain_check"]}),
         (_("Needs"), {"fields": ["dietary_needs", "accessibility_needs", "needs_visa_letter"]}),
         (_("Consent"), {"fields": ["consent_data_processing", "consent_participant_list"]}),
         (_("Record"), {"fields": ["is_sample", "public_id", "created_at", "updated_at"], "classes": ["collapse"]}),
@@ -418,6 +458,8 @@ class DelegateAdmin(admin.ModelAdmin):
     @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
     def reject_selected(self, request, queryset):
         if request.POST.get("confirm") == "yes":
+            if "delegate_ids" in request.POST:  # exactly those listed on the confirmation page
+                queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
             form = RejectForm(request.POST)
             if form.is_valid():
                 result = services.reject_delegates(
@@ -432,11 +474,14 @@ class DelegateAdmin(admin.ModelAdmin):
         return self._confirm_reject(request, queryset, form)
 
     def _confirm_reject(self, request, queryset, form, single: Delegate | None = None):
+        delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
         context = {
             **self.admin_site.each_context(request),
             "title": _("Reject delegates"),
             "opts": self.model._meta,
-            "delegates": queryset.select_related("institute").order_by("family_name", "given_name"),
+            "delegates": delegates,
+            # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
+            "delegate_ids": ",".join(str(d.pk) for d in delegates),
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "single": single,
@@ -522,6 +567,23 @@ class DelegateAdmin(admin.ModelAdmin):
             services.record_organizer_edit(
                 delegate=obj, fields=form.changed_data, actor=services.Actor.organizer(request.user)
             )
+
+    def get_deleted_objects(self, objs, request):
+        # A delegate's queued emails go with them; nobody edits the outbox by hand otherwise.
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
+
+    def delete_model(self, request, obj):
+        services.erase_delegates(
+            delegate_ids=[obj.pk], actor=services.Actor.organizer(request.user), reason="Deleted in the admin"
+        )
+
+    def delete_queryset(self, request, queryset):
+        services.erase_delegates(
+            delegate_ids=list(queryset.values_list("pk", flat=True)),
+            actor=services.Actor.organizer(request.user),
+            reason="Deleted in the admin",
+        )
 
 
 # --------------------------------------------------------------------------- records

@@ -23,6 +23,9 @@ from .models import EmailStatus, OutboundEmail, SeatStatus, Session
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+# While one worker is sending a message, others leave it alone for this long (if that worker dies
+# mid-send, the message is tried again afterwards).
+CLAIM_FOR = timedelta(minutes=5)
 
 SUBJECTS = {
     "registration_received": _("We received your registration for %(event)s"),
@@ -36,8 +39,12 @@ SUBJECTS = {
 }
 
 
-def queue(outgoing: list[tuple[str, object, dict]]) -> list[OutboundEmail]:
-    """Queue (kind, delegate, context) messages in the current transaction."""
+def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True) -> list[OutboundEmail]:
+    """Queue (kind, delegate, context) messages in the current transaction.
+
+    With `deliver_now=False` they are left to the worker even when few, e.g. so that a page's
+    answer takes no longer when it queued a message than when it did not.
+    """
     for kind, _delegate, _context in outgoing:
         if kind not in SUBJECTS:
             raise ValueError(f"Unknown email kind {kind!r}")
@@ -45,7 +52,7 @@ def queue(outgoing: list[tuple[str, object, dict]]) -> list[OutboundEmail]:
         [OutboundEmail(kind=kind, delegate=delegate, context=context) for kind, delegate, context in outgoing],
         batch_size=500,
     )
-    if 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
+    if deliver_now and 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
         ids = [row.pk for row in rows]
         transaction.on_commit(lambda: deliver(ids=ids))
     return rows
@@ -85,36 +92,47 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
 
 
 def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send due pending emails (only `ids` if given). Returns (sent, failed)."""
+    """Send due pending emails (only `ids` if given). Returns (sent, failed).
+
+    With `ids` (delivery right after a decision) it stops at the first failure and leaves the rest to
+    the `send_queued_emails` worker, so a dead mail server delays the organizer's page only once.
+    """
     sent = failed = 0
     now = timezone.now()
     due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
     if ids is not None:
         due = due.filter(pk__in=ids)
     for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+        # Claim the message in a short transaction (locking only its own row), then talk to the mail
+        # server outside any transaction: a slow or unreachable server holds no lock on the delegate
+        # (or, on SQLite, the database) and so never blocks a decision.
         with transaction.atomic():
             email = (
-                OutboundEmail.objects.select_for_update(skip_locked=True)
+                OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
                 .select_related("delegate__event")
-                .filter(pk=pk, status=EmailStatus.PENDING)
+                .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
                 .first()
             )
             if email is None:  # another worker has it
                 continue
             email.attempts += 1
-            try:
-                render(email).send()
-            except Exception as error:
-                failed += 1
-                email.last_error = f"{type(error).__name__}: {error}"[:2000]
-                email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
-                if email.attempts >= MAX_ATTEMPTS:
-                    email.status = EmailStatus.FAILED
-                logger.warning("Email %s to delegate %s failed: %s", email.pk, email.delegate_id, email.last_error)
-            else:
-                sent += 1
-                email.status = EmailStatus.SENT
-                email.sent_at = timezone.now()
-                email.last_error = ""
-            email.save(update_fields=["attempts", "status", "sent_at", "last_error", "next_attempt_at"])
+            email.next_attempt_at = timezone.now() + CLAIM_FOR
+            email.save(update_fields=["attempts", "next_attempt_at"])
+        try:
+            render(email).send()
+        except Exception as error:
+            failed += 1
+            email.last_error = f"{type(error).__name__}: {error}"[:2000]
+            email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+            if email.attempts >= MAX_ATTEMPTS:
+                email.status = EmailStatus.FAILED
+            logger.warning("Email %s to delegate %s failed: %s", email.pk, email.delegate_id, email.last_error)
+        else:
+            sent += 1
+            email.status = EmailStatus.SENT
+            email.sent_at = timezone.now()
+            email.last_error = ""
+        email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+        if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
+            break
     return sent, failed

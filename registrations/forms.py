@@ -10,7 +10,7 @@ from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
 from . import services
-from .models import Delegate, Institute, Session, StakeholderType
+from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
 
 DETAIL_FIELDS = [
     "given_name",
@@ -29,16 +29,51 @@ DETAIL_FIELDS = [
 ]
 
 
-def session_label(session: Session) -> str:
-    start = formats.date_format(session.starts_at, "D j M, H:i")
-    end = formats.time_format(session.ends_at, "H:i T")
-    return f"{session.title} · {start}–{end}"
+# On the form the government choice says who it is for; elsewhere (admin, exports) it is just "Government".
+STAKEHOLDER_CHOICES = [
+    (value, _("Government delegate of a member institute or office") if value == StakeholderType.GOVERNMENT else label)
+    for value, label in StakeholderType.choices
+]
+
+
+def session_label(session: Session, tz) -> str:
+    """The session's title, times in the venue's zone (named), and its tier when restricted."""
+    start = formats.date_format(session.starts_at.astimezone(tz), "D j M, H:i")
+    end = formats.time_format(session.ends_at.astimezone(tz), "H:i T")
+    tier = f" · {AccessTier.GOVERNMENT_ONLY.label}" if session.is_government_only else ""
+    return f"{session.title} · {start}–{end}{tier}"
+
+
+MAX_DATABASE_ID = 2**63 - 1
+
+
+def is_database_id(value) -> bool:
+    """True for a positive integer a database key can hold, written with ASCII digits."""
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_database_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SessionChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        for pk in value:
+            if not is_database_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return super()._check_values(value)
 
 
 class SessionCheckboxes(forms.CheckboxSelectMultiple):
     """Session checkboxes grouped by day, each carrying its access tier for the type switch."""
-
-    option_template_name = "registrations/widgets/session_option.html"
 
     def __init__(self, *args, sessions: dict[int, Session] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -49,7 +84,6 @@ class SessionCheckboxes(forms.CheckboxSelectMultiple):
         session = self.sessions.get(getattr(value, "value", value))
         if session is not None:
             option["attrs"]["data-tier"] = session.access_tier
-            option["government_only"] = session.is_government_only
         return option
 
 
@@ -64,11 +98,13 @@ class RegistrationForm(forms.Form):
     def __init__(self, *args, event, stakeholder_type: str | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields.update(forms.fields_for_model(Delegate, fields=DETAIL_FIELDS))
+        self.fields.update(
+            forms.fields_for_model(Delegate, fields=DETAIL_FIELDS, field_classes={"institute": IdChoiceField})
+        )
         fields = self.fields
         fields["stakeholder_type"] = forms.ChoiceField(
             label=_("I am registering as"),
-            choices=StakeholderType.choices,
+            choices=STAKEHOLDER_CHOICES,
             widget=forms.RadioSelect,
             initial=stakeholder_type,
         )
@@ -91,15 +127,15 @@ class RegistrationForm(forms.Form):
         all_sessions = list(event.sessions.order_by("starts_at", "title"))
         offered = services.sessions_open_to(stakeholder_type, all_sessions)
         self.hidden_session_count = len(all_sessions) - len(offered)
-        fields["sessions"] = forms.ModelMultipleChoiceField(
-            label=_("Sessions"),
+        fields["sessions"] = SessionChoiceField(
+            label=_("Choose your sessions"),
             queryset=event.sessions.all(),
             required=True,
             error_messages={"required": self.error_messages["no_sessions"]},
             widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),
         )
         fields["sessions"].widget.choices = [
-            (formats.date_format(day, "l j F"), [(s.pk, session_label(s)) for s in group])
+            (formats.date_format(day, "l j F"), [(s.pk, session_label(s, event.tz)) for s in group])
             for day, group in groupby(offered, key=lambda s: s.starts_at.astimezone(event.tz).date())
         ]
 
@@ -138,3 +174,61 @@ class RegistrationForm(forms.Form):
 
     def delegate_details(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in DETAIL_FIELDS}
+
+
+# --------------------------------------------------------------------------- delegate self-service
+
+
+class DelegateDetailsForm(forms.Form):
+    """A delegate's own contact details and needs. Stakeholder type, institute and email are not here."""
+
+    def __init__(self, *args, delegate: Delegate, **kwargs):
+        editable = [
+            name for name in services.SELF_EDITABLE_FIELDS if not (name == "organization" and delegate.is_government)
+        ]
+        kwargs.setdefault("initial", forms.model_to_dict(delegate, fields=editable))
+        super().__init__(*args, **kwargs)
+        self.fields.update(forms.fields_for_model(Delegate, fields=editable))
+        if "organization" in self.fields:
+            self.fields["organization"].required = True
+        self.fields["country"].required = False
+        self.fields["needs_visa_letter"].label = _("I need a visa support letter")
+        self.fields["consent_participant_list"].label = _(
+            "List my name and affiliation on the participant list shared with other participants."
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class AddSessionForm(forms.Form):
+    """One more session. Only the sessions this delegate may attend and has not asked for are offered;
+    a crafted choice of any other session of the event is refused by the service, with its reason."""
+
+    error_messages = {"invalid_choice": _("That session is not part of this convening.")}
+
+    session = IdChoiceField(queryset=Session.objects.none(), label=_("Add a session"))
+
+    def __init__(self, *args, delegate: Delegate, registrations, **kwargs):
+        super().__init__(*args, **kwargs)
+        event = delegate.event
+        field = self.fields["session"]
+        field.queryset = event.sessions.all()
+        field.error_messages["invalid_choice"] = self.error_messages["invalid_choice"]
+        taken = {r.session_id for r in registrations if r.status != SeatStatus.CANCELLED}
+        self.offered = [
+            s
+            for s in services.sessions_open_to(delegate.stakeholder_type, event.sessions.order_by("starts_at", "title"))
+            if s.pk not in taken
+        ]
+        field.widget.choices = [
+            ("", _("Choose a session")),
+            *((s.pk, session_label(s, event.tz)) for s in self.offered),
+        ]
+
+
+class LostLinkForm(forms.Form):
+    email = forms.EmailField(label=_("The email address you registered with"), max_length=254)
+
+    def clean_email(self):
+        return services.normalize_email(self.cleaned_data["email"])

@@ -7,7 +7,7 @@ waitlist, withdrawal) goes through `registrations.services`, which writes the au
 import secrets
 import uuid
 import zoneinfo
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -29,7 +29,7 @@ def validate_time_zone(value: str) -> None:
 
 
 class StakeholderType(models.TextChoices):
-    GOVERNMENT = "government", _("Government (member institute or office)")
+    GOVERNMENT = "government", _("Government")
     CIVIL_SOCIETY = "civil_society", _("Civil society")
     ACADEMIA = "academia", _("Academia")
     INDUSTRY = "industry", _("Industry")
@@ -93,7 +93,7 @@ class Event(models.Model):
 
     @property
     def retention_ends_at(self):
-        end_of_event = timezone.datetime.combine(self.ends_on, timezone.datetime.max.time(), tzinfo=self.tz)
+        end_of_event = datetime.combine(self.ends_on, time.max, tzinfo=self.tz)
         return end_of_event + timedelta(days=self.retention_days)
 
 
@@ -223,7 +223,9 @@ class Delegate(models.Model):
                 ),
             ),
             models.CheckConstraint(
-                condition=Q(stakeholder_type=StakeholderType.GOVERNMENT) | ~Q(organization=""),
+                condition=Q(stakeholder_type=StakeholderType.GOVERNMENT)
+                | ~Q(organization="")
+                | Q(anonymized_at__isnull=False),
                 name="delegate_organization_required_for_non_government",
                 violation_error_message=_("Civil society, academia and industry delegates need an organization."),
             ),

@@ -10,7 +10,18 @@ from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Delegate, Event, Institute, SeatStatus, Session, SessionRegistration
+from .models import (
+    AuditEntry,
+    Delegate,
+    DelegateStatus,
+    Event,
+    Institute,
+    OutboundEmail,
+    ParticipantListVisibility,
+    SeatStatus,
+    Session,
+    SessionRegistration,
+)
 
 
 def current_event() -> Event | None:
@@ -143,9 +154,15 @@ def seat_count(*statuses: str) -> Coalesce:
 
 
 def waitlist_position() -> Subquery:
-    """A subquery for SessionRegistration querysets: the 1-based place of a waitlisted registration."""
+    """A subquery for SessionRegistration querysets: the 1-based place of a waitlisted registration.
+
+    The redundant `requested_at <= outer` bound lets the (session, status, requested_at) index
+    stop at the row itself instead of filtering the whole waitlist (the OR alone is not sargable).
+    """
     ahead = (
-        SessionRegistration.objects.filter(session=OuterRef("session"), status=SeatStatus.WAITLISTED)
+        SessionRegistration.objects.filter(
+            session=OuterRef("session"), status=SeatStatus.WAITLISTED, requested_at__lte=OuterRef("requested_at")
+        )
         .filter(
             Q(requested_at__lt=OuterRef("requested_at"))
             | Q(requested_at=OuterRef("requested_at"), pk__lt=OuterRef("pk"))
@@ -165,3 +182,124 @@ def delegate_registrations(delegate: Delegate) -> list[SessionRegistration]:
         .annotate(position=waitlist_position())
         .order_by("session__starts_at", "session__title")
     )
+
+
+# --------------------------------------------------------------------------- delegate self-service and privacy
+
+
+def participant_list_visible(event: Event, delegate: Delegate | None = None) -> bool:
+    """Whether the event's participant list may be shown: to anyone, or to a delegate through their link.
+
+    Through a link it is shown to registered delegates (pending or approved), not to rejected ones.
+    """
+    if event.participant_list_visibility == ParticipantListVisibility.PUBLIC:
+        return True
+    if event.participant_list_visibility == ParticipantListVisibility.LINK_ONLY:
+        return delegate is not None and delegate.status in (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+    return False
+
+
+def participant_list(event: Event) -> list[Delegate]:
+    """Approved delegates who agreed to be listed, by family name: only their name and affiliation are read."""
+    return list(
+        event.delegates.filter(
+            status=DelegateStatus.APPROVED, consent_participant_list=True, anonymized_at__isnull=True
+        )
+        .select_related("institute")
+        .only("event", "given_name", "family_name", "stakeholder_type", "organization", "institute__name")
+        .order_by("family_name", "given_name", "pk")
+    )
+
+
+def delegate_personal_data(delegate: Delegate) -> dict:
+    """Everything held about one delegate, for their "download my data" file (GDPR access right).
+
+    Organizers' user names are left out: they are the organizers' data, not the delegate's.
+    """
+    event = delegate.event
+    registrations = delegate_registrations(delegate)
+    return {
+        "generated_at": timezone.now(),
+        "event": {
+            "name": event.name,
+            "venue": event.venue,
+            "starts_on": event.starts_on,
+            "ends_on": event.ends_on,
+            "personal_data_kept_until": event.retention_ends_at,
+        },
+        "delegate": {
+            "public_id": delegate.public_id,
+            "given_name": delegate.given_name,
+            "family_name": delegate.family_name,
+            "email": delegate.email,
+            "stakeholder_type": delegate.stakeholder_type,
+            "institute": delegate.institute.name if delegate.institute_id else None,
+            "organization": delegate.organization,
+            "job_title": delegate.job_title,
+            "country": delegate.country.code or "",
+            "dietary_needs": delegate.dietary_needs,
+            "accessibility_needs": delegate.accessibility_needs,
+            "needs_visa_letter": delegate.needs_visa_letter,
+            "consent_data_processing": delegate.consent_data_processing,
+            "consent_participant_list": delegate.consent_participant_list,
+            "status": delegate.status,
+            "email_domain_verified": delegate.email_domain_verified,
+            "registered_at": delegate.created_at,
+            "updated_at": delegate.updated_at,
+        },
+        "session_registrations": [
+            {
+                "session": r.session.title,
+                "starts_at": r.session.starts_at,
+                "ends_at": r.session.ends_at,
+                "room": r.session.room,
+                "access_tier": r.session.access_tier,
+                "status": r.status,
+                "cancel_reason": r.cancel_reason,
+                "requested_at": r.requested_at,
+                "waitlist_position": r.position if r.status == SeatStatus.WAITLISTED else None,
+            }
+            for r in registrations
+        ],
+        "audit_trail": [
+            {
+                "at": entry.created_at,
+                "by": entry.actor_kind,
+                "action": entry.action,
+                "session": entry.session.title if entry.session_id else None,
+                "from_status": entry.from_status,
+                "to_status": entry.to_status,
+                "reason": entry.reason,
+                "details": entry.details,
+            }
+            for entry in AuditEntry.objects.filter(delegate=delegate)
+            .select_related("session")
+            .order_by("created_at", "pk")
+        ],
+        "emails": [
+            {"kind": email.kind, "status": email.status, "queued_at": email.created_at, "sent_at": email.sent_at}
+            for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
+        ],
+    }
+
+
+def registration_counts(event: Event) -> dict:
+    """Anonymous counts of an event's registrations: what the retention purge keeps."""
+    delegates = Delegate.objects.filter(event=event).order_by()
+    by_session: dict[str, dict[str, int]] = {}
+    for session_id, title, status, n in (
+        SessionRegistration.objects.filter(session__event=event)
+        .order_by()
+        .values_list("session_id", "session__title", "status")
+        .annotate(n=Count("pk"))
+    ):
+        by_session.setdefault(f"{title} (#{session_id})", {})[status] = n
+    return {
+        "delegates": delegates.count(),
+        "by_status": dict(delegates.values_list("status").annotate(n=Count("pk"))),
+        "by_stakeholder_type": dict(delegates.values_list("stakeholder_type").annotate(n=Count("pk"))),
+        "by_institute": dict(
+            delegates.filter(institute__isnull=False).values_list("institute__iso_code").annotate(n=Count("pk"))
+        ),
+        "by_session": by_session,
+    }

@@ -30,12 +30,15 @@ from .models import (
     CancelReason,
     Delegate,
     DelegateStatus,
+    EmailStatus,
     Event,
     Institute,
+    OutboundEmail,
     SeatStatus,
     Session,
     SessionRegistration,
     StakeholderType,
+    new_link_secret,
 )
 
 # --------------------------------------------------------------------------- errors
@@ -297,7 +300,7 @@ LOCK_SEATS = True
 
 def _lock_delegates(ids: Iterable[int]) -> list[Delegate]:
     return list(
-        Delegate.objects.select_for_update(of=("self",))
+        Delegate.objects.select_for_update(of=("self",), no_key=True)
         .select_related("event", "institute")
         .filter(pk__in=set(ids))
         .order_by("pk")
@@ -357,6 +360,17 @@ class SeatChanges:
         return sum(len(regs) for (s, _r), regs in self.moves.items() if s == status)
 
 
+def _cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, actor: Actor) -> None:
+    """The tier rule at seat time: a government-only seat is never held by a non-government delegate."""
+    changes.move(
+        registration,
+        SeatStatus.CANCELLED,
+        actor,
+        reason=_("Government-only session"),
+        cancel_reason=CancelReason.INELIGIBLE,
+    )
+
+
 def _place(
     registrations: Sequence[SessionRegistration],
     sessions: dict[int, Session],
@@ -369,13 +383,7 @@ def _place(
         session = sessions[registration.session_id]
         registration.session = session
         if not may_attend(registration.delegate.stakeholder_type, session):
-            changes.move(
-                registration,
-                SeatStatus.CANCELLED,
-                actor,
-                reason=_("Government-only session"),
-                cancel_reason=CancelReason.INELIGIBLE,
-            )
+            _cancel_ineligible(registration, changes, actor)
         elif confirmed[session.pk] < session.capacity:
             confirmed[session.pk] += 1
             changes.move(registration, SeatStatus.CONFIRMED, actor)
@@ -408,13 +416,7 @@ def _promote_waitlist(session_ids: Iterable[int], changes: SeatChanges, outgoing
         session = sessions[registration.session_id]
         registration.session = session
         if not may_attend(registration.delegate.stakeholder_type, session):
-            changes.move(
-                registration,
-                SeatStatus.CANCELLED,
-                system,
-                reason=_("Government-only session"),
-                cancel_reason=CancelReason.INELIGIBLE,
-            )
+            _cancel_ineligible(registration, changes, system)
             continue
         if confirmed[session.pk] < session.capacity:
             confirmed[session.pk] += 1
@@ -461,6 +463,35 @@ def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> C
         .annotate(n=Count("pk"))
     )
     return Counter({(event_id, institute_id): n for event_id, institute_id, n in rows})
+
+
+def check_institute_quota(*, delegate: Delegate, institute: Institute | None) -> None:
+    """Refuse moving an approved delegate to an institute whose quota for the event is already used up.
+
+    Called inside the organizer's edit transaction; the institute row is locked so two edits cannot
+    both take the last place.
+    """
+    if institute is None or delegate.pk is None or delegate.status != DelegateStatus.APPROVED:
+        return
+    institute = Institute.objects.select_for_update().get(pk=institute.pk)
+    others = (
+        Delegate.objects.filter(event_id=delegate.event_id, institute=institute, status=DelegateStatus.APPROVED)
+        .exclude(pk=delegate.pk)
+        .count()
+    )
+    if others >= institute.delegate_quota:
+        raise QuotaExceeded(
+            _(
+                "%(institute)s has reached its quota of %(quota)d approved delegates for %(event)s; "
+                "%(name)s cannot join it while approved."
+            )
+            % {
+                "institute": institute.name,
+                "quota": institute.delegate_quota,
+                "event": delegate.event,
+                "name": delegate.full_name,
+            }
+        )
 
 
 @transaction.atomic
@@ -594,11 +625,12 @@ def _end_registrations(
     if not result.done:
         return result
     by_id = {d.pk: d for d in result.done}
-    active = list(SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED))
+    active = SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED)
+    # Lock the sessions before reading the seats, so a promotion committed meanwhile is seen (and freed).
+    sessions = _lock_sessions(active.values_list("session_id", flat=True))
+    active = list(active)
     for r in active:
         r.delegate = by_id[r.delegate_id]
-    sessions = _lock_sessions({r.session_id for r in active})
-    for r in active:
         r.session = sessions[r.session_id]
     changes = SeatChanges()
     freed = _cancel_seats(active, changes, actor, cancel_reason, reason)
@@ -651,15 +683,15 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
     if not result.done:
         return result
     by_id = {d.pk: d for d in result.done}
-    registrations = list(
-        SessionRegistration.objects.filter(delegate_id__in=by_id).filter(
-            Q(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
-            | Q(status=SeatStatus.CANCELLED, cancel_reason=CancelReason.REJECTED)
-        )
+    registrations = SessionRegistration.objects.filter(delegate_id__in=by_id).filter(
+        Q(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
+        | Q(status=SeatStatus.CANCELLED, cancel_reason=CancelReason.REJECTED)
     )
+    # Lock the sessions before reading the seats, so a promotion committed meanwhile is seen (and freed).
+    sessions = _lock_sessions(registrations.values_list("session_id", flat=True))
+    registrations = list(registrations)
     for r in registrations:
         r.delegate = by_id[r.delegate_id]
-    sessions = _lock_sessions({r.session_id for r in registrations})
     changes = SeatChanges()
     freed = set()
     for r in registrations:
@@ -687,6 +719,11 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
     if delegate.status not in (DelegateStatus.PENDING, DelegateStatus.APPROVED):
         raise InvalidTransition(
             _("A %(status)s registration cannot add sessions.") % {"status": delegate.get_status_display().lower()}
+        )
+    if not delegate.event.is_registration_open():
+        raise RegistrationClosed(
+            _("Registration for %(event)s is closed: sessions can no longer be added, only dropped.")
+            % {"event": delegate.event}
         )
     check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
     sessions = _lock_sessions([session.pk])
@@ -763,6 +800,12 @@ def enforce_eligibility(*, delegate: Delegate, actor: Actor) -> int:
     if not barred:
         return 0
     sessions = _lock_sessions({r.session_id for r in barred})
+    # Read the barred seats again under the session locks: one may have been promoted meanwhile.
+    barred = list(
+        SessionRegistration.objects.filter(pk__in=[r.pk for r in barred]).exclude(status=SeatStatus.CANCELLED)
+    )
+    if not barred:
+        return 0
     for r in barred:
         r.delegate = delegate
         r.session = sessions[r.session_id]
@@ -910,3 +953,160 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
 def record_organizer_edit(*, delegate: Delegate, fields: list[str], actor: Actor) -> None:
     """Audit an organizer's edit of a delegate's details (field names only: no personal data in the log)."""
     _write([_audit(actor, "details_changed", delegate=delegate, fields=sorted(fields))], [])
+
+
+def can_change_registration(delegate: Delegate) -> bool:
+    """Whether the delegate may still edit details, add sessions or withdraw (the services check again)."""
+    return delegate.status in (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+
+
+@transaction.atomic
+def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
+    """Send the private link again to the delegate registered for `event` with this address.
+
+    The link is the same one: anyone may ask for it to be sent, so asking must not break the
+    delegate's bookmarked link. Returns whether a link was sent; callers answer the same either
+    way, so nobody learns who registered. The email is left to the outbox worker rather than sent
+    during the request, so the answer takes no longer for a registered address. Withdrawn and
+    erased registrations, and events past their retention period, get nothing.
+    """
+    delegate = (
+        Delegate.objects.filter(event=event, email__iexact=normalize_email(email), anonymized_at__isnull=True)
+        .exclude(status=DelegateStatus.WITHDRAWN)
+        .exclude(link_secret="")
+        .first()
+    )
+    if delegate is None or timezone.now() >= event.retention_ends_at:
+        return False
+    _write([_audit(actor, "link_resent", delegate=delegate)], [])
+    emails.queue([("lost_link", delegate, {})], deliver_now=False)
+    return True
+
+
+# --------------------------------------------------------------------------- retention
+
+
+class RetentionNotOver(RegistrationError):
+    code = "retention"
+
+
+@dataclass
+class PurgeResult:
+    erased: int
+    already_erased: int
+    counts: dict
+
+
+ERASED_EMAIL_DOMAIN = "erased.invalid"
+
+
+@transaction.atomic
+def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
+    """Anonymize every delegate of an event whose retention period is over; keep only counts.
+
+    Delegate rows and their session registrations stay, with status, stakeholder type, institute and
+    sessions, so the counts per institute, stakeholder type and session survive. Every name, address
+    and free-text field is emptied, the email becomes a unique placeholder, the private link is
+    revoked, and the personal data in the outbox and in the audit trail of these delegates is
+    cleared. The purge itself is recorded in the audit trail with the counts it kept.
+    """
+    now = now or timezone.now()
+    if now < event.retention_ends_at:
+        raise RetentionNotOver(
+            _("The retention period of %(event)s ends on %(date)s; its personal data is kept until then.")
+            % {"event": event, "date": event.retention_ends_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M %Z")}
+        )
+    from .selectors import registration_counts
+
+    delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
+    to_erase = [d for d in delegates if d.anonymized_at is None]
+    for delegate in to_erase:
+        delegate.given_name = ""
+        delegate.family_name = ""
+        delegate.email = f"erased-{delegate.public_id.hex}@{ERASED_EMAIL_DOMAIN}"
+        delegate.organization = ""
+        delegate.job_title = ""
+        delegate.country = ""
+        delegate.dietary_needs = ""
+        delegate.accessibility_needs = ""
+        delegate.needs_visa_letter = False
+        delegate.consent_data_processing = False
+        delegate.consent_participant_list = False
+        delegate.link_secret = new_link_secret()
+        delegate.anonymized_at = now
+        delegate.updated_at = now
+    Delegate.objects.bulk_update(
+        to_erase,
+        [
+            "given_name",
+            "family_name",
+            "email",
+            "organization",
+            "job_title",
+            "country",
+            "dietary_needs",
+            "accessibility_needs",
+            "needs_visa_letter",
+            "consent_data_processing",
+            "consent_participant_list",
+            "link_secret",
+            "anonymized_at",
+            "updated_at",
+        ],
+        batch_size=500,
+    )
+    outbox = OutboundEmail.objects.filter(delegate__event=event)
+    outbox.filter(status=EmailStatus.PENDING).update(status=EmailStatus.FAILED)
+    outbox.update(context={}, last_error="")
+    AuditEntry.objects.filter(delegate__event=event).update(reason="", details={})
+    counts = registration_counts(event)
+    _write(
+        [
+            _audit(
+                actor,
+                "personal_data_purged",
+                event=event,
+                erased=len(to_erase),
+                already_erased=len(delegates) - len(to_erase),
+                counts=counts,
+            )
+        ],
+        [],
+    )
+    return PurgeResult(erased=len(to_erase), already_erased=len(delegates) - len(to_erase), counts=counts)
+
+
+@transaction.atomic
+def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = "") -> int:
+    """Delete delegates at an organizer's request (e.g. a GDPR erasure request).
+
+    Their seats are freed and the waitlists move up first; the audit trail keeps who erased how
+    many, and no personal data. Returns how many were erased.
+    """
+    delegates = _lock_delegates(delegate_ids)
+    if not delegates:
+        return 0
+    by_id = {d.pk: d for d in delegates}
+    active = list(SessionRegistration.objects.filter(delegate_id__in=by_id).exclude(status=SeatStatus.CANCELLED))
+    sessions = _lock_sessions({r.session_id for r in active})
+    freed = {r.session_id for r in active if r.status == SeatStatus.CONFIRMED}
+    events = {d.event_id: d.event for d in delegates}
+    Delegate.objects.filter(pk__in=by_id).delete()
+    outgoing: list = []
+    _promote_waitlist(freed, promoted := SeatChanges(), outgoing)
+    promoted.save()
+    _write(
+        [
+            _audit(
+                actor,
+                "erased",
+                event=event,
+                reason=reason,
+                delegates=sum(d.event_id == event.pk for d in delegates),
+                sessions_freed=sorted(s for s in freed if sessions[s].event_id == event.pk),
+            )
+            for event in events.values()
+        ],
+        outgoing,
+    )
+    return len(delegates)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import self_service, views
 
 app_name = "registrations"
 
@@ -9,5 +9,17 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("register/done/", views.register_done, name="register_done"),
     path("privacy/", views.privacy, name="privacy"),
-    path("r/<str:token>/", views.status, name="status"),
+    path("participants/", self_service.participants, name="participants"),
+    path("link/", self_service.lost_link, name="lost_link"),
+    path("link/sent/", self_service.lost_link_sent, name="lost_link_sent"),
+    path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
+    # The private link and what it leads to.
+    path("r/<str:token>/", self_service.status, name="status"),
+    path("r/<str:token>/details/", self_service.edit_details, name="edit_details"),
+    path("r/<str:token>/sessions/add/", self_service.add_session, name="add_session"),
+    path("r/<str:token>/sessions/<int:session_id>/drop/", self_service.drop_session, name="drop_session"),
+    path("r/<str:token>/withdraw/", self_service.withdraw, name="withdraw"),
+    path("r/<str:token>/calendar.ics", self_service.calendar_file, name="calendar"),
+    path("r/<str:token>/my-data.json", self_service.my_data, name="my_data"),
+    path("r/<str:token>/participants/", self_service.participants_for_delegate, name="participants_for_delegate"),
 ]

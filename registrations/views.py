@@ -1,12 +1,14 @@
 """Public pages. Views are thin: they validate a form, call one service and redirect."""
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
+from django_ratelimit.decorators import ratelimit
 
-from . import links, pagecache, selectors, services
+from . import pagecache, selectors, services
 from .forms import RegistrationForm
 from .models import StakeholderType
 
@@ -29,6 +31,12 @@ def _stakeholder_type(request) -> str | None:
     return value if value in StakeholderType.values else None
 
 
+def signup_rate(group, request) -> str:
+    """Signup POSTs allowed per client address (settings.SIGNUP_RATE, read per request)."""
+    return settings.SIGNUP_RATE
+
+
+@ratelimit(key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 def register(request):
     event = _event_or_404(selectors.current_event_with_form_version())
@@ -67,18 +75,6 @@ def register_done(request):
 
 def privacy(request):
     return render(request, "registrations/privacy.html", {"event": selectors.current_event()})
-
-
-def status(request, token):
-    try:
-        delegate = links.delegate_for_token(token)
-    except links.InvalidLink as invalid:
-        return render(request, "registrations/link_invalid.html", {"reason": invalid.reason}, status=404)
-    return render(
-        request,
-        "registrations/status.html",
-        {"delegate": delegate, "event": delegate.event, "registrations": selectors.delegate_registrations(delegate)},
-    )
 
 
 def rate_limited(request, exception=None):

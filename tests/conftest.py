@@ -3,6 +3,8 @@ import os
 import pytest
 from django.core.cache import cache
 from django.db import connection
+from django.http import HttpRequest
+from django.test import Client
 
 from registrations import emails, services
 from registrations.models import AccessTier
@@ -15,11 +17,26 @@ def pytest_report_header(config):
 
 
 @pytest.fixture(autouse=True)
-def _empty_cache():
-    """Each test starts with an empty cache (cached page parts, rate-limit counters)."""
+def _fresh_cache():
+    """Rate-limit counters (and anything cached) start empty in every test; lockouts live in the
+    database (django-axes' database handler) and are rolled back with it."""
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _client_login_with_a_request(monkeypatch):
+    """django-axes checks every authentication against the request, and Django's test client logs in
+    without one. Give `client.login(...)` a blank request, as django-axes' documentation advises, so
+    tests log in as usual; the lockout itself is tested through the real login page."""
+    login = Client.login
+
+    def login_with_request(self, **credentials):
+        credentials.setdefault("request", HttpRequest())
+        return login(self, **credentials)
+
+    monkeypatch.setattr(Client, "login", login_with_request)
 
 
 @pytest.fixture

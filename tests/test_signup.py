@@ -292,3 +292,11 @@ def test_pages_render_with_a_fixed_small_number_of_queries(
         assert client.get("/").status_code == 200
     with django_assert_max_num_queries(3):  # nothing cached yet: the event, the sessions, the institutes
         assert client.get(REGISTER).status_code == 200
+
+
+def test_form_shows_session_times_in_the_venue_time_zone_with_the_tier(client, event, government_session):
+    html = client.get(REGISTER).content.decode()
+    local = government_session.starts_at.astimezone(event.tz)
+    assert f"{local:%H:%M}" in html
+    assert "PST" in html
+    assert "Joint testing of frontier models · " in html and " · Government only" in html

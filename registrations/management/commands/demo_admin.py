@@ -9,7 +9,10 @@ from django.core.management.base import BaseCommand
 class Command(BaseCommand):
     help = "Create (or reset) the demo's superuser 'admin' and organizer 'organizer' with fresh random passwords."
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Where the demo is served.")
+
+    def handle(self, *args, url, **options):
         users = get_user_model()
         admin_password = secrets.token_urlsafe(12)
         organizer_password = secrets.token_urlsafe(12)
@@ -23,11 +26,11 @@ class Command(BaseCommand):
         organizer.set_password(organizer_password)
         organizer.save()
         organizer.groups.add(Group.objects.get(name="Organizers"))
-        admin_path = "/" + getattr(settings, "ADMIN_PATH", "admin/")
+        url = url.rstrip("/") + "/"
         self.stdout.write(
             self.style.SUCCESS(
-                "\n  Demo is ready at http://127.0.0.1:8000/\n"
-                f"  Admin: http://127.0.0.1:8000{admin_path}\n"
+                f"\n  Demo is ready at {url}\n"
+                f"  Admin: {url}{settings.ADMIN_PATH}\n"
                 f"    superuser  admin      / {admin_password}\n"
                 f"    organizer  organizer  / {organizer_password}\n"
                 "  (new random passwords each time `make run` starts)\n"

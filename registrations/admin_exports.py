@@ -1,0 +1,212 @@
+"""CSV exports in the organizers' desk: thin, permission-checked views over `registrations.exports`.
+
+Mixed into the Delegate, Session and Institute admins (see admin.py) so that admin.py itself only
+names the mixins. Only staff with `registrations.export_delegate` (the Organizers group has it) may
+export; anyone else gets 403. Every export is recorded in the audit trail by `exports.audited`.
+"""
+
+from __future__ import annotations
+
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import PermissionDenied
+from django.db.models import Q
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from . import exports, services
+from .models import Delegate, Institute, SeatStatus, Session
+
+EXPORT_PERMISSION = "registrations.export_delegate"
+# Changelist parameters that do not narrow the list (ordering, page, facets ...).
+NON_FILTER_PARAMS = {"o", "p", "e", "all", "_facets", "shape", "_popup", "_to_field"}
+ATTENDING = [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
+
+
+def _shape(params, default: str) -> str | None:
+    shape = params.get("shape") or default
+    return shape if shape in exports.Shape.values else None
+
+
+def _bad_shape() -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _("Unknown export shape. Use shape=delegate (one row per delegate) or shape=session (one row per session)."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
+def _filters(query_dict) -> dict:
+    return {key: values if len(values) > 1 else values[0] for key, values in query_dict.lists() if key != "shape"}
+
+
+def changelist_scope(filters: dict) -> str:
+    """A short name for the file: the filter values ("approved-academia"), or "all-delegates"."""
+    parts = []
+    for key, value in filters.items():
+        if key in NON_FILTER_PARAMS:
+            continue
+        values = value if isinstance(value, list) else [value]
+        parts.extend((f"search-{v}" if key == "q" else str(v)) for v in values if str(v))
+    return "-".join(parts) or "all-delegates"
+
+
+class ExportPermissionMixin:
+    def has_export_permission(self, request, obj=None) -> bool:
+        return request.user.is_active and request.user.is_staff and request.user.has_perm(EXPORT_PERMISSION)
+
+    def check_export_permission(self, request) -> None:
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+
+    def export_urls(self, view, name: str, route: str) -> list:
+        return [path(route, self.admin_site.admin_view(view), name=f"registrations_{name}_export")]
+
+
+class DelegateExportMixin(ExportPermissionMixin):
+    """The "Export selected to CSV" action and the "Export CSV" button of the delegate changelist."""
+
+    def get_urls(self):
+        return [*self.export_urls(self.export_view, "delegate", "export/"), *super().get_urls()]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if actions is not None and self.actions is not None and self.has_export_permission(request):
+            func, name, description = self.get_action("export_selected")
+            if "_popup" not in request.GET:
+                actions[name] = (func, name, description)
+        return actions
+
+    def export_selected(self, request, queryset):
+        self.check_export_permission(request)
+        select_across = request.POST.get("select_across") == "1"
+        selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
+        shape = request.POST.get("shape")
+        if shape not in exports.Shape.values:
+            return TemplateResponse(
+                request,
+                "admin/registrations/delegate/export_choice.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Export delegates to CSV"),
+                    "opts": self.model._meta,
+                    "count": queryset.count(),
+                    "selected": selected,
+                    "select_across": select_across,
+                    "shapes": exports.Shape.choices,
+                    "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                },
+                status=400 if shape else 200,
+            )
+        export = exports.AttendeeExport(
+            delegates=queryset,
+            shape=shape,
+            scope="selected",
+            filters={
+                "changelist": _filters(request.GET),
+                "select_across": select_across,
+                "selected": [] if select_across else selected,
+            },
+        )
+        return export.response(services.Actor.organizer(request.user))
+
+    export_selected.short_description = gettext_lazy("Export selected to CSV")
+
+    def export_view(self, request):
+        """The whole filtered changelist (every page), with the request's filters and search."""
+        self.check_export_permission(request)
+        shape = _shape(request.GET, exports.Shape.DELEGATE)
+        if shape is None:
+            return _bad_shape()
+        filters = _filters(request.GET)
+        request.GET = request.GET.copy()
+        request.GET.pop("shape", None)
+        try:
+            queryset = self.filtered_changelist_queryset(request)
+        except IncorrectLookupParameters:
+            return HttpResponseBadRequest(
+                _("These filters are not valid for the delegate list; go back to the list and filter again."),
+                content_type="text/plain; charset=utf-8",
+            )
+        export = exports.AttendeeExport(
+            delegates=queryset, shape=shape, scope=changelist_scope(filters), filters=filters
+        )
+        return export.response(services.Actor.organizer(request.user))
+
+    def filtered_changelist_queryset(self, request):
+        """The changelist's own queryset (filters, search, date drill-down), without a page or counts.
+
+        Built exactly as `ModelAdmin.get_changelist_instance` builds it, so it equals what the
+        organizer sees; `get_results` (the page and the count queries) is skipped.
+        """
+        changelist_class = self.get_changelist(request)
+        filter_only = type("ExportChangeList", (changelist_class,), {"get_results": lambda self, request: None})
+        list_display = self.get_list_display(request)
+        changelist = filter_only(
+            request,
+            self.model,
+            list_display,
+            self.get_list_display_links(request, list_display),
+            self.get_list_filter(request),
+            self.date_hierarchy,
+            self.get_search_fields(request),
+            self.get_list_select_related(request),
+            self.list_per_page,
+            self.list_max_show_all,
+            self.list_editable,
+            self,
+            self.get_sortable_by(request),
+            self.search_help_text,
+        )
+        return changelist.queryset
+
+
+class SessionExportMixin(ExportPermissionMixin):
+    """A session's attendees: confirmed, then waitlisted with their position."""
+
+    def get_urls(self):
+        return [*self.export_urls(self.export_view, "session", "<int:object_id>/export/"), *super().get_urls()]
+
+    def export_view(self, request, object_id):
+        self.check_export_permission(request)
+        session = get_object_or_404(Session.objects.select_related("event"), pk=object_id)
+        shape = _shape(request.GET, exports.Shape.SESSION)
+        if shape is None:
+            return _bad_shape()
+        attending = Q(session=session, status__in=ATTENDING)
+        export = exports.AttendeeExport(
+            delegates=Delegate.objects.filter(
+                session_registrations__session=session, session_registrations__status__in=ATTENDING
+            ),
+            shape=shape,
+            scope=f"session-{session.pk}-{session.title}"[:60],
+            filters={"session": session.pk, "seat_status": list(ATTENDING)},
+            seats=attending,
+            event=session.event,
+            session=session,
+        )
+        return export.response(services.Actor.organizer(request.user))
+
+
+class InstituteExportMixin(ExportPermissionMixin):
+    """An institute's delegates."""
+
+    def get_urls(self):
+        return [*self.export_urls(self.export_view, "institute", "<int:object_id>/export/"), *super().get_urls()]
+
+    def export_view(self, request, object_id):
+        self.check_export_permission(request)
+        institute = get_object_or_404(Institute, pk=object_id)
+        shape = _shape(request.GET, exports.Shape.DELEGATE)
+        if shape is None:
+            return _bad_shape()
+        export = exports.AttendeeExport(
+            delegates=Delegate.objects.filter(institute=institute),
+            shape=shape,
+            scope=f"institute-{institute.iso_code.lower()}",
+            filters={"institute": institute.iso_code},
+        )
+        return export.response(services.Actor.organizer(request.user))

@@ -1,0 +1,56 @@
+"""System checks of our own: a malformed setting stops startup; deployment risks show in `check --deploy`."""
+
+import re
+
+from django.conf import settings
+from django.core import checks
+
+# django-ratelimit's rate syntax: a count, a slash, an optional multiplier and a unit (20/m, 100/5m).
+RATE = re.compile(r"^[0-9]+/[0-9]*[smhd]$")
+
+SHARED_CACHE_BACKENDS = {
+    "django.core.cache.backends.redis.RedisCache",
+    "django.core.cache.backends.memcached.PyMemcacheCache",
+    "django.core.cache.backends.memcached.PyLibMCCache",
+}
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def rate_limits_are_shared(app_configs, **kwargs):
+    backend = settings.CACHES["default"]["BACKEND"]
+    if backend in SHARED_CACHE_BACKENDS:
+        return []
+    return [
+        checks.Warning(
+            f"The default cache ({backend}) is per process, so rate limits count per gunicorn worker.",
+            hint="Set REDIS_URL so signup and lost-link limits hold across workers and servers.",
+            id="registrations.W001",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def admin_requires_two_factor(app_configs, **kwargs):
+    if getattr(settings, "ADMIN_REQUIRE_2FA", True):
+        return []
+    return [
+        checks.Warning(
+            "Staff can sign in to the admin with a password alone.",
+            hint="Leave DJANGO_ADMIN_REQUIRE_2FA unset (or 1) in production.",
+            id="registrations.W002",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security)
+def signup_rate_is_readable(app_configs, **kwargs):
+    rate = getattr(settings, "SIGNUP_RATE", "")
+    if RATE.fullmatch(str(rate)):
+        return []
+    return [
+        checks.Error(
+            f"SIGNUP_RATE={rate!r} is not a rate django-ratelimit can read.",
+            hint="Use a count per period, e.g. 20/m, 300/h or 100/5m.",
+            id="registrations.E001",
+        )
+    ]

@@ -1,0 +1,290 @@
+"""The delegate's own pages: the status page behind the private link and its actions, the lost-link
+form and the participant list.
+
+Views are thin: they resolve the link, validate a form, call one service and redirect with a
+message (post/redirect/get). A refusal is shown on the page it came from with a 4xx status. Every
+change goes through `services` with `Actor.delegate()`, so the audit trail says who made it.
+"""
+
+from __future__ import annotations
+
+from functools import wraps
+
+from django.contrib import messages
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
+
+from . import calendar, links, selectors, services
+from .forms import AddSessionForm, DelegateDetailsForm, LostLinkForm
+from .models import Event, SeatStatus, Session
+
+# How often the lost-link form may be used: per client address, and per email address asked about.
+LOST_LINK_RATE_PER_IP = "5/h"
+LOST_LINK_RATE_PER_EMAIL = "3/h"
+
+# A tampered link is not a page we know (404); a revoked or expired one was, and is gone (410).
+INVALID_LINK_STATUS = {"tampered": 404, "revoked": 410, "expired": 410}
+
+
+def link_invalid(request, reason: str):
+    return render(
+        request,
+        "registrations/link_invalid.html",
+        {"reason": reason, "event": selectors.current_event()},
+        status=INVALID_LINK_STATUS.get(reason, 404),
+    )
+
+
+def with_delegate(view):
+    """Resolve the private link to its delegate, or answer with a page that says why it does not work."""
+
+    @wraps(view)
+    def wrapped(request, token, *args, **kwargs):
+        try:
+            delegate = links.delegate_for_token(token)
+        except links.InvalidLink as invalid:
+            return link_invalid(request, invalid.reason)
+        return view(request, delegate, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+def _back_to_status(delegate):
+    return redirect("registrations:status", token=links.make_token(delegate))
+
+
+def _status_page(request, delegate, *, add_form=None, status=200):
+    event = delegate.event
+    registrations = selectors.delegate_registrations(delegate)
+    active = services.can_change_registration(delegate)
+    if add_form is None and active:
+        add_form = AddSessionForm(delegate=delegate, registrations=registrations)
+    return render(
+        request,
+        "registrations/status.html",
+        {
+            "delegate": delegate,
+            "event": event,
+            "token": links.make_token(delegate),
+            "registrations": registrations,
+            "has_confirmed": any(r.status == SeatStatus.CONFIRMED for r in registrations),
+            "can_change": active,
+            "add_form": add_form,
+            "participant_list_visible": selectors.participant_list_visible(event, delegate),
+        },
+        status=status,
+    )
+
+
+@require_safe
+@with_delegate
+def status(request, delegate):
+    return _status_page(request, delegate)
+
+
+@require_http_methods(["GET", "POST"])
+@with_delegate
+def edit_details(request, delegate):
+    form = DelegateDetailsForm(request.POST or None, delegate=delegate)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                changed = services.update_delegate_details(
+                    delegate=delegate, changes=form.cleaned_data, actor=services.Actor.delegate()
+                )
+            except services.RegistrationError as refusal:
+                form.add_error(None, refusal.message)
+            else:
+                if changed:
+                    messages.success(request, _("Your details are saved."))
+                else:
+                    messages.info(request, _("Nothing changed."))
+                return _back_to_status(delegate)
+        status = 400
+    return render(
+        request,
+        "registrations/edit_details.html",
+        {
+            "delegate": delegate,
+            "event": delegate.event,
+            "token": links.make_token(delegate),
+            "form": form,
+            "can_change": services.can_change_registration(delegate),
+        },
+        status=status,
+    )
+
+
+@require_POST
+@with_delegate
+def add_session(request, delegate):
+    form = AddSessionForm(request.POST, delegate=delegate, registrations=selectors.delegate_registrations(delegate))
+    if form.is_valid():
+        session = form.cleaned_data["session"]
+        try:
+            registration = services.add_session(delegate=delegate, session=session, actor=services.Actor.delegate())
+        except services.RegistrationError as refusal:
+            form.add_error("session", refusal.message)
+        else:
+            messages.success(request, _added_message(registration))
+            return _back_to_status(delegate)
+    return _status_page(request, delegate, add_form=form, status=400)
+
+
+def _added_message(registration) -> str:
+    title = registration.session.title
+    if registration.status == SeatStatus.CONFIRMED:
+        return _("You have a seat in “%(title)s”.") % {"title": title}
+    if registration.status == SeatStatus.WAITLISTED:
+        return _("“%(title)s” is full: you are on its waitlist, and we will email you if a seat opens.") % {
+            "title": title
+        }
+    return _("You asked for “%(title)s”. Seats are confirmed when the organizers approve your registration.") % {
+        "title": title
+    }
+
+
+@require_POST
+@with_delegate
+def drop_session(request, delegate, session_id: int):
+    session = get_object_or_404(Session, pk=session_id, event=delegate.event)
+    try:
+        services.drop_session(delegate=delegate, session=session, actor=services.Actor.delegate())
+    except services.RegistrationError as refusal:
+        messages.error(request, refusal.message)
+        return _status_page(request, delegate, status=400)
+    messages.success(request, _("You dropped “%(title)s”.") % {"title": session.title})
+    return _back_to_status(delegate)
+
+
+@require_http_methods(["GET", "POST"])
+@with_delegate
+def withdraw(request, delegate):
+    status = 200
+    if request.method == "POST":
+        try:
+            services.withdraw_delegate(delegate=delegate, actor=services.Actor.delegate())
+        except services.RegistrationError as refusal:
+            messages.error(request, refusal.message)
+            status = 400
+        else:
+            return redirect("registrations:withdrawn", slug=delegate.event.slug)
+    return render(
+        request,
+        "registrations/withdraw.html",
+        {
+            "delegate": delegate,
+            "event": delegate.event,
+            "token": links.make_token(delegate),
+            "registrations": [
+                r for r in selectors.delegate_registrations(delegate) if r.status != SeatStatus.CANCELLED
+            ],
+            "can_change": services.can_change_registration(delegate),
+        },
+        status=status,
+    )
+
+
+@require_safe
+def withdrawn(request, slug):
+    event = get_object_or_404(Event, slug=slug)
+    return render(request, "registrations/withdrawn.html", {"event": event})
+
+
+def _attachment(response, filename: str):
+    response["Content-Disposition"] = content_disposition_header(True, filename)
+    return response
+
+
+@require_safe
+@with_delegate
+def calendar_file(request, delegate):
+    confirmed = [r.session for r in selectors.delegate_registrations(delegate) if r.status == SeatStatus.CONFIRMED]
+    response = HttpResponse(
+        calendar.sessions_calendar(delegate, confirmed), content_type="text/calendar; charset=utf-8"
+    )
+    return _attachment(response, f"{delegate.event.slug}-sessions.ics")
+
+
+@require_safe
+@with_delegate
+def my_data(request, delegate):
+    response = JsonResponse(
+        selectors.delegate_personal_data(delegate),
+        encoder=DjangoJSONEncoder,
+        json_dumps_params={"indent": 2, "ensure_ascii": False},
+    )
+    return _attachment(response, f"{delegate.event.slug}-my-data.json")
+
+
+# --------------------------------------------------------------------------- participant list
+
+
+def _participants_page(request, event, delegate=None):
+    return render(
+        request,
+        "registrations/participants.html",
+        {
+            "event": event,
+            "delegate": delegate,
+            "token": links.make_token(delegate) if delegate else None,
+            "participants": selectors.participant_list(event),
+        },
+    )
+
+
+@require_safe
+def participants(request):
+    event = selectors.current_event()
+    if event is None or not selectors.participant_list_visible(event):
+        raise Http404(_("The participant list is not published."))
+    return _participants_page(request, event)
+
+
+@require_safe
+@with_delegate
+def participants_for_delegate(request, delegate):
+    if not selectors.participant_list_visible(delegate.event, delegate):
+        raise Http404(_("The participant list is not published."))
+    return _participants_page(request, delegate.event, delegate)
+
+
+# --------------------------------------------------------------------------- lost link
+
+
+def lost_link_email(group, request) -> str:
+    """The rate-limit key of the lost-link form: the address asked about, as the lookup compares it."""
+    return request.POST.get("email", "").strip().lower()
+
+
+@require_http_methods(["GET", "POST"])
+@ratelimit(group="lost_link_ip", key="ip", rate=LOST_LINK_RATE_PER_IP, method="POST", block=False)
+@ratelimit(group="lost_link_email", key=lost_link_email, rate=LOST_LINK_RATE_PER_EMAIL, method="POST", block=False)
+def lost_link(request):
+    """Send the private link again. The answer is the same whether or not the address is registered."""
+    event = selectors.current_event()
+    if event is None:
+        raise Http404(_("No convening has been announced yet."))
+    if getattr(request, "limited", False):
+        response = render(request, "registrations/lost_link_limited.html", {"event": event}, status=429)
+        response["Retry-After"] = "3600"
+        return response
+    form = LostLinkForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            services.send_status_link(event=event, email=form.cleaned_data["email"], actor=services.Actor.delegate())
+            return redirect("registrations:lost_link_sent")
+        return render(request, "registrations/lost_link.html", {"event": event, "form": form}, status=400)
+    return render(request, "registrations/lost_link.html", {"event": event, "form": form})
+
+
+@require_safe
+def lost_link_sent(request):
+    return render(request, "registrations/lost_link_sent.html", {"event": selectors.current_event()})

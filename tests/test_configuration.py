@@ -1,0 +1,123 @@
+"""Settings come from the environment; SQLite is a real default that queues concurrent writers."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from django.db import OperationalError
+from django.test import override_settings
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_URL"))}
+    environment.update({"DJANGO_SETTINGS_MODULE": "config.settings", "PYTHONPATH": str(ROOT), **env})
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        cwd=ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize(
+    "key",
+    [None, "", "django-insecure-development-only-never-use-in-production", "short"],
+)
+def test_production_refuses_to_start_without_a_real_secret_key(key):
+    env = {"DJANGO_DEBUG": "0"}
+    if key is not None:
+        env["DJANGO_SECRET_KEY"] = key
+    result = run_python("import django; django.setup()", **env)
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY must be set" in result.stderr
+
+
+def test_production_starts_with_a_real_secret_key():
+    result = run_python(
+        "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        DJANGO_DEBUG="0",
+        DJANGO_SECRET_KEY="k" * 50,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+def test_development_runs_without_a_key():
+    result = run_python("import django; django.setup()", DJANGO_DEBUG="1")
+    assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_queues_concurrent_writers_instead_of_failing(tmp_path):
+    """Twelve threads register at once on a SQLite file: every signup is written, none fails."""
+    result = run_python(
+        """
+        import threading
+        import django
+        django.setup()
+        from django.core.management import call_command
+        from django.db import connection, connections
+        call_command("migrate", verbosity=0)
+        call_command("load_demo", verbosity=0)
+        journal_mode = connection.cursor().execute("PRAGMA journal_mode").fetchone()[0]
+        from registrations import services
+        from registrations.models import Delegate, Event
+        event = Event.objects.get()
+        session = event.sessions.filter(access_tier="open").first()
+        barrier = threading.Barrier(12)
+        errors = []
+
+        def signup(n):
+            try:
+                barrier.wait()
+                services.register_delegate(event=event, sessions=[session], details={
+                    "given_name": f"Rush{n}", "family_name": "Test", "email": f"rush{n}@example.org",
+                    "stakeholder_type": "academia", "organization": "U", "consent_data_processing": True})
+            except Exception as error:
+                errors.append(repr(error))
+            finally:
+                connections.close_all()
+
+        threads = [threading.Thread(target=signup, args=(n,)) for n in range(12)]
+        [t.start() for t in threads]
+        [t.join() for t in threads]
+        print("RESULT", journal_mode, Delegate.objects.filter(given_name__startswith="Rush").count(), errors)
+        """,
+        DJANGO_DEBUG="1",
+        DJANGO_EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'concurrent.sqlite3'}",
+    )
+    assert result.returncode == 0, result.stderr
+    (line,) = [line for line in result.stdout.splitlines() if line.startswith("RESULT")]
+    assert line == "RESULT wal 12 []"
+
+
+def test_a_database_that_stays_locked_gets_a_503_page_and_no_row(client, event, open_session, monkeypatch):
+    from registrations import services
+    from registrations.models import Delegate
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked")
+
+    monkeypatch.setattr(services, "register_delegate", locked)
+    from tests.test_signup import signup
+
+    response = client.post("/register/", signup(sessions=[open_session.pk]))
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+    assert "Nothing was recorded" in response.content.decode()
+    assert Delegate.objects.count() == 0
+
+
+@override_settings(DEBUG=False)
+def test_unknown_page_is_a_friendly_404(client, db):
+    response = client.get("/no-such-page/")
+    assert response.status_code == 404
+    assert "Page not found" in response.content.decode()

@@ -1,0 +1,314 @@
+"""The outbox (registrations/emails.py): queued in the decision's transaction, sent after commit, retried."""
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+from icalendar import Calendar
+
+from registrations import links, services
+from registrations.models import (
+    AccessTier,
+    Delegate,
+    DelegateStatus,
+    EmailStatus,
+    OutboundEmail,
+    SeatStatus,
+    SessionRegistration,
+)
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
+
+SF = ZoneInfo("America/Los_Angeles")
+
+
+class BrokenMailServer(BaseEmailBackend):
+    """A mail backend whose server is down."""
+
+    def send_messages(self, email_messages):
+        raise ConnectionRefusedError("mail server unreachable")
+
+
+BROKEN = "tests.test_emails.BrokenMailServer"
+WORKING = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def keynote(event):
+    # 17:00 UTC on 26 January is 09:00 in San Francisco (PST, UTC-8).
+    return SessionFactory(
+        event=event,
+        title="Keynote: the state of AI safety science",
+        starts_at=datetime(2027, 1, 26, 17, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 26, 18, 30, tzinfo=UTC),
+        room="Golden Gate Room",
+        access_tier=AccessTier.OPEN,
+        capacity=1,
+    )
+
+
+@pytest.fixture
+def panel(event):
+    return SessionFactory(
+        event=event,
+        title="Panel: evaluations",
+        starts_at=datetime(2027, 1, 26, 20, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 1, 26, 21, 0, tzinfo=UTC),
+        room="",
+        capacity=1,
+    )
+
+
+def approve(delegate, actor):
+    return services.approve_delegates(delegate_ids=[delegate.pk], actor=actor)
+
+
+# --------------------------------------------------------------------------- after commit
+
+
+def test_emails_are_queued_in_the_transaction_and_sent_only_after_commit(
+    event, keynote, organizer_actor, mailoutbox, django_capture_on_commit_callbacks
+):
+    delegate = DelegateFactory(event=event, email="ada@example.org")
+    SessionRegistration.objects.create(delegate=delegate, session=keynote)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        approve(delegate, organizer_actor)
+        assert mailoutbox == []
+        assert list(OutboundEmail.objects.values_list("kind", "status")) == [("approved", EmailStatus.PENDING)]
+
+    assert len(callbacks) == 1
+    assert [(m.subject, m.to) for m in mailoutbox] == [
+        (f"Your registration for {event.name} is approved", ["ada@example.org"])
+    ]
+    assert list(OutboundEmail.objects.values_list("kind", "status", "attempts")) == [("approved", EmailStatus.SENT, 1)]
+
+
+def test_a_rolled_back_decision_sends_nothing(
+    event, keynote, organizer_actor, mailoutbox, django_capture_on_commit_callbacks
+):
+    delegate = DelegateFactory(event=event)
+    SessionRegistration.objects.create(delegate=delegate, session=keynote)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            approve(delegate, organizer_actor)
+            raise RuntimeError("something later in the same transaction failed")
+
+    assert (callbacks, mailoutbox) == ([], [])
+    assert OutboundEmail.objects.count() == 0
+    assert Delegate.objects.get(pk=delegate.pk).status == DelegateStatus.PENDING
+
+
+def test_a_large_batch_is_left_to_the_worker(event, organizer_actor, mailoutbox, django_capture_on_commit_callbacks):
+    delegates = DelegateFactory.create_batch(6, event=event)
+
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        services.approve_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    assert (callbacks, mailoutbox) == ([], [])
+    assert OutboundEmail.objects.filter(status=EmailStatus.PENDING).count() == 6
+
+    call_command("send_queued_emails", stdout=open("/dev/null", "w"))
+
+    assert len(mailoutbox) == 6
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_mail_outage_keeps_the_decision_and_the_message_until_a_later_delivery(settings):
+    """Real commits (transactional test): the decision commits, delivery fails, the worker sends it later."""
+    event = EventFactory()
+    session = SessionFactory(event=event, capacity=1)
+    delegate = DelegateFactory(event=event, email="ada@example.org")
+    SessionRegistration.objects.create(delegate=delegate, session=session)
+    settings.EMAIL_BACKEND = BROKEN
+
+    services.approve_delegates(
+        delegate_ids=[delegate.pk], actor=services.Actor.organizer(UserFactory(username="outage-organizer"))
+    )
+
+    assert Delegate.objects.get(pk=delegate.pk).status == DelegateStatus.APPROVED
+    assert SessionRegistration.objects.get(delegate=delegate).status == SeatStatus.CONFIRMED
+    email = OutboundEmail.objects.get()
+    assert (email.kind, email.status, email.attempts, email.last_error) == (
+        "approved",
+        EmailStatus.PENDING,
+        1,
+        "ConnectionRefusedError: mail server unreachable",
+    )
+    assert email.next_attempt_at > timezone.now()
+
+    # The server is back, and the retry is due (the backoff has passed).
+    settings.EMAIL_BACKEND = WORKING
+    mail.outbox = []
+    OutboundEmail.objects.filter(pk=email.pk).update(next_attempt_at=timezone.now())
+    call_command("send_queued_emails", stdout=open("/dev/null", "w"))
+
+    email.refresh_from_db()
+    assert (email.status, email.attempts, email.last_error) == (EmailStatus.SENT, 2, "")
+    assert [m.to for m in mail.outbox] == [["ada@example.org"]]
+
+
+def test_a_retry_is_not_attempted_before_its_backoff(event, settings, organizer_actor, mailoutbox):
+    delegate = DelegateFactory(event=event)
+    approve(delegate, organizer_actor)
+    settings.EMAIL_BACKEND = BROKEN
+    assert services.emails.deliver() == (0, 1)
+    settings.EMAIL_BACKEND = WORKING
+
+    assert services.emails.deliver() == (0, 0)
+    assert OutboundEmail.objects.get().attempts == 1
+
+
+# --------------------------------------------------------------------------- content
+
+
+def test_approved_email_has_text_html_and_a_calendar_in_the_venue_zone(
+    event, keynote, panel, organizer_actor, mailoutbox, send_emails
+):
+    holder = DelegateFactory(event=event, given_name="Holder")
+    SessionRegistration.objects.create(delegate=holder, session=panel)
+    approve(holder, organizer_actor)
+    delegate = DelegateFactory(event=event, given_name="Ada", email="ada@example.org")
+    SessionRegistration.objects.create(delegate=delegate, session=keynote)
+    SessionRegistration.objects.create(delegate=delegate, session=panel)
+    approve(delegate, organizer_actor)
+    mailoutbox.clear()
+    OutboundEmail.objects.exclude(delegate=delegate).delete()
+
+    assert send_emails() == (1, 0)
+
+    (message,) = mailoutbox
+    assert message.subject == f"Your registration for {event.name} is approved"
+    assert message.body == (
+        "Dear Ada,\n\n"
+        f"Your registration for {event.name} is approved.\n\n"
+        "Confirmed sessions (times in America/Los_Angeles):\n"
+        "- Keynote: the state of AI safety science: Tue 26 Jan, 09:00-10:30 PST, Golden Gate Room\n"
+        "\n"
+        "On the waitlist:\n"
+        "- Panel: evaluations (number 1): Tue 26 Jan, 12:00-13:00 PST\n"
+        "\n\n"
+        "The attached calendar file holds your confirmed sessions.\n"
+        "We will email you if a seat opens for a session you are waitlisted for.\n\n"
+        "Your private registration page (do not share it):\n"
+        f"{links.status_url(delegate)}\n\n"
+        "With best regards,\n"
+        f"The organizers of {event.name}\n\n"
+    )
+    ((html, mimetype),) = message.alternatives
+    assert mimetype == "text/html"
+    assert "<li>Keynote: the state of AI safety science: Tue 26 Jan, 09:00–10:30 PST, Golden Gate Room</li>" in html
+    assert "<li>Panel: evaluations (number 1): Tue 26 Jan, 12:00–13:00 PST</li>" in html
+
+    ((filename, content, mimetype),) = message.attachments
+    assert (filename, mimetype) == (f"{event.slug}-sessions.ics", "text/calendar")
+    calendar = Calendar.from_ical(content)
+    (entry,) = calendar.walk("VEVENT")
+    assert str(entry["summary"]) == "Keynote: the state of AI safety science"
+    assert entry["dtstart"].params["TZID"] == "America/Los_Angeles"
+    assert entry["dtstart"].dt == datetime(2027, 1, 26, 9, 0, tzinfo=SF)
+    assert entry["dtend"].dt == datetime(2027, 1, 26, 10, 30, tzinfo=SF)
+    assert entry["dtstart"].dt.utcoffset() == keynote.starts_at.astimezone(SF).utcoffset()
+    assert str(entry["location"]) == f"Golden Gate Room, {event.venue}"
+    assert [str(tz["tzid"]) for tz in calendar.walk("VTIMEZONE")] == ["America/Los_Angeles"]
+
+
+def test_rejected_email_gives_the_reason_in_text_and_escaped_html(event, organizer_actor, mailoutbox, send_emails):
+    delegate = DelegateFactory(event=event, given_name="Ada")
+    reason = "The <b>academia</b> places are full & we are sorry"
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor, reason=reason)
+
+    assert send_emails() == (1, 0)
+
+    (message,) = mailoutbox
+    assert message.subject == f"Your registration for {event.name}"
+    assert message.body == (
+        "Dear Ada,\n\n"
+        f"We are sorry: the organizers could not accept your registration for {event.name}.\n\n"
+        f"Reason: {reason}\n\n"
+        f"Your private registration page (do not share it):\n{links.status_url(delegate)}\n\n"
+        f"With best regards,\nThe organizers of {event.name}\n\n"
+    )
+    html = message.alternatives[0][0]
+    assert "<p>Reason: The &lt;b&gt;academia&lt;/b&gt; places are full &amp; we are sorry</p>" in html
+    assert message.attachments == []
+
+
+def test_rejected_email_without_reason_says_no_reason(event, organizer_actor, mailoutbox, send_emails):
+    delegate = DelegateFactory(event=event)
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor)
+
+    send_emails()
+
+    assert "Reason" not in mailoutbox[0].body
+    assert "Reason" not in mailoutbox[0].alternatives[0][0]
+
+
+def test_promoted_email_names_the_session_and_carries_the_calendar(
+    event, keynote, organizer_actor, mailoutbox, send_emails
+):
+    first, second = DelegateFactory(event=event, given_name="First"), DelegateFactory(event=event, given_name="Ada")
+    for delegate in (first, second):
+        SessionRegistration.objects.create(delegate=delegate, session=keynote)
+        approve(delegate, organizer_actor)
+    OutboundEmail.objects.all().delete()
+
+    services.reject_delegates(delegate_ids=[first.pk], actor=organizer_actor)
+    send_emails()
+
+    promoted = [m for m in mailoutbox if m.to == [second.email]]
+    assert [m.subject for m in promoted] == [f"A seat opened for you at {event.name}"]
+    assert (
+        'a seat opened and is now confirmed for you in "Keynote: the state of AI safety science".' in promoted[0].body
+    )
+    assert [a[0] for a in promoted[0].attachments] == [f"{event.slug}-sessions.ics"]
+
+
+def test_seats_cancelled_email_lists_the_sessions(event, organizer_actor, mailoutbox, send_emails):
+    session = SessionFactory(event=event, title="Closed-door briefing", access_tier=AccessTier.GOVERNMENT_ONLY)
+    delegate = DelegateFactory(event=event, government=True, given_name="Ada")
+    SessionRegistration.objects.create(delegate=delegate, session=session)
+    approve(delegate, organizer_actor)
+    OutboundEmail.objects.all().delete()
+    Delegate.objects.filter(pk=delegate.pk).update(stakeholder_type="academia", institute=None, organization="Uni")
+
+    services.enforce_eligibility(delegate=delegate, actor=organizer_actor)
+    send_emails()
+
+    (message,) = mailoutbox
+    assert message.subject == f"A change to your sessions at {event.name}"
+    assert "so it has been cancelled:\n- Closed-door briefing\n" in message.body
+
+
+class CountingBrokenMailServer(BaseEmailBackend):
+    calls = 0
+
+    def send_messages(self, email_messages):
+        CountingBrokenMailServer.calls += 1
+        raise TimeoutError("timed out")
+
+
+def test_after_commit_delivery_gives_up_at_the_first_failure_and_leaves_the_rest_to_the_worker(
+    event, settings, organizer_actor, mailoutbox, django_capture_on_commit_callbacks
+):
+    """With the mail server down, the organizer waits for one attempt, not one per queued message."""
+    delegates = DelegateFactory.create_batch(3, event=event)
+    settings.EMAIL_BACKEND = "tests.test_emails.CountingBrokenMailServer"
+    CountingBrokenMailServer.calls = 0
+
+    with django_capture_on_commit_callbacks(execute=True):
+        services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    assert CountingBrokenMailServer.calls == 1
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 1),
+    ]
+    settings.EMAIL_BACKEND = WORKING
+    assert services.emails.deliver() == (2, 0)  # the worker sends the untried ones at once
