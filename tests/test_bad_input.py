@@ -193,7 +193,7 @@ def test_a_double_clicked_or_replayed_signup_yields_one_registration(client, eve
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="needs PostgreSQL: SQLite's in-memory test database cannot serve writers from several threads",
 )
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_simultaneous_identical_signups_yield_one_registration(event, open_session):
     payload = industry_signup(sessions=[open_session.pk])
     barrier = threading.Barrier(6)

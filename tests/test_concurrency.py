@@ -30,7 +30,8 @@ from registrations.models import (
 from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
 
-pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True)]
+# serialized_rollback: the reference data (institutes, the Organizers group) is back after each test.
+pytestmark = [requires_postgres, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
 
 CAPACITY = 5
 DELEGATES = 24

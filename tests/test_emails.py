@@ -118,7 +118,7 @@ def test_a_large_batch_is_left_to_the_worker(event, organizer_actor, mailoutbox,
     assert len(mailoutbox) == 6
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_mail_outage_keeps_the_decision_and_the_message_until_a_later_delivery(settings):
     """Real commits (transactional test): the decision commits, delivery fails, the worker sends it later."""
     event = EventFactory()
