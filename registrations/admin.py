@@ -458,16 +458,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             super()
             .get_queryset(request)
             .annotate(
-                requested_count=Count(
-                    "session_registrations", filter=Q(session_registrations__status=SeatStatus.REQUESTED)
-                ),
-                confirmed_count=Count(
-                    "session_registrations", filter=Q(session_registrations__status=SeatStatus.CONFIRMED)
-                ),
-                waitlisted_count=Count(
-                    "session_registrations", filter=Q(session_registrations__status=SeatStatus.WAITLISTED)
-                ),
-                active_count=Count("session_registrations", filter=Q(session_registrations__status__in=active)),
+                # Per-row subqueries, not a join with GROUP BY: the database counts for the 100
+                # delegates shown, so the changelist costs the same at 100 and at 10,000 delegates.
+                requested_count=selectors.seat_count(SeatStatus.REQUESTED),
+                confirmed_count=selectors.seat_count(SeatStatus.CONFIRMED),
+                waitlisted_count=selectors.seat_count(SeatStatus.WAITLISTED),
+                active_count=selectors.seat_count(*active),
             )
         )
 

@@ -3,26 +3,27 @@
 from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.decorators import ratelimit
 
-from . import selectors, services
+from . import pagecache, selectors, services
 from .forms import RegistrationForm
 from .models import StakeholderType
 
 
-def _event_or_404():
-    event = selectors.current_event()
+def _event_or_404(event):
     if event is None:
         raise Http404(_("No convening has been announced yet."))
     return event
 
 
 def home(request):
-    event = selectors.current_event()
-    days = selectors.by_day(event, selectors.agenda(event)) if event else []
-    return render(request, "registrations/home.html", {"event": event, "days": days})
+    event, seats = selectors.current_event_with_seats()
+    if event is None:
+        return render(request, "registrations/home.html", {"event": None})
+    return pagecache.agenda_page(request, event, seats)
 
 
 def _stakeholder_type(request) -> str | None:
@@ -38,11 +39,11 @@ def signup_rate(group, request) -> str:
 @ratelimit(key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 def register(request):
-    event = _event_or_404()
+    event = _event_or_404(selectors.current_event_with_form_version())
     stakeholder_type = _stakeholder_type(request)
-    form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
-    status = 200
+    form, status = None, 200
     if request.method == "POST":
+        form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
         if form.is_valid():
             try:
                 services.register_delegate(
@@ -53,18 +54,19 @@ def register(request):
             else:
                 return redirect("registrations:register_done")
         status = 400
-    return render(
-        request,
-        "registrations/register.html",
-        {
-            "event": event,
-            "form": form,
-            "stakeholder_type": stakeholder_type,
-            "stakeholder_types": StakeholderType.choices,
-            "registration_open": event.is_registration_open(),
-        },
-        status=status,
-    )
+    context = {
+        "event": event,
+        "form": form,
+        "form_errors": form.errors if form is not None else None,
+        "stakeholder_type": stakeholder_type,
+        "stakeholder_types": StakeholderType.choices,
+        "registration_open": event.is_registration_open(),
+    }
+    if form is None:
+        # The unbound form is the same for everyone: built only when the cached page is stale.
+        context["form"] = SimpleLazyObject(lambda: RegistrationForm(event=event, stakeholder_type=stakeholder_type))
+        return pagecache.signup_page(request, event, stakeholder_type, context)
+    return render(request, "registrations/register.html", context, status=status)
 
 
 def register_done(request):

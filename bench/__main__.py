@@ -1,0 +1,55 @@
+"""`make bench`: every benchmark, one `name value unit` line per figure (see bench/README.md).
+
+Each phase runs in its own process (its own database and Django settings) and stops by itself.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+from bench.common import PYTHON, ROOT, line, note, postgres_available
+
+PHASES = [
+    ("bench.web", "page speed against the bare views (gunicorn, PostgreSQL)"),
+    ("bench.admin_bench", "admin changelist and bulk approval (PostgreSQL)"),
+    ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
+]
+
+
+def main() -> int:
+    started = time.monotonic()
+    if not postgres_available():
+        note("PostgreSQL is not reachable on 127.0.0.1:5432: the benchmarks need it")
+        return 1
+    failed = 0
+    for module, title in PHASES:
+        note(title)
+        result = subprocess.run([PYTHON, "-m", module], cwd=ROOT, check=False, timeout=600)
+        if result.returncode:
+            failed += 1
+            note(f"{module} failed with exit code {result.returncode}")
+    failed += _exports()
+    line("bench_total_s", time.monotonic() - started, "s")
+    return 1 if failed else 0
+
+
+def _exports() -> int:
+    """The export lines, from bench/export.py (written with the export work) when it is there."""
+    try:
+        from bench import export
+    except ImportError:
+        note("bench/export.py is missing: no export lines")
+        return 0
+    note("exports (bench/export.py)")
+    try:
+        status = export.main()
+    except Exception as error:  # its failure must not hide the lines above
+        note(f"bench.export failed: {error!r}")
+        return 1
+    return 1 if status else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
