@@ -131,11 +131,13 @@ def _audit(
     )
 
 
-def _write(audit_entries: list[AuditEntry], outgoing: list[tuple[str, Delegate, dict]]) -> None:
+def _write(
+    audit_entries: list[AuditEntry], outgoing: list[tuple[str, Delegate, dict]], *, deliver_now: bool = True
+) -> None:
     if audit_entries:
         AuditEntry.objects.bulk_create(audit_entries, batch_size=500)
     if outgoing:
-        emails.queue(outgoing)
+        emails.queue(outgoing, deliver_now=deliver_now)
 
 
 # --------------------------------------------------------------------------- eligibility
@@ -276,6 +278,7 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
         _write(
             [_audit(Actor.system(), "duplicate_signup", delegate=existing)],
             [] if recently_told else [("already_registered", existing, {})],
+            deliver_now=False,  # the same answer, as fast, whether or not the address is known
         )
         return SignupOutcome(delegate=existing, created=False)
 
@@ -293,6 +296,9 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
             )
         ],
         [("registration_received", delegate, {})],
+        # Left to the outbox worker (it polls every few seconds): during a registration rush, or
+        # with a slow mail server, a signup answers without waiting for SMTP.
+        deliver_now=False,
     )
     return SignupOutcome(delegate=delegate, created=True)
 

@@ -28,7 +28,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import links, services
+from registrations import emails, links, services
 from registrations.models import (
     AccessTier,
     AuditEntry,
@@ -279,6 +279,7 @@ def test_government_delegate_signs_up_for_a_government_only_and_an_open_session(
         (GOV_JOINT_TESTING, SeatStatus.REQUESTED),
         (OPEN_RISK, SeatStatus.REQUESTED),
     ]
+    assert emails.deliver() == (1, 0)  # what the outbox worker does
     assert [message.to for message in mailoutbox] == [["priya.shah@aisi.gov.uk"]]
     assert links.status_path(delegate) in mailoutbox[0].body
 
