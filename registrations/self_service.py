@@ -99,7 +99,7 @@ def status(request, delegate):
 @require_http_methods(["GET", "POST"])
 @with_delegate
 def edit_details(request, delegate):
-    form = DelegateDetailsForm(request.POST or None, delegate=delegate)
+    form = DelegateDetailsForm(request.POST if request.method == "POST" else None, delegate=delegate)
     status = 200
     if request.method == "POST":
         if form.is_valid():
@@ -291,7 +291,7 @@ def lost_link(request):
         response = render(request, "registrations/lost_link_limited.html", {"event": event}, status=429)
         response["Retry-After"] = "3600"
         return response
-    form = LostLinkForm(request.POST or None)
+    form = LostLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
             services.send_status_link(event=event, email=form.cleaned_data["email"], actor=services.Actor.delegate())

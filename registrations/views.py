@@ -43,7 +43,7 @@ def register(request):
     stakeholder_type = _stakeholder_type(request)
     form, status = None, 200
     if request.method == "POST":
-        form = RegistrationForm(request.POST or None, event=event, stakeholder_type=stakeholder_type)
+        form = RegistrationForm(request.POST, event=event, stakeholder_type=stakeholder_type)
         if form.is_valid():
             try:
                 services.register_delegate(

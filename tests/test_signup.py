@@ -325,3 +325,19 @@ def test_the_first_email_lists_the_sessions_asked_for(
     assert "Sessions you asked for (times in America/Los_Angeles):" in body
     assert "- Joint testing of frontier models: " in body and "(government only)" in body
     assert "- Risk assessment science: " in body
+
+
+def test_closed_registration_shows_no_form_to_fill_in(client, db):
+    now = timezone.now()
+    event = EventFactory(registration_opens_at=now - timedelta(days=9), registration_closes_at=now - timedelta(days=1))
+    SessionFactory(event=event)
+    html = client.get(REGISTER).content.decode()
+    assert "Registration is open from" in html
+    assert 'class="registration-form"' not in html
+
+
+def test_an_empty_post_gets_the_form_back_with_messages(client, event, open_session):
+    response = client.post(REGISTER, {})
+    assert response.status_code == 400
+    assert "This field is required." in response.content.decode()
+    assert_nothing_written()
