@@ -12,21 +12,8 @@ from django.utils.translation import gettext_lazy as _
 from . import services
 from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
 
-DETAIL_FIELDS = [
-    "given_name",
-    "family_name",
-    "email",
-    "stakeholder_type",
-    "institute",
-    "organization",
-    "job_title",
-    "country",
-    "dietary_needs",
-    "accessibility_needs",
-    "needs_visa_letter",
-    "consent_data_processing",
-    "consent_participant_list",
-]
+# The delegate's details the signup form asks for: exactly what the signup service takes.
+DETAIL_FIELDS = list(services.DELEGATE_DETAIL_FIELDS)
 
 
 # On the form the government choice says who it is for; elsewhere (admin, exports) it is just "Government".

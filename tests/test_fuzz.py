@@ -86,19 +86,7 @@ def world():
 
 
 FIELDS = [
-    "given_name",
-    "family_name",
-    "email",
-    "stakeholder_type",
-    "institute",
-    "organization",
-    "job_title",
-    "country",
-    "dietary_needs",
-    "accessibility_needs",
-    "needs_visa_letter",
-    "consent_data_processing",
-    "consent_participant_list",
+    *services.DELEGATE_DETAIL_FIELDS,
     "sessions",
     "unexpected",
 ]
