@@ -49,6 +49,18 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
+def in_venue_time_zone(request, event: Event | None, view):
+    """Run an admin view, and render its page, in this event's time zone (forms read and show it)."""
+    if event is None:
+        return view()
+    request.venue_time_zone = event.time_zone
+    with timezone.override(event.tz):
+        response = view()
+        if hasattr(response, "render"):
+            response.render()
+    return response
+
+
 def in_venue_time(moment, event: Event) -> str:
     if moment is None:
         return "-"
@@ -61,6 +73,11 @@ def in_venue_time(moment, event: Event) -> str:
 
 @admin.register(Event)
 class EventAdmin(admin.ModelAdmin):
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        event = self.get_object(request, object_id) if object_id else None
+        view = super().changeform_view
+        return in_venue_time_zone(request, event, lambda: view(request, object_id, form_url, extra_context))
+
     list_display = [
         "name",
         "venue",
@@ -156,6 +173,14 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 @admin.register(Session)
 class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
     form = SessionAdminForm
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Times are entered in the session's own venue's zone (the middleware uses the current event's).
+        session = self.get_object(request, object_id) if object_id else None
+        view = super().changeform_view
+        return in_venue_time_zone(
+            request, session.event if session else None, lambda: view(request, object_id, form_url, extra_context)
+        )
 
     def get_readonly_fields(self, request, obj=None):
         # Seats and requests belong to the event the session is part of.

@@ -10,6 +10,7 @@ from django.db import connection
 from django.forms import MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from registrations import services
 from registrations.models import (
@@ -27,7 +28,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
-from tests.factories import DelegateFactory, SessionFactory, UserFactory, institute
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute
 
 CHANGELIST = reverse("admin:registrations_delegate_changelist")
 
@@ -809,3 +810,33 @@ def test_the_event_of_a_delegate_or_session_cannot_be_changed(organizer_client, 
     page = organizer_client.get(change_url(delegate))
     assert "event" not in page.context["adminform"].form.fields
     assert "event" not in superuser_client.get(change_url(open_session)).context["adminform"].form.fields
+
+
+def test_admin_shows_and_takes_session_times_in_the_venue_time_zone(superuser_client, event, open_session):
+    page = superuser_client.get(change_url(open_session))
+    local = open_session.starts_at.astimezone(event.tz)
+    assert "Times in America/Los_Angeles (venue time)" in page.text
+    assert f'name="starts_at_1" value="{local:%H:%M:%S}"' in page.text
+    with timezone.override(event.tz):  # the values the page shows, as a browser would send them back
+        data = form_data(page)
+
+    data.update(starts_at_1="15:00:00", ends_at_1="16:30:00")
+    assert superuser_client.post(change_url(open_session), data).status_code == 302
+
+    open_session.refresh_from_db()
+    assert f"{open_session.starts_at.astimezone(event.tz):%H:%M}" == "15:00"
+    changed = AuditEntry.objects.get(action="session_changed")
+    assert sorted(changed.details["fields"]) == ["ends_at", "starts_at"]
+
+
+def test_a_session_of_another_venue_is_edited_in_its_own_time_zone(superuser_client, event):
+    paris = EventFactory(
+        slug="paris",
+        time_zone="Europe/Paris",
+        starts_on=event.starts_on.replace(year=event.starts_on.year + 1),
+        ends_on=event.ends_on.replace(year=event.ends_on.year + 1),
+    )
+    session = SessionFactory(event=paris)
+    page = superuser_client.get(change_url(session))
+    assert "Times in Europe/Paris (venue time)" in page.text
+    assert f'name="starts_at_1" value="{session.starts_at.astimezone(paris.tz):%H:%M:%S}"' in page.text
