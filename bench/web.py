@@ -62,8 +62,7 @@ def main() -> None:
             _post_ratio(base)
             _agenda_after_approval()
         # What if: the same server without Django's per-request connection health check (a
-        # `SELECT 1` round trip before the first query of every request) and with signup emails
-        # left to the `send_queued_emails` worker instead of being sent inside the request.
+        # `SELECT 1` round trip before the first query of every request).
         whatif = {**env, "BENCH_CONN_HEALTH_CHECKS": "0"}
         with gunicorn(whatif, PORT, log_name="web-whatif"):
             note("what if: no connection health checks (signup emails are the worker's in both servers)")
