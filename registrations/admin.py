@@ -717,6 +717,9 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
 @admin.register(AuditEntry)
 class AuditEntryAdmin(ReadOnlyAdmin):
+    class Media:
+        css = {"all": ["registrations/css/admin.css"]}
+
     list_display = ["created_at", "actor", "action", "delegate", "session", "change", "reason"]
     list_filter = ["action", "actor_kind", "event"]
     search_fields = ["delegate__given_name", "delegate__family_name", "delegate__email", "actor_name", "reason"]
