@@ -20,6 +20,7 @@ from . import selectors, services
 from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
 from .forms import is_database_id
 from .models import (
+    ACTIVE_SEAT_STATUSES,
     AccessTier,
     AuditEntry,
     Delegate,
@@ -302,7 +303,7 @@ class SessionFilter(admin.SimpleListFilter):
         if self.value() and is_database_id(self.value()):
             return queryset.filter(
                 session_registrations__session_id=int(self.value()),
-                session_registrations__status__in=[SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED],
+                session_registrations__status__in=ACTIVE_SEAT_STATUSES,
             ).distinct()
         return queryset
 
@@ -318,7 +319,7 @@ class TierFilter(admin.SimpleListFilter):
         if self.value() in AccessTier.values:
             return queryset.filter(
                 session_registrations__session__access_tier=self.value(),
-                session_registrations__status__in=[SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED],
+                session_registrations__status__in=ACTIVE_SEAT_STATUSES,
             ).distinct()
         return queryset
 
@@ -478,7 +479,6 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         css = {"all": ["registrations/css/admin.css"]}
 
     def get_queryset(self, request):
-        active = [SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
         return (
             super()
             .get_queryset(request)
@@ -488,7 +488,6 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
                 requested_count=selectors.seat_count(SeatStatus.REQUESTED),
                 confirmed_count=selectors.seat_count(SeatStatus.CONFIRMED),
                 waitlisted_count=selectors.seat_count(SeatStatus.WAITLISTED),
-                active_count=selectors.seat_count(*active),
             )
         )
 

@@ -181,6 +181,10 @@ class DelegateStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
+# A registration still in play: the delegate may change it and the organizers may decide on it.
+ACTIVE_DELEGATE_STATUSES = (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+
+
 def new_link_secret() -> str:
     return secrets.token_urlsafe(16)
 
@@ -281,6 +285,10 @@ class SeatStatus(models.TextChoices):
     CONFIRMED = "confirmed", _("Confirmed")
     WAITLISTED = "waitlisted", _("Waitlisted")
     CANCELLED = "cancelled", _("Cancelled")
+
+
+# A seat asked for, held or waited for: everything but cancelled.
+ACTIVE_SEAT_STATUSES = (SeatStatus.REQUESTED, SeatStatus.CONFIRMED, SeatStatus.WAITLISTED)
 
 
 class CancelReason(models.TextChoices):

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from . import emails
 from .models import (
+    ACTIVE_DELEGATE_STATUSES,
     AccessTier,
     ActorKind,
     AuditEntry,
@@ -484,6 +485,11 @@ def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> C
     return Counter({(event_id, institute_id): n for event_id, institute_id, n in rows})
 
 
+def _quota_reached(approved: Counter, event_id: int, institute: Institute) -> bool:
+    """The institute-quota rule: no more approved delegates per event than the institute's quota."""
+    return approved[(event_id, institute.pk)] >= institute.delegate_quota
+
+
 def check_institute_quota(*, delegate: Delegate, institute: Institute | None) -> None:
     """Refuse moving an approved delegate to an institute whose quota for the event is already used up.
 
@@ -494,12 +500,8 @@ def check_institute_quota(*, delegate: Delegate, institute: Institute | None) ->
         return
     _lock_delegates([delegate.pk])  # the lock order of every decision: delegate, then institute
     institute = Institute.objects.select_for_update().get(pk=institute.pk)
-    others = (
-        Delegate.objects.filter(event_id=delegate.event_id, institute=institute, status=DelegateStatus.APPROVED)
-        .exclude(pk=delegate.pk)
-        .count()
-    )
-    if others >= institute.delegate_quota:
+    # The delegate's row still names their old institute here, so the count is of the others.
+    if _quota_reached(approved_counts([delegate.event_id], [institute.pk]), delegate.event_id, institute):
         raise QuotaExceeded(
             _(
                 "%(institute)s has reached its quota of %(quota)d approved delegates for %(event)s; "
@@ -540,8 +542,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
             continue
         if delegate.institute_id:
             institute = institutes[delegate.institute_id]
-            key = (delegate.event_id, institute.pk)
-            if approved[key] >= institute.delegate_quota:
+            if _quota_reached(approved, delegate.event_id, institute):
                 result.refused.append(
                     (
                         delegate,
@@ -558,7 +559,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
                     )
                 )
                 continue
-            approved[key] += 1
+            approved[(delegate.event_id, institute.pk)] += 1
         audit.append(
             _audit(actor, "approved", delegate=delegate, from_status=delegate.status, to_status=DelegateStatus.APPROVED)
         )
@@ -592,7 +593,7 @@ def reject_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str =
         DelegateStatus.REJECTED,
         CancelReason.REJECTED,
         reason,
-        allowed_from={DelegateStatus.PENDING, DelegateStatus.APPROVED},
+        allowed_from=set(ACTIVE_DELEGATE_STATUSES),
         email_kind="rejected",
     )
 
@@ -606,7 +607,7 @@ def withdraw_delegate(*, delegate: Delegate, actor: Actor, reason: str = "") -> 
         DelegateStatus.WITHDRAWN,
         CancelReason.WITHDRAWN,
         reason,
-        allowed_from={DelegateStatus.PENDING, DelegateStatus.APPROVED},
+        allowed_from=set(ACTIVE_DELEGATE_STATUSES),
         email_kind="withdrawn",
     )
     if result.refused:
@@ -737,7 +738,7 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
 def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> SessionRegistration:
     """Ask for a seat in one more session, under the same rules as signup and approval."""
     (delegate,) = _lock_delegates([delegate.pk])
-    if delegate.status not in (DelegateStatus.PENDING, DelegateStatus.APPROVED):
+    if delegate.status not in ACTIVE_DELEGATE_STATUSES:
         raise InvalidTransition(
             _("A %(status)s registration cannot add sessions.") % {"status": delegate.get_status_display().lower()}
         )
@@ -990,7 +991,7 @@ def record_organizer_edit(*, delegate: Delegate, fields: list[str], actor: Actor
 
 def can_change_registration(delegate: Delegate) -> bool:
     """Whether the delegate may still edit details, add sessions or withdraw (the services check again)."""
-    return delegate.status in (DelegateStatus.PENDING, DelegateStatus.APPROVED)
+    return delegate.status in ACTIVE_DELEGATE_STATUSES
 
 
 @transaction.atomic
