@@ -79,6 +79,9 @@ class Event(models.Model):
         max_length=16, choices=ParticipantListVisibility, default=ParticipantListVisibility.HIDDEN
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
+    # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
+    # sessions or the institutes raises it through `public_version.bump`, in the writer's transaction.
+    public_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_on"]
