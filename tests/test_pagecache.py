@@ -1,8 +1,7 @@
 """The cached parts of the public pages: the same pages as without a cache, the same for every
 visitor, current at every request once the write has called `public_version.bump`.
 
-The tests marked "until the services bump" write directly and call `public_version.bump`
-themselves, as every service and admin save path will."""
+Writes go through the services (as the admin's save paths do), which bump the version."""
 
 import copy
 import re
@@ -24,6 +23,7 @@ from tests.factories import (
     EventFactory,
     SessionFactory,
     SessionRegistrationFactory,
+    UserFactory,
     institute,
     organizer,
 )
@@ -56,14 +56,13 @@ def test_agenda_shows_full_when_the_last_seat_is_taken(client, event, organizer_
     assert seats_line(client.get(HOME).content.decode(), "Small room") == "Full · waitlist open"
 
 
-def test_agenda_and_form_show_a_session_change_at_once(client, event, open_session):
+def test_agenda_and_form_show_a_session_change_at_once(client, event, open_session, organizer_actor):
     assert "Risk assessment science" in client.get(HOME).content.decode()
     assert "Risk assessment science" in client.get(REGISTER).content.decode()
 
-    session = Session.objects.get(pk=open_session.pk)
-    session.title = "Risk assessment: methods and gaps"
-    session.save()
-    public_version.bump(event_ids=[event.pk])  # until the services bump
+    services.update_session(
+        session=open_session, changes={"title": "Risk assessment: methods and gaps"}, actor=organizer_actor
+    )
 
     for path in (HOME, REGISTER):
         html = client.get(path).content.decode()
@@ -77,25 +76,24 @@ def test_capacity_change_shows_on_the_agenda_at_once(client, event, open_session
     assert seats_line(client.get(HOME).content.decode(), open_session.title) == "7 of 7 seats left"
 
 
-def test_new_and_deleted_sessions_show_at_once(client, event, open_session):
+def test_new_and_deleted_sessions_show_at_once(client, event, open_session, organizer_actor):
     client.get(HOME)
     client.get(REGISTER)
-    added = SessionFactory(event=event, title="Late addition", access_tier=AccessTier.GOVERNMENT_ONLY)
-    public_version.bump(event_ids=[event.pk])  # until the services bump
+    added = services.create_session(
+        session=SessionFactory.build(event=event, title="Late addition", access_tier=AccessTier.GOVERNMENT_ONLY),
+        actor=organizer_actor,
+    )
     assert "Late addition" in client.get(HOME).content.decode()
     assert "Late addition" in client.get(REGISTER).content.decode()
-    added.delete()
-    public_version.bump(event_ids=[event.pk])  # until the services bump
+    services.delete_sessions(session_ids=[added.pk], actor=organizer_actor)
     assert "Late addition" not in client.get(HOME).content.decode()
     assert "Late addition" not in client.get(REGISTER).content.decode()
 
 
-def test_event_change_shows_at_once(client, event, open_session):
+def test_event_change_shows_at_once(client, event, open_session, organizer_actor):
     client.get(HOME)
     client.get(REGISTER)
-    event.time_zone = "Asia/Tokyo"
-    event.save()
-    public_version.bump(event_ids=[event.pk])  # until the services bump
+    services.save_event(event=event, changes={"time_zone": "Asia/Tokyo"}, actor=organizer_actor)
     assert "JST" in client.get(HOME).content.decode()
     assert "(Asia/Tokyo)" in client.get(REGISTER).content.decode()
 
@@ -138,15 +136,35 @@ def test_cached_form_still_registers(client, event, open_session):
     assert response["Location"] == reverse("registrations:register_done")
 
 
-def test_institute_added_shows_in_the_form_at_once(client, event, open_session):
+def test_institute_added_shows_in_the_form_at_once(client, event, open_session, organizer_actor):
     client.get(REGISTER)
     gb = institute("GB")
     gb.pk = None
     gb.iso_code = "ZZ"
     gb.name = "Office of Testing"
-    gb.save()
-    public_version.bump()  # until the services bump; institutes are shared by every event
+    services.save_institute(institute=gb, changes={}, actor=organizer_actor)
     assert "Office of Testing" in client.get(REGISTER).content.decode()
+
+
+def test_institute_renamed_in_the_admin_shows_in_the_form_at_once(client, event, open_session):
+    from django.test import Client
+
+    client.get(REGISTER)
+    gb = institute("GB")
+    superuser = Client()
+    superuser.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    response = superuser.post(
+        reverse("admin:registrations_institute_change", args=[gb.pk]),
+        {
+            "member": gb.member,
+            "iso_code": gb.iso_code,
+            "name": "Renamed Institute",
+            "email_domains": gb.email_domains,
+            "delegate_quota": gb.delegate_quota,
+        },
+    )
+    assert response.status_code == 302
+    assert "Renamed Institute" in client.get(REGISTER).content.decode()
 
 
 def test_cached_pages_take_one_query(client, event, open_session, government_session, django_assert_num_queries):

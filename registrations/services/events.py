@@ -10,6 +10,7 @@ from django.db.models import Count
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import public_version
 from ..models import AuditAction, Delegate, Event, Institute
 from .audit import Actor, commit, record
 from .errors import InUse
@@ -33,6 +34,7 @@ def save_event(*, event: Event, changes: dict, actor: Actor) -> Event:
         for name, value in fields.items():
             setattr(event, name, value)
         event.save(update_fields=list(fields))
+        public_version.bump(event_ids=[event.pk])
         commit(
             [
                 record(
@@ -91,6 +93,7 @@ def save_institute(*, institute: Institute, changes: dict, actor: Actor) -> Inst
     if institute.pk is None:
         institute.save()
         commit([record(actor, AuditAction.INSTITUTE_CHANGED, institute=institute.iso_code, created=True)])
+        public_version.bump()  # every event's signup form lists the institutes
         return institute
     institute = Institute.objects.select_for_update().get(pk=institute.pk)
     fields = _changed_fields(institute, changes)
@@ -99,6 +102,7 @@ def save_institute(*, institute: Institute, changes: dict, actor: Actor) -> Inst
         for name, value in fields.items():
             setattr(institute, name, value)
         institute.save(update_fields=list(fields))
+        public_version.bump()
         commit(
             [
                 record(

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from .. import public_version
 from ..models import (
     AccessTier,
     AuditAction,
@@ -59,6 +60,7 @@ def create_session(*, session: Session, actor: Actor) -> Session:
     check_capacity(session=session, capacity=session.capacity)
     session.save()
     commit([record(actor, AuditAction.SESSION_CREATED, session=session, event=session.event, title=session.title)])
+    public_version.bump(event_ids=[session.event_id])
     return session
 
 
@@ -97,6 +99,8 @@ def update_session(*, session: Session, changes: dict, actor: Actor) -> SessionU
         result.cancelled = _enforce_tier(locked, actor)
     if "capacity" in changes and changes["capacity"] != locked.capacity:
         result.promoted = _change_capacity(locked, changes["capacity"], actor)
+    if fields:
+        public_version.bump(event_ids=[locked.event_id])  # last: the event row is locked after the seats
     return result
 
 
@@ -206,6 +210,7 @@ def delete_sessions(*, session_ids: Iterable[int], actor: Actor) -> int:
         outgoing,
     )
     Session.objects.filter(pk__in=sessions).delete()
+    public_version.bump(event_ids={s.event_id for s in sessions.values()})
     return len(active)
 
 

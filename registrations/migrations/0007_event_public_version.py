@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registrations', '0005_organizer_wording_and_name_checks'),
+        ('registrations', '0006_audit_actions_and_session_deletion'),
     ]
 
     operations = [
