@@ -11,6 +11,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import (
+    PERSONAL_DATA_FIELDS,
     AuditEntry,
     Delegate,
     DelegateStatus,
@@ -44,7 +45,13 @@ def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[S
     return queryset.annotate(
         confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
         waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
-    ).annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+    ).annotate(seats_left=seats_left(F("capacity"), F("confirmed_count")))
+
+
+def seats_left(capacity, confirmed):
+    """The seats-left expression: capacity less the confirmed seats, never below 0 (the one formula;
+    `services.rules.has_seat_left` is the same rule for a locked session)."""
+    return Greatest(capacity - Coalesce(confirmed, Value(0)), Value(0))
 
 
 def agenda(event: Event) -> list[Session]:
@@ -52,7 +59,8 @@ def agenda(event: Event) -> list[Session]:
 
 
 def by_day(event: Event, sessions: list[Session]) -> list[tuple[date, list[Session]]]:
-    """Sessions grouped by their date in the venue's time zone."""
+    """Sessions (in start order) grouped by their date in the venue's time zone: the agenda's days, the
+    form's groups of checkboxes."""
     tz = event.tz
     return [(day, list(group)) for day, group in groupby(sessions, key=lambda s: s.starts_at.astimezone(tz).date())]
 
@@ -88,7 +96,7 @@ def _event_with_session_seats(today: date) -> QuerySet[Event]:
         .annotate(
             session_id=F("sessions__pk"),
             session_capacity=F("sessions__capacity"),
-            session_seats_left=Greatest(F("sessions__capacity") - Coalesce(Subquery(confirmed), Value(0)), Value(0)),
+            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed)),
         )
         .order_by()
     )
@@ -199,19 +207,9 @@ def delegate_personal_data(delegate: Delegate) -> dict:
         },
         "delegate": {
             "public_id": delegate.public_id,
-            "given_name": delegate.given_name,
-            "family_name": delegate.family_name,
-            "email": delegate.email,
+            **{name: _personal_value(delegate, name) for name in PERSONAL_DATA_FIELDS},
             "stakeholder_type": delegate.stakeholder_type,
             "institute": delegate.institute.name if delegate.institute_id else None,
-            "organization": delegate.organization,
-            "job_title": delegate.job_title,
-            "country": delegate.country.code or "",
-            "dietary_needs": delegate.dietary_needs,
-            "accessibility_needs": delegate.accessibility_needs,
-            "needs_visa_letter": delegate.needs_visa_letter,
-            "consent_data_processing": delegate.consent_data_processing,
-            "consent_participant_list": delegate.consent_participant_list,
             "status": delegate.status,
             "email_domain_verified": delegate.email_domain_verified,
             "registered_at": delegate.created_at,
@@ -251,6 +249,11 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
         ],
     }
+
+
+def _personal_value(delegate: Delegate, name: str):
+    value = getattr(delegate, name)
+    return value.code or "" if name == "country" else value
 
 
 def registration_counts(event: Event) -> dict:
