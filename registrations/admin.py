@@ -15,6 +15,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from . import selectors, services
 from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
@@ -73,7 +74,7 @@ def in_venue_time(moment, event: Event) -> str:
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(TranslationAdmin):
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         event = self.get_object(request, object_id) if object_id else None
         view = super().changeform_view
@@ -172,7 +173,7 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
+class SessionAdmin(SessionExportMixin, TranslationAdmin):
     form = SessionAdminForm
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -223,6 +223,13 @@ class Delegate(models.Model):
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the emails and calendar files sent to this delegate."),
+    )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

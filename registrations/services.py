@@ -219,6 +219,7 @@ DELEGATE_DETAIL_FIELDS = (
     "needs_visa_letter",
     "consent_data_processing",
     "consent_participant_list",
+    "language",
 )
 
 
@@ -953,6 +954,7 @@ SELF_EDITABLE_FIELDS = (
     "accessibility_needs",
     "needs_visa_letter",
     "consent_participant_list",
+    "language",
 )
 
 
