@@ -18,6 +18,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -50,7 +51,7 @@ class StakeholderType(models.TextChoices):
 
 class AccessTier(models.TextChoices):
     GOVERNMENT_ONLY = "government_only", _("Government only")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("access tier", "Open")
 
 
 class ParticipantListVisibility(models.TextChoices):
@@ -115,7 +116,7 @@ class Institute(models.Model):
 
     member = models.CharField(max_length=100, help_text=_("The Network member, e.g. Japan."))
     iso_code = models.CharField(
-        "ISO code", max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union.")
+        _("ISO code"), max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union.")
     )
     name = models.CharField(max_length=200)
     email_domains = models.CharField(
@@ -381,7 +382,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or self.actor_kind}: {self.action}"
