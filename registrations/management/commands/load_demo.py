@@ -140,12 +140,12 @@ FRENCH = {
         "Programme de recherche et financement de la réduction des risques liés aux contenus synthétiques.",
     ),
     "Joint testing of frontier models: lessons from the first exercise": (
-        "Essais conjoints de modèles de pointe : enseignements du premier exercice",
+        "Essais conjoints de modèles de pointe\u00a0: enseignements du premier exercice",
         "Salle 2",
         "Résultats du premier exercice d'essais conjoints du Réseau.",
     ),
     "Risk assessment science: methods and gaps": (
-        "Science de l'évaluation des risques : méthodes et lacunes",
+        "Science de l'évaluation des risques\u00a0: méthodes et lacunes",
         "Salle 3",
         "Des experts du milieu universitaire et de la société civile font le point sur l'évaluation des risques.",
     ),
@@ -155,7 +155,7 @@ FRENCH = {
         "Séance à huis clos des chefs de délégation.",
     ),
     "Evaluations and benchmarks: a technical session": (
-        "Évaluations et bancs d'essai : séance technique",
+        "Évaluations et bancs d'essai\u00a0: séance technique",
         "Salle 3",
         "Méthodes communes d'évaluation des systèmes d'IA avancés.",
     ),
@@ -180,10 +180,10 @@ EVENT_FRENCH = {
     "name_fr": "Réunion du Réseau international des instituts de sécurité de l'IA (San Francisco, démonstration)",
     "venue_fr": "Presidio Golden Gate Club, San Francisco",
     "practical_information_fr": (
-        "Les portes ouvrent à 8 h 15 chaque jour ; munissez-vous d'une pièce d'identité officielle avec photo "
+        "Les portes ouvrent à 8 h 15 chaque jour\u202f; munissez-vous d'une pièce d'identité officielle avec photo "
         "pour le contrôle de sécurité.\n"
-        "Le lieu est accessible de plain-pied. Le déjeuner est servi sur place ; indiquez vos besoins alimentaires "
-        "sur votre page."
+        "Le lieu est accessible de plain-pied. Le déjeuner est servi sur place\u202f; "
+        "indiquez vos besoins alimentaires sur votre page."
     ),
 }
 
