@@ -153,8 +153,7 @@ def test_compiled_catalogs_are_up_to_date(language, domain):
     po_path = catalog(language, domain)
     compiled = polib.pofile(str(po_path)).to_binary()
     assert po_path.with_suffix(".mo").read_bytes() == compiled, (
-        f'{po_path.with_suffix(".mo")} is stale: run python -c "import polib; '
-        f"polib.pofile('{po_path.relative_to(BASE)}').save_as_mofile('{po_path.with_suffix('.mo').relative_to(BASE)}')\""
+        f"{po_path.with_suffix('.mo')} is stale: run make messages (it compiles with polib, not msgfmt)"
     )
 
 
