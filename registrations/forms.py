@@ -122,7 +122,7 @@ class RegistrationForm(forms.Form):
         )
         fields["needs_visa_letter"].label = _("I need a visa support letter")
         # Emails and calendar files go out in this language; the page's language unless changed.
-        fields["language"].label = _("Language of your emails")
+        fields["language"].label = _("Language of our messages to you")
         fields["language"].required = False
         fields["language"].initial = active_language()
 
