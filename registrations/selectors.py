@@ -243,6 +243,7 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             "needs_visa_letter": delegate.needs_visa_letter,
             "consent_data_processing": delegate.consent_data_processing,
             "consent_participant_list": delegate.consent_participant_list,
+            "language": delegate.language,
             "status": delegate.status,
             "email_domain_verified": delegate.email_domain_verified,
             "registered_at": delegate.created_at,

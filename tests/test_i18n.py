@@ -463,3 +463,23 @@ def test_emails_go_out_in_each_delegate_language_from_one_bulk_decision(event, o
     subjects = {message.to[0]: message.subject for message in mail.outbox}
     assert subjects[french.email].startswith("Votre inscription est approuvée")
     assert subjects[english.email].startswith("Your registration for")
+
+
+def test_page_cache_keeps_languages_apart_and_shows_a_french_title_change(client, french_client, french_sessions):
+    open_session, _government = french_sessions
+    assert "Science de l'évaluation des risques" in page_text(french_client.get("/"))
+    assert "Risk assessment science" in page_text(client.get("/"))
+
+    open_session.title_fr = "Évaluation des risques : l'état de la science"
+    open_session.save()
+
+    assert "Évaluation des risques : l'état de la science" in page_text(french_client.get("/"))
+    assert "Risk assessment science" in page_text(client.get("/"))
+    assert "Évaluation des risques" not in page_text(client.get("/"))
+
+
+def test_signup_page_cache_keeps_each_language_default(client, french_client, french_sessions):
+    french = french_client.get("/register/").content.decode()
+    english = client.get("/register/").content.decode()
+
+    assert '<option value="fr" selected>' in french and '<option value="en" selected>' in english

@@ -474,6 +474,7 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
         "needs_visa_letter": True,
         "consent_data_processing": True,
         "consent_participant_list": False,
+        "language": "en",
         "status": "approved",
         "email_domain_verified": False,
         "registered_at": data["delegate"]["registered_at"],
