@@ -532,7 +532,7 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
     # The switch submits itself when a language is chosen (site.js), and comes back to the same page.
-    page.get_by_label("Language").select_option(label="français")
+    page.get_by_label("Language").select_option(label="Français")
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     assert page.url.endswith(reverse("registrations:home"))
     expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK])).to_be_visible()

@@ -438,7 +438,7 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
 
     approval = mailoutbox[1]
     assert approval.subject.startswith("Votre inscription est approuvée – Réunion du Réseau")
-    assert "Séances confirmées (heures exprimées en heure du Pacifique)\u00a0:" in approval.body
+    assert "Séances confirmées (heure du Pacifique)\u00a0:" in approval.body
     assert "9 h 00 - 9 h 45 (heure du Pacifique), Grande salle" in approval.body
     assert english_words(approval.body) == []
     ((filename, ics, mimetype),) = approval.attachments
