@@ -10,6 +10,7 @@ The catalog checks run in every `make test`:
 
 from __future__ import annotations
 
+import ast
 import json
 import re
 import shutil
@@ -151,6 +152,82 @@ def test_the_template_check_finds_unmarked_text(tmp_path):
     page = tmp_path / "page.html"
     page.write_text('{% load i18n %}<p>{% translate "Fine" %}</p><p>Not marked</p><a title="Also not">·</a>')
     assert untranslated_template_text(page) == ["Also not", "Not marked"]
+
+
+# Calls whose text reaches people, and keyword arguments that label things on a page.
+USER_FACING_CALLS = {
+    "success",
+    "error",
+    "info",
+    "warning",
+    "message_user",
+    "ValidationError",
+    "CommandError",
+    "Http404",
+    "HttpResponseBadRequest",
+    "PermissionDenied",
+}
+USER_FACING_KEYWORDS = {
+    "label",
+    "help_text",
+    "verbose_name",
+    "verbose_name_plural",
+    "description",
+    "empty_label",
+    "violation_error_message",
+}
+
+
+def unmarked_python_strings(source: str) -> list[tuple[int, str]]:
+    """Plain string literals (or f-strings) handed to a message, an error or a label: not translatable."""
+
+    def is_text(node) -> bool:
+        if isinstance(node, ast.JoinedStr):
+            return True
+        return isinstance(node, ast.Constant) and isinstance(node.value, str) and re.search(r"[A-Za-z]", node.value)
+
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        receiver = getattr(func, "value", None)
+        if name in USER_FACING_CALLS and getattr(receiver, "id", "") != "logger":
+            found += [(node.lineno, ast.unparse(arg)) for arg in node.args if is_text(arg)]
+        if name == "add_error" and len(node.args) > 1 and is_text(node.args[1]):
+            found.append((node.lineno, ast.unparse(node.args[1])))
+        found += [
+            (node.lineno, ast.unparse(kw.value))
+            for kw in node.keywords
+            if kw.arg in USER_FACING_KEYWORDS and is_text(kw.value)
+        ]
+    return found
+
+
+PYTHON_FILES = sorted(p for p in (BASE / "registrations").rglob("*.py") if "migrations" not in p.parts)
+
+
+@pytest.mark.parametrize("path", PYTHON_FILES, ids=lambda p: str(p.relative_to(BASE)))
+def test_python_has_no_unmarked_message_or_label(path):
+    assert unmarked_python_strings(path.read_text()) == []
+
+
+def test_the_python_check_finds_unmarked_strings():
+    source = (
+        "messages.success(request, 'Saved.')\n"
+        "messages.success(request, _('Saved.'))\n"
+        "raise CommandError(f'No event {slug}.')\n"
+        "logger.warning('Not for people: %s', x)\n"
+        "field = forms.CharField(label='Name')\n"
+        "form.add_error('email', 'Wrong.')\n"
+    )
+    assert unmarked_python_strings(source) == [
+        (1, "'Saved.'"),
+        (3, "f'No event {slug}.'"),
+        (5, "'Name'"),
+        (6, "'Wrong.'"),
+    ]
 
 
 # --------------------------------------------------------------------------- French content and pages
@@ -483,3 +560,25 @@ def test_signup_page_cache_keeps_each_language_default(client, french_client, fr
     english = client.get("/register/").content.decode()
 
     assert '<option value="fr" selected>' in french and '<option value="en" selected>' in english
+
+
+def test_csv_headers_and_labels_follow_the_organizer_language(french_delegate):
+    from registrations import exports
+
+    with translation.override("fr"):
+        header, row = list(exports.delegate_rows(Delegate.objects.all()))
+    with translation.override("en"):
+        english_header, _row = list(exports.delegate_rows(Delegate.objects.all()))
+
+    assert header[:5] == ["Identifiant du délégué", "Prénom", "Nom de famille", "Courriel", "Catégorie de participant"]
+    assert english_header[:5] == ["Delegate ID", "Given name", "Family name", "Email", "Stakeholder type"]
+    assert (row[4], row[10], header[-1]) == ("Milieu universitaire", "En attente", "Séances")
+
+
+def test_admin_follows_the_organizer_browser_language(db):
+    desk = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    desk.force_login(organizer())
+
+    page = desk.get(reverse("admin:registrations_delegate_changelist")).content.decode()
+
+    assert '<html lang="fr"' in page and "Exporter en CSV" in page
