@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench worker clean
+.PHONY: run test lint format bench worker clean messages
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ run: $(STAMP)
 ## Run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL).
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+## Extract the marked strings into every catalog (needs GNU gettext: apt-get install gettext), then
+## compile the .mo files with polib. Translate what is new in locale/<code>/LC_MESSAGES/*.po, run it again.
+MESSAGES_IGNORE := --ignore=.venv --ignore=tests --ignore=bench --ignore=staticfiles
+messages: $(STAMP)
+	$(BIN)/python manage.py makemessages --all --no-obsolete $(MESSAGES_IGNORE)
+	$(BIN)/python manage.py makemessages --all --no-obsolete -d djangojs $(MESSAGES_IGNORE)
+	$(BIN)/python -c "import pathlib, polib; [polib.pofile(str(p)).save_as_mofile(str(p.with_suffix('.mo'))) for p in pathlib.Path('locale').rglob('*.po')]"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -42,6 +42,8 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # Before the admin: translated fields (name_en, name_fr ...) for the models in registrations/translation.py.
+    "modeltranslation",
     # The admin site is registrations.admin.site.RegistrationAdminSite: two-factor when ADMIN_REQUIRE_2FA.
     "registrations.admin_apps.AdminConfig",
     "django.contrib.auth",
@@ -138,8 +140,20 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
+# Adding a language is a catalog (locale/<code>/LC_MESSAGES/django.po and djangojs.po, compiled) and one
+# line here: the switch, the delegates' choice and the translated fields of events and sessions
+# (django-modeltranslation, one column per language) all follow this list. English is the
+# fallback for content an organizer has not translated.
 LANGUAGE_CODE = "en"
-LANGUAGES = [("en", "English")]
+LANGUAGES = [
+    ("en", "English"),
+    ("fr", "Français"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Per-language formats beside Django's own: the venue's dates and times (config/formats/<code>/formats.py).
+FORMAT_MODULE_PATH = ["config.formats"]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

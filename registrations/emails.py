@@ -61,9 +61,15 @@ def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True)
 
 
 def render(email: OutboundEmail) -> EmailMultiAlternatives:
+    delegate = email.delegate
+    # The delegate's language, whoever made the decision and in whatever language they work.
+    with translation.override(delegate.language or settings.LANGUAGE_CODE):
+        return _render(email, delegate)
+
+
+def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
     from . import calendar, links, selectors
 
-    delegate = email.delegate
     event = delegate.event
     registrations = selectors.delegate_registrations(delegate)
     context = {
@@ -84,8 +90,8 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
         ],
         "site_url": settings.SITE_URL,
     }
-    with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):
-        subject = SUBJECTS[email.kind] % {"event": event.name}
+    with timezone.override(event.tz):
+        subject = str(SUBJECTS[email.kind]) % {"event": event.name}
         text = render_to_string(f"registrations/email/{email.kind}.txt", context)
         html = render_to_string(f"registrations/email/{email.kind}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[delegate.email])

@@ -33,7 +33,7 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django_countries import countries
 
 from . import selectors, services
@@ -62,8 +62,8 @@ class Shape:
     DELEGATE = "delegate"
     SESSION = "session"
     choices = [
-        (DELEGATE, "One row per delegate (sessions joined with “; ”)"),
-        (SESSION, "One row per delegate and session"),
+        (DELEGATE, gettext_lazy("One row per delegate (sessions joined with “; ”)")),
+        (SESSION, gettext_lazy("One row per delegate and session")),
     ]
     values = [DELEGATE, SESSION]
 
@@ -79,35 +79,35 @@ def neutralize(value: str) -> str:
 
 # The delegate's columns, shared by both shapes: (header, values_list path).
 DELEGATE_COLUMNS = [
-    ("Delegate ID", "pk"),
-    ("Given name", "given_name"),
-    ("Family name", "family_name"),
-    ("Email", "email"),
-    ("Stakeholder type", "stakeholder_type"),
-    ("Institute", "institute__name"),
-    ("Member", "institute__member"),
-    ("Organization", "organization"),
-    ("Job title", "job_title"),
-    ("Country", "country"),
-    ("Registration status", "status"),
-    ("Email domain", "email_domain_verified"),
-    ("Dietary needs", "dietary_needs"),
-    ("Accessibility needs", "accessibility_needs"),
-    ("Visa support letter", "needs_visa_letter"),
-    ("Listed as participant", "consent_participant_list"),
-    ("Registered at", "created_at"),
-    ("Event", "event__name"),
+    (gettext_lazy("Delegate ID"), "pk"),
+    (gettext_lazy("Given name"), "given_name"),
+    (gettext_lazy("Family name"), "family_name"),
+    (gettext_lazy("Email"), "email"),
+    (gettext_lazy("Stakeholder type"), "stakeholder_type"),
+    (gettext_lazy("Institute"), "institute__name"),
+    (gettext_lazy("Member"), "institute__member"),
+    (gettext_lazy("Organization"), "organization"),
+    (gettext_lazy("Job title"), "job_title"),
+    (gettext_lazy("Country"), "country"),
+    (gettext_lazy("Registration status"), "status"),
+    (gettext_lazy("Email domain"), "email_domain_verified"),
+    (gettext_lazy("Dietary needs"), "dietary_needs"),
+    (gettext_lazy("Accessibility needs"), "accessibility_needs"),
+    (gettext_lazy("Visa support letter"), "needs_visa_letter"),
+    (gettext_lazy("Listed as participant"), "consent_participant_list"),
+    (gettext_lazy("Registered at"), "created_at"),
+    (gettext_lazy("Event"), "event__name"),
 ]
 
 SESSION_COLUMNS = [
-    ("Session", "session__title"),
-    ("Session starts", "session__starts_at"),
-    ("Session ends", "session__ends_at"),
-    ("Room", "session__room"),
-    ("Tier", "session__access_tier"),
-    ("Seat status", "status"),
-    ("Waitlist position", "position"),
-    ("Requested at", "requested_at"),
+    (gettext_lazy("Session"), "session__title"),
+    (gettext_lazy("Session starts"), "session__starts_at"),
+    (gettext_lazy("Session ends"), "session__ends_at"),
+    (gettext_lazy("Room"), "session__room"),
+    (gettext_lazy("Tier"), "session__access_tier"),
+    (gettext_lazy("Seat status"), "status"),
+    (gettext_lazy("Waitlist position"), "position"),
+    (gettext_lazy("Requested at"), "requested_at"),
 ]
 
 SEAT_RANK = Case(
@@ -225,7 +225,7 @@ def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
         .values_list("delegate_id", "session__title", "status", "position")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    yield [header for header, _path in DELEGATE_COLUMNS] + ["Sessions"]
+    yield [str(header) for header, _path in DELEGATE_COLUMNS] + [_("Sessions")]
     seat = next(seats, None)
     for row in people:
         pk = row[0]
@@ -293,7 +293,7 @@ def session_rows(registrations: QuerySet[SessionRegistration]) -> Iterator[list[
             labels.tier.get(tier, tier),
         ]
     seat_status = labels.seat_status
-    yield [header for header, _path in DELEGATE_COLUMNS + SESSION_COLUMNS]
+    yield [str(header) for header, _path in DELEGATE_COLUMNS + SESSION_COLUMNS]
     for row in session_registrations_queryset(registrations).iterator(chunk_size=CHUNK_SIZE):
         session_id, status, position, requested_at, tz_name = row[width:]
         tz = labels.zone(tz_name)

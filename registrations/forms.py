@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.utils import formats
+from django.conf import settings
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
+from . import l10n, selectors, services
 from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
 
 # The delegate's details the signup form asks for: exactly what the signup service takes.
@@ -23,10 +24,20 @@ STAKEHOLDER_CHOICES = [
 
 def session_label(session: Session, tz) -> str:
     """The session's title, times in the venue's zone (named), and its tier when restricted."""
-    start = formats.date_format(session.starts_at.astimezone(tz), "D j M, H:i")
-    end = formats.time_format(session.ends_at.astimezone(tz), "H:i T")
     tier = f" · {AccessTier.GOVERNMENT_ONLY.label}" if session.is_government_only else ""
-    return f"{session.title} · {start}–{end}{tier}"
+    return f"{session.title} · {l10n.session_span(session.starts_at, session.ends_at, tz)}{tier}"
+
+
+def active_language() -> str:
+    """The visitor's language (LocaleMiddleware: cookie, then Accept-Language), as one of settings.LANGUAGES."""
+    language = translation.get_language() or settings.LANGUAGE_CODE
+    codes = {code for code, _name in settings.LANGUAGES}
+    if language in codes:
+        return language
+    try:
+        return translation.get_supported_language_variant(language)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 MAX_DATABASE_ID = 2**63 - 1
@@ -108,6 +119,10 @@ class RegistrationForm(forms.Form):
             "List my name and affiliation on the participant list shared with other participants."
         )
         fields["needs_visa_letter"].label = _("I need a visa support letter")
+        # Emails and calendar files go out in this language; the page's language unless changed.
+        fields["language"].label = _("Language of our messages to you")
+        fields["language"].required = False
+        fields["language"].initial = active_language()
 
         all_sessions = list(event.sessions.order_by("starts_at", "title"))
         offered = services.sessions_open_to(stakeholder_type, all_sessions)
@@ -120,7 +135,10 @@ class RegistrationForm(forms.Form):
             widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),
         )
         fields["sessions"].widget.choices = [
-            (formats.date_format(day, "l j F"), [(s.pk, session_label(s, event.tz)) for s in group])
+            (
+                formats.date_format(day, l10n.local_format("DAY_FORMAT")),
+                [(s.pk, session_label(s, event.tz)) for s in group],
+            )
             for day, group in selectors.by_day(event, offered)
         ]
 
@@ -130,6 +148,9 @@ class RegistrationForm(forms.Form):
 
     def clean_email(self):
         return services.normalize_email(self.cleaned_data["email"])
+
+    def clean_language(self):
+        return self.cleaned_data.get("language") or active_language()
 
     def clean(self):
         data = super().clean()
@@ -169,7 +190,9 @@ class DelegateDetailsForm(forms.Form):
 
     def __init__(self, *args, delegate: Delegate, **kwargs):
         editable = [
-            name for name in services.SELF_EDITABLE_FIELDS if not (name == "organization" and delegate.is_government)
+            name
+            for name in services.SELF_EDITABLE_FIELDS
+            if not (name == "organization" and delegate.is_government) and name != "language"
         ]
         kwargs.setdefault("initial", forms.model_to_dict(delegate, fields=editable))
         super().__init__(*args, **kwargs)
@@ -210,6 +233,12 @@ class AddSessionForm(forms.Form):
             ("", _("Choose a session")),
             *((s.pk, session_label(s, event.tz)) for s in self.offered),
         ]
+
+
+class DelegateLanguageForm(forms.Form):
+    """The language of the emails and calendar files a delegate receives (on the status page)."""
+
+    language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
 
 
 class LostLinkForm(forms.Form):

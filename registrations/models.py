@@ -17,6 +17,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
 
 
@@ -49,7 +50,7 @@ class StakeholderType(models.TextChoices):
 
 class AccessTier(models.TextChoices):
     GOVERNMENT_ONLY = "government_only", _("Government only")
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("access tier", "Open")
 
 
 class ParticipantListVisibility(models.TextChoices):
@@ -123,7 +124,7 @@ class Institute(models.Model):
 
     member = models.CharField(max_length=100, help_text=_("The Network member, e.g. Japan."))
     iso_code = models.CharField(
-        "ISO code", max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union.")
+        _("ISO code"), max_length=2, unique=True, help_text=_("ISO 3166 code; EU for the European Union.")
     )
     name = models.CharField(max_length=200)
     email_domains = models.CharField(
@@ -242,6 +243,13 @@ class Delegate(models.Model):
     status = models.CharField(max_length=16, choices=DelegateStatus, default=DelegateStatus.PENDING)
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the emails and calendar files sent to this delegate."),
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
@@ -421,7 +429,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "audit entries"
+        verbose_name_plural = _("audit entries")
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_name or self.actor_kind}: {self.action}"

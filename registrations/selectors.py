@@ -210,6 +210,7 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             **{name: _personal_value(delegate, name) for name in PERSONAL_DATA_FIELDS},
             "stakeholder_type": delegate.stakeholder_type,
             "institute": delegate.institute.name if delegate.institute_id else None,
+            "language": delegate.language,
             "status": delegate.status,
             "email_domain_verified": delegate.email_domain_verified,
             "registered_at": delegate.created_at,

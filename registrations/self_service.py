@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from . import calendar, links, selectors, services
-from .forms import AddSessionForm, DelegateDetailsForm, LostLinkForm
+from .forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm, LostLinkForm
 from .models import Event, SeatStatus, Session
 
 
@@ -67,7 +68,7 @@ def _back_to_status(delegate):
     return redirect("registrations:status", token=links.make_token(delegate))
 
 
-def _status_page(request, delegate, *, add_form=None, status=200):
+def _status_page(request, delegate, *, add_form=None, language_form=None, status=200):
     event = delegate.event
     registrations = selectors.delegate_registrations(delegate)
     active = services.can_change_registration(delegate)
@@ -84,6 +85,7 @@ def _status_page(request, delegate, *, add_form=None, status=200):
             "has_confirmed": any(r.status == SeatStatus.CONFIRMED for r in registrations),
             "can_change": active,
             "add_form": add_form,
+            "language_form": language_form or DelegateLanguageForm(initial={"language": delegate.language}),
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
         },
         status=status,
@@ -128,6 +130,38 @@ def edit_details(request, delegate):
         },
         status=status,
     )
+
+
+@require_POST
+@with_delegate
+def delegate_language(request, delegate):
+    """The language of the delegate's emails and calendar files; the pages follow it too."""
+    form = DelegateLanguageForm(request.POST)
+    if not form.is_valid():
+        return _status_page(request, delegate, language_form=form, status=400)
+    language = form.cleaned_data["language"]
+    try:
+        services.update_delegate_details(
+            delegate=delegate, changes={"language": language}, actor=services.Actor.delegate()
+        )
+    except services.RegistrationError as refusal:
+        messages.error(request, refusal.message)
+        return _status_page(request, delegate, language_form=form, status=400)
+    with translation.override(language):
+        messages.success(request, _("Your emails will be in this language."))
+    response = _back_to_status(delegate)
+    # The pages follow the delegate's choice too (the cookie Django's set_language view sets).
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
 
 
 @require_POST

@@ -18,6 +18,7 @@ urlpatterns = [
     path("r/<str:token>/details/", self_service.edit_details, name="edit_details"),
     path("r/<str:token>/sessions/add/", self_service.add_session, name="add_session"),
     path("r/<str:token>/sessions/<int:session_id>/drop/", self_service.drop_session, name="drop_session"),
+    path("r/<str:token>/language/", self_service.delegate_language, name="delegate_language"),
     path("r/<str:token>/replace-link/", self_service.replace_link, name="replace_link"),
     path("r/<str:token>/withdraw/", self_service.withdraw, name="withdraw"),
     path("r/<str:token>/calendar.ics", self_service.calendar_file, name="calendar"),

@@ -37,9 +37,9 @@ def split_datetime(name: str, moment) -> dict:
 def event_form(event: Event | None = None, **changes) -> dict:
     now = timezone.now()
     data = {
-        "name": "Paris convening",
+        "name_en": "Paris convening",
         "slug": "paris-convening",
-        "venue": "Paris",
+        "venue_en": "Paris",
         "time_zone": "UTC",
         "starts_on": (now + timedelta(days=90)).date().isoformat(),
         "ends_on": (now + timedelta(days=91)).date().isoformat(),
@@ -50,9 +50,9 @@ def event_form(event: Event | None = None, **changes) -> dict:
     }
     if event is not None:
         data.update(
-            name=event.name,
+            name_en=event.name,
             slug=event.slug,
-            venue=event.venue,
+            venue_en=event.venue,
             time_zone=event.time_zone,
             starts_on=event.starts_on.isoformat(),
             ends_on=event.ends_on.isoformat(),
@@ -67,11 +67,11 @@ def session_form(event: Event, session: Session | None = None, **changes) -> dic
     starts = timezone.localtime(session.starts_at if session else timezone.now() + timedelta(days=60))
     data = {
         "event": str(event.pk),
-        "title": session.title if session else "New panel",
-        "description": "",
+        "title_en": session.title if session else "New panel",
+        "description_en": "",
         **split_datetime("starts_at", starts),
         **split_datetime("ends_at", starts + timedelta(hours=1)),
-        "room": "Room A",
+        "room_en": "Room A",
         "access_tier": session.access_tier if session else "open",
         "capacity": str(session.capacity if session else 10),
         "registrations-TOTAL_FORMS": "0",
@@ -138,7 +138,7 @@ WRITES = [
     ("event add", lambda w: (url(Event, "add"), event_form()), AuditAction.EVENT_CREATED),
     (
         "event change",
-        lambda w: (url(Event, "change", w["event"].pk), event_form(w["event"], venue="Elsewhere")),
+        lambda w: (url(Event, "change", w["event"].pk), event_form(w["event"], venue_en="Elsewhere")),
         AuditAction.EVENT_CHANGED,
     ),
     ("event delete", lambda w: (url(Event, "delete", w["empty"].pk), {"post": "yes"}), AuditAction.EVENT_DELETED),
@@ -180,7 +180,7 @@ WRITES = [
         "session change",
         lambda w: (
             url(Session, "change", w["session"].pk),
-            session_form(w["event"], w["session"], room="Room B"),
+            session_form(w["event"], w["session"], room_en="Room B"),
         ),
         AuditAction.SESSION_CHANGED,
     ),
@@ -352,7 +352,7 @@ def test_a_delegate_added_in_the_admin_with_a_registered_address_is_refused(root
 def test_a_session_edit_is_validated_before_anything_is_written(root, world):
     session = world["session"]
     response = root.post(
-        url(Session, "change", session.pk), session_form(world["event"], session, capacity="0", room="Changed")
+        url(Session, "change", session.pk), session_form(world["event"], session, capacity="0", room_en="Changed")
     )
     assert response.status_code == 200
     session.refresh_from_db()

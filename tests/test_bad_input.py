@@ -352,10 +352,10 @@ def test_nul_in_an_admin_text_field_gets_a_message_not_a_500(client, full_sessio
     client.force_login(UserFactory(username="root", is_superuser=True))
     url = f"/admin/registrations/session/{full_session.pk}/change/"
     data = change_form_data(client, url)
-    data["title"] = ["Risk\x00assessment"]
+    data["title_en"] = ["Risk\x00assessment"]
     response = client.post(url, data)
     assert response.status_code == 200
-    assert response.context["adminform"].form.errors["title"] == ["Null characters are not allowed."]
+    assert response.context["adminform"].form.errors["title_en"] == ["Null characters are not allowed."]
 
 
 # --------------------------------------------------------------------------- admin login

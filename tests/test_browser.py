@@ -38,6 +38,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from tests.english_words import english_words
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, institute, organizer
 
 sync_api = pytest.importorskip(
@@ -509,3 +510,65 @@ def test_delegate_changelist_shows_coloured_status_labels(page, screenshot_dir):
         "rejected": "rgb(166, 27, 27)",
         "withdrawn": "rgb(92, 99, 106)",
     }
+
+
+# --------------------------------------------------------------------------- in French
+
+FRENCH_TITLES = {
+    OPEN_SYNTHETIC: "Gestion des risques liés aux contenus synthétiques",
+    GOV_JOINT_TESTING: "Essais conjoints de modèles de pointe",
+    OPEN_RISK: "Science de l'évaluation des risques",
+    GOV_HEADS: "Chefs de délégation",
+}
+
+
+def expect_no_english(page) -> None:
+    """Neither the page's text nor its title has a word of the English interface."""
+    text = page.locator("body").inner_text() + " " + page.title()
+    assert english_words(text) == [], page.url
+
+
+def test_french_visitor_switches_language_signs_up_and_manages_the_registration(page, event, agenda, mailoutbox):
+    event.name_fr = "Réunion du Réseau international des instituts de sécurité de l'IA"
+    event.save()
+    for title, session in agenda.items():
+        session.title_fr = FRENCH_TITLES[title]
+        session.save()
+    page.goto(reverse("registrations:home"))
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+
+    # The switch submits itself when a language is chosen (site.js), and comes back to the same page.
+    page.get_by_label("Language").select_option(label="Français")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.url.endswith(reverse("registrations:home"))
+    expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK])).to_be_visible()
+    expect_no_english(page)
+
+    page.get_by_role("link", name="S'inscrire").first.click()
+    page.get_by_label("Prénom").fill("Camille")
+    page.get_by_label("Nom de famille").fill("Moreau")
+    page.get_by_label("Adresse électronique").fill("camille.moreau@example.edu")
+    page.get_by_label("Milieu universitaire").check()
+    page.get_by_label("Organisation").fill("Sorbonne Université")
+    # The JavaScript catalog, loaded as a script file under the CSP, says what the type hides.
+    expect(page.get_by_text("2 séances réservées aux gouvernements sont masquées")).to_be_visible()
+    expect_no_english(page)
+    page.get_by_role("checkbox", name=re.compile(rf"^{re.escape(FRENCH_TITLES[OPEN_RISK])} ·")).check()
+    page.get_by_label("J'accepte que les organisateurs traitent les données ci-dessus").check()
+    page.get_by_role("button", name="S'inscrire").click()
+
+    expect(page.get_by_role("heading", name="Consultez vos courriels")).to_be_visible()
+    expect_no_english(page)
+    delegate = Delegate.objects.get()
+    assert (delegate.language, registered_sessions(delegate)) == ("fr", [(OPEN_RISK, SeatStatus.REQUESTED)])
+    assert emails.deliver() == (1, 0)
+    assert mailoutbox[0].subject.startswith("Nous avons bien reçu votre inscription")
+
+    page.goto(links.status_path(delegate))
+    expect(page.get_by_role("heading", name=re.compile("^Votre inscription"))).to_be_visible()
+    expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK]).first).to_be_visible()
+    expect_no_english(page)
+    page.get_by_role("button", name="Renoncer à cette séance").click()
+    dropped = f"Vous avez renoncé à la séance «\u00a0{FRENCH_TITLES[OPEN_RISK]}\u00a0»."
+    expect(page.get_by_text(dropped)).to_be_visible()
+    expect_no_english(page)

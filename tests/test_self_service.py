@@ -185,7 +185,8 @@ def test_edit_page_locks_type_institute_and_email_and_names_the_contact(client, 
 
     assert response.status_code == 200
     form = response.context["form"]
-    assert sorted(form.fields) == sorted(set(services.SELF_EDITABLE_FIELDS) - {"organization"})
+    # The language has its own small form on the status page.
+    assert sorted(form.fields) == sorted(set(services.SELF_EDITABLE_FIELDS) - {"organization", "language"})
     html = response.content.decode()
     assert "registration@aisi-network.example" in html
     assert government_delegate.institute.name in html
@@ -473,6 +474,7 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
         "needs_visa_letter": True,
         "consent_data_processing": True,
         "consent_participant_list": False,
+        "language": "en",
         "status": "approved",
         "email_domain_verified": False,
         "registered_at": data["delegate"]["registered_at"],

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from .. import services
 from ..models import DelegateStatus, Event, Institute
@@ -15,7 +16,7 @@ from .site import site
 
 
 @admin.register(Event, site=site)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(TranslationAdmin):
     list_display = [
         "name",
         "venue",

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from modeltranslation.admin import TranslationAdmin
 
 from .. import selectors, services
 from ..models import SeatStatus, Session, SessionRegistration
@@ -78,7 +79,7 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
 
 
 @admin.register(Session, site=site)
-class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
+class SessionAdmin(SessionExportMixin, TranslationAdmin):
     form = SessionAdminForm
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):

@@ -50,6 +50,7 @@ DELEGATE_DETAIL_FIELDS = (
     "needs_visa_letter",
     "consent_data_processing",
     "consent_participant_list",
+    "language",
 )
 
 # What a delegate may change about themselves (type and institute are the organizers' to change).
@@ -63,6 +64,7 @@ SELF_EDITABLE_FIELDS = (
     "accessibility_needs",
     "needs_visa_letter",
     "consent_participant_list",
+    "language",
 )
 
 DUPLICATE_SIGNUP_QUIET_PERIOD = timedelta(minutes=10)

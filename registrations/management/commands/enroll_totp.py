@@ -6,6 +6,7 @@ import qrcode
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
@@ -24,12 +25,14 @@ class Command(BaseCommand):
     def handle(self, *args, username, name, replace, **options):
         user = get_user_model().objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"No user {username!r}.")
+            raise CommandError(_("No user %(username)r.") % {"username": username})
         if not user.is_staff:
-            raise CommandError(f"{username!r} is not staff; only staff use the admin.")
+            raise CommandError(_("%(username)r is not staff; only staff use the admin.") % {"username": username})
         existing = TOTPDevice.objects.filter(user=user)
         if existing.exists() and not replace:
-            raise CommandError(f"{username!r} already has a TOTP device; use --replace to issue a new one.")
+            raise CommandError(
+                _("%(username)r already has a TOTP device; use --replace to issue a new one.") % {"username": username}
+            )
         existing.delete()
         device = TOTPDevice.objects.create(user=user, name=name, confirmed=True)
         code = qrcode.QRCode(border=2)
@@ -40,7 +43,10 @@ class Command(BaseCommand):
         self.stdout.write(device.config_url)
         self.stdout.write(
             self.style.SUCCESS(
-                f"Scan the code (or enter the URL) in an authenticator app on {username}'s phone. "
-                "Keep it private: it is the second factor."
+                _(
+                    "Scan the code (or enter the URL) in an authenticator app on %(username)s's phone. "
+                    "Keep it private: it is the second factor."
+                )
+                % {"username": username}
             )
         )

@@ -16,6 +16,8 @@ import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registrations import exports, services
 from registrations.models import Delegate, DelegateStatus, Event, Institute, SeatStatus, Session, SessionRegistration
@@ -44,15 +46,23 @@ class Command(BaseCommand):
             try:
                 handle = open(output, "w", encoding="utf-8", newline="")
             except OSError as error:
-                raise CommandError(f"Cannot write {output}: {error.strerror}.") from None
+                raise CommandError(
+                    _("Cannot write %(file)s: %(error)s.") % {"file": output, "error": error.strerror}
+                ) from None
             with handle:
                 for chunk in chunks:
                     handle.write(chunk)
-            self.stderr.write(f"{export.rows_sent} row(s) written to {output}.")
+            self.stderr.write(
+                ngettext("%(rows)d row written to %(file)s.", "%(rows)d rows written to %(file)s.", export.rows_sent)
+                % {"rows": export.rows_sent, "file": output}
+            )
         else:
             for chunk in chunks:
                 self.stdout.write(chunk, ending="")
-            self.stderr.write(f"{export.rows_sent} row(s) exported.")
+            self.stderr.write(
+                ngettext("%(rows)d row exported.", "%(rows)d rows exported.", export.rows_sent)
+                % {"rows": export.rows_sent}
+            )
 
     def build_export(self, *, event, session, status, institute, shape) -> exports.AttendeeExport:
         delegates = Delegate.objects.all()
@@ -62,18 +72,22 @@ class Command(BaseCommand):
         if event:
             event_obj = Event.objects.filter(slug=event).first()
             if event_obj is None:
-                known = ", ".join(Event.objects.values_list("slug", flat=True)) or "none"
-                raise CommandError(f"No event with slug {event!r}. Known events: {known}.")
+                known = ", ".join(Event.objects.values_list("slug", flat=True)) or _("none")
+                raise CommandError(
+                    _("No event with slug %(slug)r. Known events: %(known)s.") % {"slug": event, "known": known}
+                )
             delegates = delegates.filter(event=event_obj)
             filters["event"] = event
         if session:
             if not str(session).isdigit():
-                raise CommandError(f"--session takes a session id (a number), not {session!r}.")
+                raise CommandError(_("--session takes a session id (a number), not %(value)r.") % {"value": session})
             session_obj = Session.objects.select_related("event").filter(pk=int(session)).first()
             if session_obj is None:
-                raise CommandError(f"No session with id {session}.")
+                raise CommandError(_("No session with id %(id)s.") % {"id": session})
             if event_obj is not None and session_obj.event_id != event_obj.pk:
-                raise CommandError(f"Session {session} is not a session of {event_obj.slug}.")
+                raise CommandError(
+                    _("Session %(id)s is not a session of %(event)s.") % {"id": session, "event": event_obj.slug}
+                )
             event_obj = session_obj.event
             seats = Q(session=session_obj, status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
             scope.append(f"session-{session_obj.pk}-{session_obj.title}"[:60])
@@ -82,7 +96,10 @@ class Command(BaseCommand):
             institute_obj = Institute.objects.filter(iso_code__iexact=institute).first()
             if institute_obj is None:
                 codes = ", ".join(Institute.objects.order_by("iso_code").values_list("iso_code", flat=True))
-                raise CommandError(f"No institute with ISO code {institute!r}. Known codes: {codes}.")
+                raise CommandError(
+                    _("No institute with ISO code %(code)r. Known codes: %(codes)s.")
+                    % {"code": institute, "codes": codes}
+                )
             delegates = delegates.filter(institute=institute_obj)
             scope.append(f"institute-{institute_obj.iso_code.lower()}")
             filters["institute"] = institute_obj.iso_code

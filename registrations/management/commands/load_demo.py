@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.core.management.base import BaseCommand
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from registrations import services
 from registrations.models import AccessTier, Delegate, Event, Institute, OutboundEmail, Session, StakeholderType
@@ -122,6 +122,82 @@ AGENDA = [
     ),
 ]
 
+# The French text of each session, by its English title: (title, room, description).
+FRENCH = {
+    "Opening plenary": (
+        "Séance plénière d'ouverture",
+        "Grande salle",
+        "Mot de bienvenue des hôtes et déclaration de mission du Réseau.",
+    ),
+    "Mission and priorities of the Network": (
+        "Mission et priorités du Réseau",
+        "Salle Presidio",
+        "Les membres arrêtent les domaines prioritaires du Réseau pour sa première année.",
+    ),
+    "Managing risks from synthetic content": (
+        "Gestion des risques liés aux contenus synthétiques",
+        "Grande salle",
+        "Programme de recherche et financement de la réduction des risques liés aux contenus synthétiques.",
+    ),
+    "Joint testing of frontier models: lessons from the first exercise": (
+        "Essais conjoints de modèles de pointe\u00a0: enseignements du premier exercice",
+        "Salle 2",
+        "Résultats du premier exercice d'essais conjoints du Réseau.",
+    ),
+    "Risk assessment science: methods and gaps": (
+        "Science de l'évaluation des risques\u00a0: méthodes et lacunes",
+        "Salle 3",
+        "Des experts du milieu universitaire et de la société civile font le point sur l'évaluation des risques.",
+    ),
+    "Heads of delegation": (
+        "Chefs de délégation",
+        "Salle Presidio",
+        "Séance à huis clos des chefs de délégation.",
+    ),
+    "Evaluations and benchmarks: a technical session": (
+        "Évaluations et bancs d'essai\u00a0: séance technique",
+        "Salle 3",
+        "Méthodes communes d'évaluation des systèmes d'IA avancés.",
+    ),
+    "Information-sharing protocols among institutes": (
+        "Protocoles d'échange d'information entre instituts",
+        "Salle Presidio",
+        "Comment les instituts échangent leurs résultats d'évaluation en toute sécurité.",
+    ),
+    "Road to the Paris AI Action Summit": (
+        "En route vers le Sommet pour l'action sur l'IA de Paris",
+        "Grande salle",
+        "Ce que le Réseau apporte au Sommet pour l'action sur l'IA de février 2025.",
+    ),
+    "Joint statement drafting": (
+        "Rédaction de la déclaration commune",
+        "Salle Presidio",
+        "Les membres mettent au point la déclaration commune.",
+    ),
+}
+
+EVENT_FRENCH = {
+    "name_fr": "Réunion du Réseau international des instituts de sécurité de l'IA (San Francisco, démonstration)",
+    "venue_fr": "Presidio Golden Gate Club, San Francisco",
+    "practical_information_fr": (
+        "Les portes ouvrent à 8 h 15 chaque jour\u202f; munissez-vous d'une pièce d'identité officielle avec photo "
+        "pour le contrôle de sécurité.\n"
+        "Le lieu est accessible de plain-pied. Le déjeuner est servi sur place\u202f; "
+        "indiquez vos besoins alimentaires sur votre page."
+    ),
+}
+
+# Sample delegates whose emails are in French (by email address).
+FRENCH_SPEAKERS = {
+    "elodie.tremblay@ised-isde.gc.ca",
+    "marc-andre.gagnon@ised-isde.gc.ca",
+    "helene.dubois@numerique.gouv.fr",
+    "francois.lefevre@inria.fr",
+    "camille.moreau@example.edu",
+    "isabelle.cote@example.ca",
+    "chloe.bernard@example.com",
+}
+
 # (given, family, email local part or full address, type, ISO code or organization, job title, country)
 DELEGATES = [
     ("Amelia", "Clarke", "amelia.clarke@industry.gov.au", "government", "AU", "Assistant Secretary", "AU"),
@@ -190,6 +266,10 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, **options):
+        with translation.override("en"):  # `title=` and `name=` below are the English texts
+            self._load()
+
+    def _load(self):
         event = self._event()
         sessions = self._agenda(event)
         if event.delegates.exists():
@@ -205,6 +285,9 @@ class Command(BaseCommand):
         first, last = demo_dates(timezone.localdate())
         event = Event.objects.filter(slug=SLUG).first()
         if event is not None:
+            if not event.name_fr:  # a demo loaded before the French texts: add them
+                Event.objects.filter(pk=event.pk).update(**EVENT_FRENCH)
+                event.refresh_from_db()
             return event
         from zoneinfo import ZoneInfo
 
@@ -225,6 +308,7 @@ class Command(BaseCommand):
             contact_email="registration@aisi-network.example",
             participant_list_visibility="link_only",
             is_sample=True,
+            **EVENT_FRENCH,
         )
 
     def _agenda(self, event: Event) -> list[Session]:
@@ -232,10 +316,14 @@ class Command(BaseCommand):
         tz = event.tz
         for day, start, end, title, tier, capacity, room, description in AGENDA:
             on = event.starts_on + timedelta(days=day)
+            title_fr, room_fr, description_fr = FRENCH[title]
+            french = {"title_fr": title_fr, "room_fr": room_fr, "description_fr": description_fr}
             session, _ = Session.objects.get_or_create(
                 event=event,
-                title=title,
+                title_en=title,
                 defaults={
+                    "title": title,
+                    **french,
                     "starts_at": _at(on, start, tz),
                     "ends_at": _at(on, end, tz),
                     "access_tier": tier,
@@ -244,6 +332,8 @@ class Command(BaseCommand):
                     "description": description,
                 },
             )
+            if not session.title_fr:  # a demo loaded before the French texts: add them
+                Session.objects.filter(pk=session.pk).update(**french)
             sessions.append(session)
         return sessions
 
@@ -272,6 +362,7 @@ class Command(BaseCommand):
                     "needs_visa_letter": n % 7 == 3,
                     "consent_data_processing": True,
                     "consent_participant_list": n % 3 != 0,
+                    "language": "fr" if email in FRENCH_SPEAKERS else "en",
                 },
                 sessions=wanted,
             )

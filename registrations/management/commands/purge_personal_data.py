@@ -9,6 +9,8 @@ audit trail. Before the retention period ends the command refuses and changes no
 import json
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from registrations import services
 from registrations.models import Event
@@ -23,15 +25,21 @@ class Command(BaseCommand):
     def handle(self, *args, event, **options):
         found = Event.objects.filter(slug=event).first()
         if found is None:
-            raise CommandError(f"No event with the slug {event!r}.")
+            raise CommandError(_("No event with the slug %(slug)r.") % {"slug": event})
         try:
             result = services.purge_personal_data(event=found, actor=services.Actor.system())
         except services.RetentionNotOver as refusal:
             raise CommandError(refusal.message) from None
         self.stdout.write(
             self.style.SUCCESS(
-                f"Erased the personal data of {result.erased} delegates of {found.slug} "
-                f"({result.already_erased} already erased). Kept counts:"
+                ngettext(
+                    "Erased the personal data of %(erased)d delegate of %(event)s "
+                    "(%(already)d already erased). Kept counts:",
+                    "Erased the personal data of %(erased)d delegates of %(event)s "
+                    "(%(already)d already erased). Kept counts:",
+                    result.erased,
+                )
+                % {"erased": result.erased, "event": found.slug, "already": result.already_erased}
             )
         )
         self.stdout.write(json.dumps(result.counts, indent=2, sort_keys=True))

@@ -1,3 +1,15 @@
+// The language switch: choosing a language submits its form (without JavaScript, its button does).
+(function () {
+  "use strict";
+  document.querySelectorAll(".language-switch").forEach(function (form) {
+    const select = form.querySelector("select");
+    const button = form.querySelector("button");
+    if (!select || !button) return;
+    button.hidden = true;
+    select.addEventListener("change", function () { form.submit(); });
+  });
+})();
+
 // Progressive enhancement for the signup form. Without JavaScript every field is shown and the
 // server decides (and explains); with it, the stakeholder type shows only what applies.
 (function () {
@@ -9,6 +21,27 @@
   function currentType() {
     const checked = form.querySelector("input[name='stakeholder_type']:checked");
     return checked ? checked.value : "";
+  }
+
+  // Says how many sessions the chosen type hides (Django's JavaScript catalog: gettext, ngettext).
+  const note = document.createElement("p");
+  note.className = "small text-body-secondary sessions-hidden-note";
+  note.setAttribute("aria-live", "polite");
+  const sessionsField = form.querySelector("input[name='sessions']");
+  const sessionsGroup = sessionsField ? sessionsField.closest("fieldset") : null;
+  if (sessionsGroup) sessionsGroup.appendChild(note);
+
+  function describeHidden(count) {
+    if (!count || typeof window.ngettext !== "function") return "";
+    return window.interpolate(
+      window.ngettext(
+        "%(count)s government-only session is hidden: it is not open to your stakeholder type.",
+        "%(count)s government-only sessions are hidden: they are not open to your stakeholder type.",
+        count
+      ),
+      { count: count },
+      true
+    );
   }
 
   function update() {
@@ -29,6 +62,7 @@
       input.disabled = barred;
       item.hidden = barred;
     });
+    note.textContent = describeHidden(form.querySelectorAll("input[data-tier='government_only']:disabled").length);
   }
 
   typeInputs.forEach(function (input) { input.addEventListener("change", update); });

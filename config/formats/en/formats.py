@@ -1,0 +1,20 @@
+"""English formats for the venue's dates and times, beside Django's own (FORMAT_MODULE_PATH).
+
+The names in capitals after Django's are read by `registrations.l10n.local_format`; a language
+without a module of its own uses these (with its own month and day names).
+"""
+
+# The agenda's day headings: "Saturday 20 November 2027".
+DAY_FORMAT = "l j F Y"
+# An event's first and last day: "20 November 2027".
+EVENT_DATE_FORMAT = "j F Y"
+# A session's start and end, in the venue's zone: "Sat 20 Nov, 10:00–11:30 PST".
+SESSION_START_FORMAT = "D j M, H:i"
+SESSION_END_FORMAT = "H:i T"
+# A moment such as registration opening: "1 October 2027, 09:00 PDT".
+MOMENT_FORMAT = "j F Y, H:i T"
+# Whether the zone's name follows the times in brackets ("(heure du Pacifique)"); English puts its
+# abbreviation in the time formats above instead, and names the zone by its IANA id.
+NAME_THE_ZONE = False
+# Spaces around the dash between a start and an end time.
+SPACED_RANGE = False

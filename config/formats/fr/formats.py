@@ -1,0 +1,16 @@
+"""French formats for the venue's dates and times, beside Django's own (see ../en/formats.py).
+
+"samedi 20 novembre 2027, 10 h 00 – 11 h 30 (heure du Pacifique)", as French and Canadian
+government services write them.
+"""
+
+DAY_FORMAT = "l j F Y"
+EVENT_DATE_FORMAT = "j F Y"
+SESSION_START_FORMAT = r"l j F Y, G \h i"
+SESSION_END_FORMAT = r"G \h i"
+MOMENT_FORMAT = r"l j F Y, G \h i"
+NAME_THE_ZONE = True
+SPACED_RANGE = True
+# The CLDR locale that names the zones: Canadian French says "heure du Pacifique" and "heure de
+# l'Est" where CLDR's French says "heure du Pacifique nord-américain"; European zones read the same.
+TIME_ZONE_NAME_LOCALE = "fr_CA"

@@ -1,0 +1,75 @@
+"""The venue's dates and times in the active language.
+
+Formats come from Django's per-language format modules (FORMAT_MODULE_PATH = config/formats), so a
+new language brings its own module or falls back to English's; zone names come from CLDR (Babel):
+"heure du Pacifique", "Pacific Time".
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime, tzinfo
+from functools import lru_cache
+
+from babel.dates import get_timezone_name
+from django.utils import formats, translation
+
+_MISSING = object()
+
+
+def local_format(name: str, language: str | None = None, default=_MISSING):
+    """A format of ours (DAY_FORMAT, SESSION_START_FORMAT ...) in the active language, else English's."""
+    language = language or translation.get_language() or "en"
+    for candidate in (language, "en"):
+        for module in formats.get_format_modules(candidate):
+            if hasattr(module, name):
+                return getattr(module, name)
+    if default is _MISSING:
+        raise LookupError(name)
+    return default
+
+
+@lru_cache(maxsize=256)
+def _zone_name(time_zone: str, language: str) -> str:
+    if time_zone in {"UTC", "Etc/UTC"}:
+        return "UTC"
+    if not local_format("NAME_THE_ZONE", language):
+        return time_zone
+    locale = local_format("TIME_ZONE_NAME_LOCALE", language, None) or translation.to_locale(language)
+    try:
+        return get_timezone_name(zoneinfo.ZoneInfo(time_zone), "long", zone_variant="generic", locale=locale)
+    except (LookupError, ValueError):
+        return time_zone
+
+
+def zone_name(time_zone: str) -> str:
+    """The venue's zone as the active language names it: "heure du Pacifique"; English keeps the IANA id."""
+    return _zone_name(time_zone, translation.get_language() or "en")
+
+
+def _zone_suffix(tz: tzinfo) -> str:
+    if not local_format("NAME_THE_ZONE"):
+        return ""
+    return f" ({zone_name(str(tz))})"
+
+
+def moment(value: datetime, tz: tzinfo) -> str:
+    """A moment in the venue's zone, e.g. "vendredi 1 octobre 2027, 9 h 00 (heure du Pacifique)"."""
+    return formats.date_format(value.astimezone(tz), local_format("MOMENT_FORMAT")) + _zone_suffix(tz)
+
+
+def session_times(starts_at: datetime, ends_at: datetime, tz: tzinfo) -> tuple[str, str, str]:
+    """(start, end, zone suffix) of a session in the venue's zone, formatted for the active language."""
+    start = formats.date_format(starts_at.astimezone(tz), local_format("SESSION_START_FORMAT"))
+    end = formats.time_format(ends_at.astimezone(tz), local_format("SESSION_END_FORMAT"))
+    return start, end, _zone_suffix(tz)
+
+
+def range_dash(dash: str = "–") -> str:
+    return f" {dash} " if local_format("SPACED_RANGE") else dash
+
+
+def session_span(starts_at: datetime, ends_at: datetime, tz: tzinfo, dash: str = "–") -> str:
+    """ "Sat 20 Nov, 10:00–11:30 PST" / "samedi 20 novembre 2027, 10 h 00 – 11 h 30 (heure du Pacifique)"."""
+    start, end, suffix = session_times(starts_at, ends_at, tz)
+    return f"{start}{range_dash(dash)}{end}{suffix}"
