@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "js_lib_bootstrap5",
     "django_countries",
     "django_ratelimit",
     "csp",
@@ -155,8 +156,8 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Bootstrap comes from the xstatic-bootstrap package, served by whitenoise; never from a CDN.
-STATICFILES_DIRS = [("bootstrap", __import__("xstatic.pkg.bootstrap", fromlist=["BASE_DIR"]).BASE_DIR)]
+# Bootstrap's dist files come from the django-js-lib-bootstrap5 app (static/js-lib-bootstrap5/),
+# found by the app-directories finder and served by whitenoise; never from a CDN.
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -215,6 +216,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 # Rate limits (django-ratelimit) count in the default cache: Redis when REDIS_URL is set, so the
 # limits hold across app servers. A limited request gets the 429 page.
 RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
+# An IPv6 client holds a whole network: limits and the login lockout count it by this prefix.
+IPV6_CLIENT_PREFIX = 64
+RATELIMIT_IPV6_MASK = IPV6_CLIENT_PREFIX
 RATELIMIT_VIEW = "registrations.views.rate_limited"
 # Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
@@ -240,11 +244,14 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "registrations.net.client_ip"
+# An IPv6 client is counted by its /64 (as the signup limit is), so it cannot walk its own network.
+AXES_CLIENT_IP_CALLABLE = "registrations.net.client_network"
 AXES_USERNAME_CALLABLE = "registrations.admin_site.axes_username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN version ..." line on every management command; lockouts are still logged.
+AXES_VERBOSE = False
 
 # Staff two-factor authentication (django-otp, TOTP). On by default in production; `make run`
 # (DJANGO_DEBUG=1) leaves it off so the demo logins work. See README for enrolling a device.

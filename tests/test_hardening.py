@@ -389,6 +389,23 @@ def test_spoofed_forwarded_for_does_not_reset_the_lockout_behind_one_proxy(clien
     assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
 
 
+def test_lockout_counts_an_ipv6_client_by_its_64(client, staff):
+    """Twelve failures from twelve addresses of one /64 lock the whole /64, not each address."""
+    for n in range(12):
+        assert login(client, "wrong", REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}").status_code in {200, 429}
+    assert login(client, PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff:abcd::99").status_code == 429
+    assert login(client, PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 302  # another /64
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["2001:db8:1:2::"]
+
+
+def test_lockout_still_counts_ipv4_by_address(client, staff):
+    for _attempt in range(5):
+        login(client, "wrong", REMOTE_ADDR="198.51.100.7")
+    assert login(client, PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 429
+    assert login(client, PASSWORD, REMOTE_ADDR="::ffff:198.51.100.7").status_code == 429  # the same host
+    assert login(client, PASSWORD, REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
 # --------------------------------------------------------------------------- two-factor authentication
 
 
