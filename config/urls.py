@@ -11,3 +11,8 @@ urlpatterns = [
     path(settings.ADMIN_PATH, admin.site.urls),
     path("", include("registrations.urls")),
 ]
+
+handler400 = "registrations.error_pages.bad_request"
+handler403 = "registrations.error_pages.permission_denied"
+handler404 = "registrations.error_pages.page_not_found"
+handler500 = "registrations.error_pages.server_error"
