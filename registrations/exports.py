@@ -23,6 +23,7 @@ venue's time zone.
 from __future__ import annotations
 
 import csv
+import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -54,6 +55,11 @@ SESSION_SEPARATOR = "; "
 
 # A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection").
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+# Where a spreadsheet may cut a cell in pieces: the comma, the semicolon (the list separator of Excel
+# in France, Germany and the EU institutions), tab, and line breaks for tools that read line by line.
+# A piece that starts with a trigger (after spaces or quotes) gets the apostrophe too:
+# "x;=1+1;y" becomes "x;'=1+1;y".
+_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""(^|[,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
 
 
 class Shape:
@@ -67,10 +73,9 @@ class Shape:
 
 
 def neutralize(value: str) -> str:
-    """Keep a spreadsheet from evaluating the cell: prefix an apostrophe, keep the rest of the text."""
-    if value and value[0] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
+    """Keep a spreadsheet from evaluating the cell or any piece of it cut at a comma, semicolon, tab
+    or line break: an apostrophe before each piece that would start a formula; the text is kept."""
+    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", value)
 
 
 # --------------------------------------------------------------------------- rows
@@ -319,14 +324,15 @@ class _PseudoBuffer:
 def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = ROWS_PER_WRITE) -> Iterator[str]:
     """CSV text in chunks, byte-order mark first; every cell is neutralized on its way out.
 
-    Cells with commas, quotes or line breaks are quoted by the csv module (RFC 4180, CRLF rows).
+    Every cell is quoted (RFC 4180, CRLF rows), so a spreadsheet whose list separator is the
+    semicolon keeps "a;b" in one cell as one whose separator is the comma keeps "a,b".
     """
     buffer = _PseudoBuffer()
-    writer = csv.writer(buffer)
-    triggers = FORMULA_TRIGGERS
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
+    neutralized = _PIECE_STARTING_WITH_A_TRIGGER.sub
     yield BOM
     for row in rows:
-        writer.writerow(["'" + cell if cell[:1] in triggers else cell for cell in row])
+        writer.writerow([neutralized(r"\1'", cell) for cell in row])
         if len(buffer.lines) >= rows_per_chunk:
             yield "".join(buffer.lines)
             buffer.lines.clear()
