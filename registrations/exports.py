@@ -58,8 +58,10 @@ FORMULA_TRIGGERS = frozenset("=+-@\t\r")
 # Where a spreadsheet may cut a cell in pieces: the comma, the semicolon (the list separator of Excel
 # in France, Germany and the EU institutions), tab, and line breaks for tools that read line by line.
 # A piece that starts with a trigger (after spaces or quotes) gets the apostrophe too:
-# "x;=1+1;y" becomes "x;'=1+1;y".
-_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""(^|[,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
+# "x;=1+1;y" becomes "x;'=1+1;y". A row is neutralized in one pass: its cells joined by CELL_START
+# (so the start of a cell is one more place where a piece starts), then split again.
+CELL_START = "\x1f"
+_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""([\x1f,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
 
 
 class Shape:
@@ -72,10 +74,18 @@ class Shape:
     values = [DELEGATE, SESSION]
 
 
+def neutralize_row(row: list[str]) -> list[str]:
+    """Keep a spreadsheet from evaluating any cell, or any piece of one cut at a comma, semicolon,
+    tab or line break: an apostrophe before each piece that would start a formula; the text is kept."""
+    joined = CELL_START + CELL_START.join(row)
+    if joined.count(CELL_START) != len(row):  # a cell holds the joiner itself: one at a time
+        return [neutralize(cell) for cell in row]
+    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", joined)[1:].split(CELL_START)
+
+
 def neutralize(value: str) -> str:
-    """Keep a spreadsheet from evaluating the cell or any piece of it cut at a comma, semicolon, tab
-    or line break: an apostrophe before each piece that would start a formula; the text is kept."""
-    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", value)
+    """One cell, as `neutralize_row` does it."""
+    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", CELL_START + value)[1:]
 
 
 # --------------------------------------------------------------------------- rows
@@ -329,10 +339,9 @@ def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = ROWS_PER_WRITE) 
     """
     buffer = _PseudoBuffer()
     writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    neutralized = _PIECE_STARTING_WITH_A_TRIGGER.sub
     yield BOM
     for row in rows:
-        writer.writerow([neutralized(r"\1'", cell) for cell in row])
+        writer.writerow(neutralize_row(row))
         if len(buffer.lines) >= rows_per_chunk:
             yield "".join(buffer.lines)
             buffer.lines.clear()

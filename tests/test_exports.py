@@ -251,6 +251,12 @@ def test_no_piece_of_an_exported_cell_starts_a_formula_whatever_the_list_separat
     assert all(field.startswith('"') for field in body.decode("utf-8-sig").split("\r\n")[0].split(","))
 
 
+def test_a_cell_holding_the_row_joiner_is_neutralized_in_place():
+    row = ["a", "b\x1f=1", "=2", ""]
+    assert exports.neutralize_row(row) == ["a", "b\x1f'=1", "'=2", ""]
+    assert exports.neutralize_row([]) == []
+
+
 def test_neutralize_prefixes_each_piece_that_would_start_a_formula():
     assert [exports.neutralize(v) for v in ["x;=1+1;y", "a,b", "a; =1", "Jean-Pierre", "a, -1", "a;b=c"]] == [
         "x;'=1+1;y",
