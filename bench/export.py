@@ -239,7 +239,11 @@ def measure() -> dict:
         return job.rows_sent, time.perf_counter() - began
 
     def copy(delegates) -> float:
-        queryset = exports.session_registrations_queryset(exports.registrations_for(delegates), session_columns=True)
+        queryset = exports.session_registrations_queryset(
+            exports.registrations_for(delegates),
+            # The session's own columns too, so that PostgreSQL produces every column of the file.
+            session_paths=tuple(path for _header, path in exports.SESSION_COLUMNS[:5]),
+        )
         sql, params = queryset.query.get_compiler(using=queryset.db).as_sql()
         began = time.perf_counter()
         with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as out:

@@ -42,7 +42,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG 
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
-    # The admin site is registrations.admin_site.RegistrationAdminSite: two-factor when ADMIN_REQUIRE_2FA.
+    # The admin site is registrations.admin.site.RegistrationAdminSite: two-factor when ADMIN_REQUIRE_2FA.
     "registrations.admin_apps.AdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -76,7 +76,6 @@ MIDDLEWARE = [
     "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registrations.middleware.VenueTimeZoneMiddleware",
     "registrations.middleware.DatabaseBusyMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
@@ -251,7 +250,7 @@ AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES",
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # An IPv6 client is counted by its /64 (as the signup limit is), so it cannot walk its own network.
 AXES_CLIENT_IP_CALLABLE = "registrations.net.client_network"
-AXES_USERNAME_CALLABLE = "registrations.admin_site.axes_username"
+AXES_USERNAME_CALLABLE = "registrations.admin.site.axes_username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True

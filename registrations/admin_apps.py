@@ -1,7 +1,7 @@
-"""The admin app, with our site class as `admin.site` (kept apart: it is imported before models load)."""
+"""The admin app, with our site as `admin.site` (this module stays outside the admin package)."""
 
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 
 
 class AdminConfig(DjangoAdminConfig):
-    default_site = "registrations.admin_site.RegistrationAdminSite"
+    default_site = "registrations.admin.site.default_site"

@@ -9,7 +9,7 @@ undoes a decision: the row stays pending until a delivery succeeds.
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -37,6 +37,7 @@ SUBJECTS = {
     "withdrawn": _("You have withdrawn from %(event)s"),
     "lost_link": _("Your registration link for %(event)s"),
     "under_review": _("Your registration for %(event)s is under review again"),
+    "session_cancelled": _("A session of %(event)s was cancelled"),
 }
 
 
@@ -76,6 +77,11 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
         "reason": email.context.get("reason", ""),
         "session": Session.objects.filter(pk=email.context["session"]).first() if "session" in email.context else None,
         "cancelled_sessions": list(Session.objects.filter(pk__in=email.context.get("sessions", []))),
+        # A deleted session: the email carries its title and start (the row is gone).
+        "deleted_sessions": [
+            {"title": s["title"], "starts_at": datetime.fromisoformat(s["starts_at"])}
+            for s in email.context.get("cancelled_sessions", [])
+        ],
         "site_url": settings.SITE_URL,
     }
     with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):

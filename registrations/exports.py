@@ -34,11 +34,13 @@ from django.http import StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
 from . import selectors, services
 from .models import (
     AccessTier,
+    AuditAction,
     Delegate,
     DelegateStatus,
     Event,
@@ -263,14 +265,14 @@ def registrations_for(delegates: QuerySet[Delegate], seats: Q | None = None) -> 
     return SessionRegistration.objects.filter(delegate__in=delegates.values("pk")).filter(seats)
 
 
-def session_registrations_queryset(registrations: QuerySet[SessionRegistration], *, session_columns: bool = False):
+def session_registrations_queryset(
+    registrations: QuerySet[SessionRegistration], session_paths: tuple[str, ...] = ("session_id",)
+):
     """The query behind `session_rows`, in its order: by session, confirmed, then the waitlist in order.
 
     The session's own columns are read once per session by `session_rows` (they repeat on every
-    row); `session_columns=True` selects them here too, which is what the benchmark's COPY runs so
-    that PostgreSQL produces every column of the file.
+    row), so only its id is selected here.
     """
-    session_paths = [path for _header, path in SESSION_COLUMNS[:5]] if session_columns else ["session_id"]
     return (
         _with_position(registrations)
         .order_by("session__starts_at", "session__title", "session", SEAT_RANK, "requested_at", "pk")
@@ -398,12 +400,13 @@ class AttendeeExport:
         return f"{event.slug if event else 'all-events'}_{scope}_{today.isoformat()}.csv"
 
     def audit_entry(self, actor: services.Actor, *, rows: int, complete: bool, actor_name: str = ""):
-        entry = services._audit(
+        entry = services.record(
             actor,
-            "export",
+            AuditAction.EXPORT,
             event=self.event,
             session=self.session,
-            reason=_("Exported %(rows)d row(s) (%(scope)s)") % {"rows": rows, "scope": self.scope},
+            reason=ngettext("Exported %(rows)d row (%(scope)s)", "Exported %(rows)d rows (%(scope)s)", rows)
+            % {"rows": rows, "scope": self.scope},
             scope=self.scope,
             shape=self.shape,
             filter=self.filters,

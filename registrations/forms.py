@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from itertools import groupby
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from . import services
+from . import selectors, services
 from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
 
 # The delegate's details the signup form asks for: exactly what the signup service takes.
@@ -123,7 +121,7 @@ class RegistrationForm(forms.Form):
         )
         fields["sessions"].widget.choices = [
             (formats.date_format(day, "l j F"), [(s.pk, session_label(s, event.tz)) for s in group])
-            for day, group in groupby(offered, key=lambda s: s.starts_at.astimezone(event.tz).date())
+            for day, group in selectors.by_day(event, offered)
         ]
 
         self.helper = FormHelper()

@@ -101,32 +101,3 @@ class DatabaseBusyMiddleware:
             response["Retry-After"] = "5"
             return response
         return None
-
-
-class VenueTimeZoneMiddleware:
-    """In the admin, dates and times are shown and entered in the venue's time zone.
-
-    Organizers think in the venue's local time ("the panel starts at 15:00 in San Francisco"); the
-    database keeps UTC. The zone is the current event's (one query, admin requests only); a
-    session's or an event's own page uses that event's zone (see the admins' `changeform_view`).
-    """
-
-    def __init__(self, get_response):
-        from django.conf import settings
-
-        self.get_response = get_response
-        self.admin_prefix = "/" + settings.ADMIN_PATH
-
-    def __call__(self, request):
-        if not request.path.startswith(self.admin_prefix) or not getattr(request.user, "is_staff", False):
-            return self.get_response(request)
-        from django.utils import timezone
-
-        from .selectors import current_event
-
-        event = current_event()
-        if event is None:
-            return self.get_response(request)
-        request.venue_time_zone = event.time_zone
-        with timezone.override(event.tz):
-            return self.get_response(request)

@@ -16,7 +16,6 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
@@ -60,6 +59,9 @@ class ParticipantListVisibility(models.TextChoices):
 
 
 class Event(models.Model):
+    """A convening. Created, changed and deleted through `services.events` (audited; an event with
+    registrations is never deleted)."""
+
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     venue = models.CharField(max_length=200)
@@ -77,6 +79,9 @@ class Event(models.Model):
         max_length=16, choices=ParticipantListVisibility, default=ParticipantListVisibility.HIDDEN
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
+    # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
+    # sessions or the institutes raises it through `public_version.bump`, in the writer's transaction.
+    public_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["starts_on"]
@@ -111,7 +116,10 @@ class Event(models.Model):
 
 
 class Institute(models.Model):
-    """A member's government-backed AI safety institute or equivalent government office."""
+    """A member's government-backed AI safety institute or equivalent government office.
+
+    Changed through `services.save_institute` (audited).
+    """
 
     member = models.CharField(max_length=100, help_text=_("The Network member, e.g. Japan."))
     iso_code = models.CharField(
@@ -138,6 +146,11 @@ class Institute(models.Model):
 
 
 class Session(models.Model):
+    """A part of the convening with its access tier and seats. Created, changed and deleted through
+    `services.sessions` (`create_session`, `update_session`, `delete_sessions`): a capacity is never
+    below the confirmed seats, a move to government-only cancels guests' seats, and a deletion
+    cancels every seat with notice."""
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
@@ -190,6 +203,13 @@ def new_link_secret() -> str:
 
 
 class Delegate(models.Model):
+    """A person's registration for one event.
+
+    Its status changes only through `services.decisions` (approve, reject, return to pending,
+    withdraw), its details through `services.delegates` (signup, `create_delegate`,
+    `update_delegate`, `update_delegate_details`), its erasure through `services.retention`.
+    """
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="delegates")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     link_secret = models.CharField(
@@ -280,6 +300,22 @@ class Delegate(models.Model):
         return self.institute.name if self.institute_id else self.organization
 
 
+# A delegate's personal data: what the retention purge empties and "download my data" returns.
+PERSONAL_DATA_FIELDS = (
+    "given_name",
+    "family_name",
+    "email",
+    "organization",
+    "job_title",
+    "country",
+    "dietary_needs",
+    "accessibility_needs",
+    "needs_visa_letter",
+    "consent_data_processing",
+    "consent_participant_list",
+)
+
+
 class SeatStatus(models.TextChoices):
     REQUESTED = "requested", _("Requested")
     CONFIRMED = "confirmed", _("Confirmed")
@@ -296,10 +332,15 @@ class CancelReason(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Delegate withdrew")
     REJECTED = "rejected", _("Registration rejected")
     INELIGIBLE = "ineligible", _("No longer eligible for this session")
+    SESSION_DELETED = "session_deleted", _("Session cancelled by the organizers")
 
 
 class SessionRegistration(models.Model):
-    """A delegate's request for a seat in one session, and where it stands."""
+    """A delegate's request for a seat in one session, and where it stands.
+
+    Its status changes only through `services.seats` (`SeatChanges.move`, checked against
+    `services.rules.SEAT_TRANSITIONS`), called by the decisions and the delegate's own changes.
+    """
 
     delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="session_registrations")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
@@ -340,6 +381,12 @@ class AuditAction(models.TextChoices):
     DETAILS_CHANGED = "details_changed", _("Details changed")
     CAPACITY_CHANGED = "capacity_changed", _("Capacity changed")
     SESSION_CHANGED = "session_changed", _("Session changed")
+    SESSION_CREATED = "session_created", _("Session added")
+    SESSION_DELETED = "session_deleted", _("Session deleted")
+    EVENT_CREATED = "event_created", _("Event added")
+    EVENT_CHANGED = "event_changed", _("Event changed")
+    EVENT_DELETED = "event_deleted", _("Event deleted")
+    INSTITUTE_CHANGED = "institute_changed", _("Institute changed")
     EXPORT = "export", _("Exported a list")
     LINK_RESENT = "link_resent", _("Private link sent again")
     LINK_REPLACED = "link_replaced", _("Private link replaced")
@@ -396,6 +443,7 @@ class EmailKind(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawal confirmed")
     LOST_LINK = "lost_link", _("Private link")
     UNDER_REVIEW = "under_review", _("Back under review")
+    SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
 
 
 class OutboundEmail(models.Model):
@@ -421,7 +469,3 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} to delegate {self.delegate_id} ({self.status})"
-
-    @cached_property
-    def recipient(self) -> str:
-        return self.delegate.email

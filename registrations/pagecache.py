@@ -2,20 +2,28 @@
 
 Rendering Django forms and templates is most of a public page's time (the 250-option country
 select alone), yet the signup form and the agenda look the same to everyone. They are cached per
-event, language and *version*; the version is read from the database on every request, in the
-same single query that fetches the event, so a change to the event, its sessions or the
-institutes shows on the very next request, whichever app server answers it. What differs per
-request is never cached: the CSRF token and the seats left are filled in on every request (the
-seats come from that same query), a visitor with messages waiting gets a fresh render, and a form
-with errors is never cached. The cache is Django's (locmem, or Redis when REDIS_URL is set).
+event, `Event.public_version`, registration open or closed, and language.
+
+Cached pages cannot leak one visitor's data to another by construction: they are rendered without
+the request, so no context processor runs (no `user`, `perms`, `request` or `messages`), and those
+names are bound to stand-ins that raise `PerVisitorNameInCachedPage` on any use, so a template that
+reads them fails loudly (and its tests fail) instead of rendering blank. What differs per visitor
+is a slot filled in on every request: the CSRF token, the messages waiting, and the seats left
+(read in the same single query as the event). A form with errors is never cached.
+
+Freshness: the version is read with the event on every request, before anything the page is
+rendered from, so a cached copy is never older than its key; every write to an event, its
+sessions or the institutes calls `public_version.bump` in its transaction, and the change shows on
+the very next request, whichever app server answers it. A write without a bump is not seen until
+the copy expires (TIMEOUT). The cache is Django's (locmem, or Redis when REDIS_URL is set).
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from functools import lru_cache, partial
 
+from django.contrib.messages import get_messages
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
@@ -26,40 +34,88 @@ from django.utils.safestring import mark_safe
 from . import selectors
 from .models import Event
 
-# Versions decide freshness; the timeout only bounds what nothing versions (an institute renamed
-# in place keeps its count and id, so its new name shows within this many seconds).
+# The version decides freshness; the timeout bounds memory and how long a write that forgot to
+# call `public_version.bump` stays unseen.
 TIMEOUT = 300
 
-# Placeholders rendered into the cached page and replaced on every request. The seats slot cannot
-# come from data (titles are escaped, so "<!--" never appears in them); the CSRF slot is a value
+# Placeholders rendered into the cached page and replaced on every request. The comment slots
+# cannot come from data (text is escaped, so "<!--" never appears in it); the CSRF slot is a value
 # attribute, which Django escapes, hence letters only.
 _CSRF_SLOT = "csrfTokenSlotQ7fZ3aK9cW2e"
+_MESSAGES_SLOT = "<!--messages-->"
 _SEATS_SLOT = "<!--seats-left:{}-->"
 _SEATS_SLOT_RE = re.compile(r"<!--seats-left:(\d+)-->")
 
-Seats = dict[int, tuple[int, int, str]]  # session id: (seats left, capacity, last change)
+Seats = dict[int, tuple[int, int]]  # session id: (seats left, capacity)
 
 
-def _key(kind: str, event: Event, version) -> str:
-    event_state = tuple(getattr(event, f.attname) for f in event._meta.concrete_fields)
-    raw = repr((translation.get_language(), event_state, version)).encode()
-    return f"registrations:page:{kind}:{event.pk}:{hashlib.sha256(raw).hexdigest()}"
+class PerVisitorNameInCachedPage(Exception):
+    """A cached page's template used a per-visitor name: fill it in per request, as a slot."""
 
 
-def _messages_waiting(request) -> bool:
-    storage = getattr(request, "_messages", None)
-    return storage is not None and len(storage) > 0
+class _Refused:
+    """Stands for a per-visitor name in a cached page's context: any use of it raises."""
+
+    __slots__ = ("_name",)
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def _refuse(self, *args, **kwargs):
+        raise PerVisitorNameInCachedPage(
+            f"A cached page used '{self._name}', which differs per visitor; cached pages are rendered "
+            "without the request. Fill it in per request as a slot (registrations/pagecache.py)."
+        )
+
+    __getattr__ = __getitem__ = __str__ = __bool__ = __len__ = __iter__ = __contains__ = __html__ = _refuse
+    __eq__ = __call__ = _refuse
+    __hash__ = None
+
+    def __repr__(self) -> str:
+        return f"<refused in cached pages: {self._name}>"
 
 
-def _page(request, *, kind: str, event: Event, version, template: str, context: dict) -> str:
-    """The rendered page, from the cache when a copy of this version is there."""
-    context = {**context, "csrf_token": _CSRF_SLOT}
-    if _messages_waiting(request):
-        return render_to_string(template, context, request)
-    key = _key(kind, event, version)
+# What the request context processors would provide (auth, request, messages), refused.
+_PER_VISITOR = {name: _Refused(name) for name in ("user", "perms", "request", "messages")}
+
+
+def _key(kind: str, event: Event, registration_open: bool) -> str:
+    return (
+        f"registrations:page:{kind}:{event.pk}:v{event.public_version}:"
+        f"{'open' if registration_open else 'closed'}:{translation.get_language()}"
+    )
+
+
+def _render_cached(template: str, context: dict) -> str:
+    """The page as every visitor sees it: no request, per-visitor names refused, slots in place."""
+    return render_to_string(
+        template,
+        {
+            **context,
+            **_PER_VISITOR,
+            "csrf_token": _CSRF_SLOT,
+            "messages_slot": mark_safe(_MESSAGES_SLOT),
+            "LANGUAGE_CODE": translation.get_language(),
+            "LANGUAGE_BIDI": translation.get_language_bidi(),
+        },
+    )
+
+
+def _fill_visitor_slots(request, html: str) -> str:
+    """This visitor's CSRF token and messages in a cached page (last: a message may contain anything)."""
+    if _CSRF_SLOT in html:
+        html = html.replace(_CSRF_SLOT, get_token(request))
+    messages = get_messages(request)
+    waiting = render_to_string("_messages.html", {"messages": messages}) if len(messages) else ""
+    return html.replace(_MESSAGES_SLOT, waiting, 1)
+
+
+def _page(*, kind: str, event: Event, registration_open: bool, template: str, context: dict) -> str:
+    """The page as every visitor sees it, from the cache when a copy of this version is there."""
+    key = _key(kind, event, registration_open)
     html = cache.get(key)
     if html is None:
-        html = render_to_string(template, context, request)
+        html = _render_cached(template, context)
         cache.set(key, html, TIMEOUT)
     return html
 
@@ -70,15 +126,17 @@ def _page(request, *, kind: str, event: Event, version, template: str, context: 
 def signup_page(request, event: Event, stakeholder_type: str | None, context: dict) -> HttpResponse:
     """The signup page with an unbound form, for this event and stakeholder type.
 
-    `event` comes from `selectors.current_event_with_form_version`; `context["form"]` may be lazy:
-    the form is only built when the cache has no current copy of the page.
+    `event` comes from `selectors.current_event`; `context["form"]` may be lazy: the form is only
+    built when the cache has no current copy of the page.
     """
-    version = (event.form_version, context["registration_open"])
-    kind = f"signup:{stakeholder_type or 'any'}"
     html = _page(
-        request, kind=kind, event=event, version=version, template="registrations/register.html", context=context
+        kind=f"signup:{stakeholder_type or 'any'}",
+        event=event,
+        registration_open=context["registration_open"],
+        template="registrations/register.html",
+        context=context,
     )
-    return HttpResponse(html.replace(_CSRF_SLOT, get_token(request)))
+    return HttpResponse(_fill_visitor_slots(request, html))
 
 
 # --------------------------------------------------------------------------- agenda
@@ -87,21 +145,24 @@ def signup_page(request, event: Event, stakeholder_type: str | None, context: di
 def agenda_page(request, event: Event, seats: Seats) -> HttpResponse:
     """The agenda with every session's seats left as of this request.
 
-    `event` and `seats` come from `selectors.current_event_with_seats` (one query); the sessions'
-    last changes in it are the version of the cached titles, times, rooms and tiers.
+    `event` and `seats` come from `selectors.current_event_with_seats` (one query).
     """
-    version = (sorted((pk, changed) for pk, (_left, _capacity, changed) in seats.items()), event.is_registration_open())
-    context = {"event": event, "days": partial(_agenda_days, event, seats)}
+    registration_open = event.is_registration_open()
+    context = {"event": event, "registration_open": registration_open, "days": partial(_agenda_days, event, seats)}
     html = _page(
-        request, kind="agenda", event=event, version=version, template="registrations/home.html", context=context
+        kind="agenda",
+        event=event,
+        registration_open=registration_open,
+        template="registrations/home.html",
+        context=context,
     )
     language = translation.get_language()
 
     def seats_left(match) -> str:
-        left, capacity, _changed = seats.get(int(match.group(1)), (0, 0, ""))
+        left, capacity = seats.get(int(match.group(1)), (0, 0))
         return seats_left_text(left, capacity, language)
 
-    return HttpResponse(_SEATS_SLOT_RE.sub(seats_left, html))
+    return HttpResponse(_fill_visitor_slots(request, _SEATS_SLOT_RE.sub(seats_left, html)))
 
 
 def _agenda_days(event: Event, seats: Seats):
@@ -110,7 +171,7 @@ def _agenda_days(event: Event, seats: Seats):
     for session in sessions:
         session.seats_slot = mark_safe(_SEATS_SLOT.format(session.pk))
         # A session added since the seats were read: its seats from this query.
-        seats.setdefault(session.pk, (session.seats_left, session.capacity, ""))
+        seats.setdefault(session.pk, (session.seats_left, session.capacity))
     return selectors.by_day(event, sessions)
 
 

@@ -6,16 +6,16 @@ from datetime import date
 from itertools import groupby
 
 from django.db import connection
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import (
+    PERSONAL_DATA_FIELDS,
     AuditEntry,
     Delegate,
     DelegateStatus,
     Event,
-    Institute,
     OutboundEmail,
     ParticipantListVisibility,
     SeatStatus,
@@ -25,8 +25,11 @@ from .models import (
 
 
 def current_event() -> Event | None:
-    """The convening the public pages show: the next one that has not ended, else the latest."""
-    return _current_events(timezone.now().date()).first()
+    """The convening the public pages show: the next one that has not ended, else the latest.
+
+    One query; its `public_version` is the version of the event's cached pages."""
+    rows = _precompiled_events("current_event", lambda today: _current_events(today)[:1])
+    return rows[0] if rows else None
 
 
 def _current_events(today: date) -> QuerySet[Event]:
@@ -42,7 +45,13 @@ def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[S
     return queryset.annotate(
         confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
         waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
-    ).annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+    ).annotate(seats_left=seats_left(F("capacity"), F("confirmed_count")))
+
+
+def seats_left(capacity, confirmed):
+    """The seats-left expression: capacity less the confirmed seats, never below 0 (the one formula;
+    `services.rules.has_seat_left` is the same rule for a locked session)."""
+    return Greatest(capacity - Coalesce(confirmed, Value(0)), Value(0))
 
 
 def agenda(event: Event) -> list[Session]:
@@ -50,17 +59,13 @@ def agenda(event: Event) -> list[Session]:
 
 
 def by_day(event: Event, sessions: list[Session]) -> list[tuple[date, list[Session]]]:
-    """Sessions grouped by their date in the venue's time zone."""
+    """Sessions (in start order) grouped by their date in the venue's time zone: the agenda's days, the
+    form's groups of checkboxes."""
     tz = event.tz
     return [(day, list(group)) for day, group in groupby(sessions, key=lambda s: s.starts_at.astimezone(tz).date())]
 
 
-def seats_left_by_session(event: Event) -> dict[int, int]:
-    """Seats left per session of the event, in one query (for pages whose rest is cached)."""
-    return dict(sessions_with_seats(event.sessions.all()).order_by().values_list("pk", "seats_left"))
-
-
-# The two reads below run on every view of the agenda and of the signup form, whose rest is cached.
+# The reads below run on every view of the agenda and of the signup form, whose rest is cached.
 # Compiling their querysets costs several times more than running them, so the ORM compiles each
 # once a day (the date is its only parameter) and later calls run the same SQL.
 _compiled: dict[str, tuple] = {}
@@ -77,8 +82,8 @@ def _precompiled_events(name: str, build) -> list[Event]:
 
 
 def _event_with_session_seats(today: date) -> QuerySet[Event]:
-    """The current event once per session, with the session's id, capacity, last change and
-    seats left (capacity less confirmed seats, never below 0, as in `sessions_with_seats`)."""
+    """The current event once per session, with the session's id, capacity and seats left
+    (capacity less confirmed seats, never below 0, as in `sessions_with_seats`)."""
     confirmed = (
         SessionRegistration.objects.filter(session=OuterRef("sessions__pk"), status=SeatStatus.CONFIRMED)
         .order_by()
@@ -91,53 +96,25 @@ def _event_with_session_seats(today: date) -> QuerySet[Event]:
         .annotate(
             session_id=F("sessions__pk"),
             session_capacity=F("sessions__capacity"),
-            session_changed=F("sessions__updated_at"),
-            session_seats_left=Greatest(F("sessions__capacity") - Coalesce(Subquery(confirmed), Value(0)), Value(0)),
+            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed)),
         )
         .order_by()
     )
 
 
-def current_event_with_seats() -> tuple[Event | None, dict[int, tuple[int, int, str]]]:
-    """The current event and, per session, (seats left, capacity, last change): one query.
+def current_event_with_seats() -> tuple[Event | None, dict[int, tuple[int, int]]]:
+    """The current event and, per session, (seats left, capacity): one query.
 
-    The agenda shows these seats on every request; the last changes tell whether the cached rest
-    of the agenda (titles, times, rooms, tiers) is still current.
+    The agenda shows these seats on every request; the event's `public_version` tells whether
+    the cached rest of the agenda (titles, times, rooms, tiers) is still current.
     """
     rows = _precompiled_events("event_with_session_seats", _event_with_session_seats)
     if not rows:
         return None, {}
     seats = {
-        row.session_id: (row.session_seats_left, row.session_capacity, str(row.session_changed))
-        for row in rows
-        if row.session_id is not None
+        row.session_id: (row.session_seats_left, row.session_capacity) for row in rows if row.session_id is not None
     }
     return rows[0], seats
-
-
-def _event_with_form_version(today: date) -> QuerySet[Event]:
-    sessions = Session.objects.filter(event=OuterRef("pk")).order_by().values("event")
-    institutes = Institute.objects.annotate(all=Value(1)).values("all").order_by()
-    return _current_events(today).annotate(
-        session_count=Subquery(sessions.annotate(n=Count("pk")).values("n")),
-        session_changed=Subquery(sessions.annotate(at=Max("updated_at")).values("at")),
-        institute_count=Subquery(institutes.annotate(n=Count("pk")).values("n")),
-        institute_newest=Subquery(institutes.annotate(newest=Max("pk")).values("newest")),
-    )[:1]
-
-
-def current_event_with_form_version() -> Event | None:
-    """The current event, with `form_version`: what its unbound signup form is made of (its
-    sessions: how many, last change; the institutes: how many, newest). One query."""
-    rows = _precompiled_events("event_with_form_version", _event_with_form_version)
-    if not rows:
-        return None
-    event = rows[0]
-    event.form_version = tuple(
-        str(getattr(event, name))
-        for name in ("session_count", "session_changed", "institute_count", "institute_newest")
-    )
-    return event
 
 
 def seat_count(*statuses: str) -> Coalesce:
@@ -230,19 +207,9 @@ def delegate_personal_data(delegate: Delegate) -> dict:
         },
         "delegate": {
             "public_id": delegate.public_id,
-            "given_name": delegate.given_name,
-            "family_name": delegate.family_name,
-            "email": delegate.email,
+            **{name: _personal_value(delegate, name) for name in PERSONAL_DATA_FIELDS},
             "stakeholder_type": delegate.stakeholder_type,
             "institute": delegate.institute.name if delegate.institute_id else None,
-            "organization": delegate.organization,
-            "job_title": delegate.job_title,
-            "country": delegate.country.code or "",
-            "dietary_needs": delegate.dietary_needs,
-            "accessibility_needs": delegate.accessibility_needs,
-            "needs_visa_letter": delegate.needs_visa_letter,
-            "consent_data_processing": delegate.consent_data_processing,
-            "consent_participant_list": delegate.consent_participant_list,
             "status": delegate.status,
             "email_domain_verified": delegate.email_domain_verified,
             "registered_at": delegate.created_at,
@@ -282,6 +249,11 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
         ],
     }
+
+
+def _personal_value(delegate: Delegate, name: str):
+    value = getattr(delegate, name)
+    return value.code or "" if name == "country" else value
 
 
 def registration_counts(event: Event) -> dict:

@@ -240,7 +240,10 @@ def test_approve_action_confirms_seats_and_waitlists_the_overflow(
     response = act(organizer_client, "approve_selected", queue)
 
     assert response.status_code == 302
-    assert message_texts(response) == ["Approved 4 delegate(s): 3 seat(s) confirmed, 1 waitlisted."]
+    assert message_texts(response) == [
+        "Approved 4 delegates: 3 seats confirmed, 1 waitlisted.",
+        "Waitlisted: Dev Delegate (Risk assessment science).",
+    ]
     assert seats(open_session) == {"confirmed": ["Ana", "Ben", "Chloe"], "waitlisted": ["Dev"]}
     assert set(AuditEntry.objects.filter(action="approved").values_list("actor_user", "actor_name")) == {
         (organizer_user.pk, "organizer")
@@ -254,7 +257,7 @@ def test_approve_action_reports_a_quota_refusal(organizer_client, event):
     response = act(organizer_client, "approve_selected", officials)
 
     assert message_texts(response) == [
-        "Approved 1 delegate(s): 0 seat(s) confirmed, 0 waitlisted.",
+        "Approved 1 delegate: 0 seats confirmed, 0 waitlisted.",
         f"B Official was not approved: {institute('GB').name} has reached its quota of 1 approved delegates "
         f"for {event.name}.",
     ]
@@ -281,7 +284,7 @@ def test_reject_action_asks_for_confirmation_then_rejects_promotes_and_emails_th
         done = organizer_client.post(CHANGELIST, {**page_form(confirmation), "reason": "Registered twice"})
 
     assert done.status_code == 302
-    assert message_texts(done) == ["Rejected 1 delegate(s); their seats went to the waitlist."]
+    assert message_texts(done) == ["Rejected 1 delegate; their seats went to the waitlist."]
     assert Delegate.objects.get(pk=ben.pk).status == DelegateStatus.REJECTED
     assert seats(open_session) == {"confirmed": ["Ana", "Chloe", "Dev"], "cancelled": ["Ben"]}
     assert sorted((m.to[0], m.subject) for m in mailoutbox) == sorted(
@@ -336,7 +339,7 @@ def test_return_to_pending_action_asks_first_then_releases_seats_and_tells_the_d
         reason="Delegation list under review",
     )
 
-    assert message_texts(response) == ["1 delegate(s) are pending again; the seats they held went to the waitlist."]
+    assert message_texts(response) == ["1 delegate is pending again; the seats they held went to the waitlist."]
     assert Delegate.objects.get(pk=queue[0].pk).status == DelegateStatus.PENDING
     assert seats(open_session) == {"requested": ["Ana"], "confirmed": ["Ben", "Chloe", "Dev"]}
     assert sorted(OutboundEmail.objects.values_list("kind", "delegate__given_name")) == [
@@ -407,7 +410,7 @@ def test_organizer_changing_stakeholder_type_cancels_government_only_seats(
         ("promoted", "Ivo"),
         ("seats_cancelled", "Gia"),
     ]
-    assert any("1 government-only seat(s) cancelled" in m for m in message_texts(response))
+    assert any("1 government-only seat cancelled" in m for m in message_texts(response))
 
 
 def test_organizer_cannot_move_an_approved_delegate_to_an_institute_over_its_quota(organizer_client, event):
@@ -548,7 +551,7 @@ def test_raising_session_capacity_promotes_the_waitlist(organizer_client, full_s
     assert list(
         AuditEntry.objects.filter(action="capacity_changed").values_list("actor_name", "from_status", "to_status")
     ) == [("organizer", "3", "5")]
-    assert "1 delegate(s) promoted from the waitlist." in message_texts(response)
+    assert "1 delegate promoted from the waitlist." in message_texts(response)
 
 
 def test_session_changelist_shows_confirmed_waitlisted_and_seats_left(organizer_client, full_session):
@@ -743,7 +746,7 @@ def test_reject_action_for_1000_delegates_selected_across_pages(organizer_client
     confirmed = organizer_client.post(url, {**form, "reason": "The event is full"})
 
     assert confirmed.status_code == 302
-    assert message_texts(confirmed) == ["Rejected 1000 delegate(s); their seats went to the waitlist."]
+    assert message_texts(confirmed) == ["Rejected 1000 delegates; their seats went to the waitlist."]
     assert Delegate.objects.filter(status=DelegateStatus.REJECTED).count() == 1000
     assert Delegate.objects.get(given_name="Late").status == DelegateStatus.PENDING
     assert OutboundEmail.objects.filter(kind="rejected", context={"reason": "The event is full"}).count() == 1000

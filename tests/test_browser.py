@@ -397,7 +397,13 @@ def test_organizer_approves_filtered_pending_delegates_and_the_overflow_is_waitl
     expect_listed_delegates(page, ["Aiko Tanaka", "Daniel Cohen", "Camille Moreau"])
     run_delegate_action(page, "Approve selected delegates")
 
-    expect_admin_messages(page, ["Approved 3 delegate(s): 2 seat(s) confirmed, 1 waitlisted."])
+    expect_admin_messages(
+        page,
+        [
+            "Approved 3 delegates: 2 seats confirmed, 1 waitlisted.",
+            f"Waitlisted: Aiko Tanaka ({session.title}).",
+        ],
+    )
     statuses = dict(Delegate.objects.values_list("given_name", "status"))
     assert statuses == {
         "Camille": DelegateStatus.APPROVED,
@@ -430,7 +436,7 @@ def test_organizer_rejects_a_delegate_with_a_reason_and_the_waitlist_moves_up(pa
     page.get_by_label("Reason (optional, sent to the delegates)").fill("The session is for member delegations.")
     page.get_by_role("button", name="Yes, reject 1 delegate").click()
 
-    expect_admin_messages(page, ["Rejected 1 delegate(s); their seats went to the waitlist."])
+    expect_admin_messages(page, ["Rejected 1 delegate; their seats went to the waitlist."])
     first.refresh_from_db()
     assert first.status == DelegateStatus.REJECTED
     seats = dict(SessionRegistration.objects.filter(session=session).values_list("delegate_id", "status"))

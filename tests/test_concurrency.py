@@ -24,9 +24,11 @@ from registrations.models import (
     Institute,
     OutboundEmail,
     SeatStatus,
+    Session,
     SessionRegistration,
     StakeholderType,
 )
+from registrations.services import seats
 from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
 
@@ -130,15 +132,19 @@ def test_simultaneous_approvals_never_oversell_and_waitlist_in_request_order(sto
 def test_control_without_the_seat_lock_the_same_storm_oversells(storm, monkeypatch):
     """Shows that the test above can fail: without the lock, decisions count the same free seats."""
     session, delegates, actor = storm
-    count_seats = services._confirmed_counts
+    count_seats = seats.confirmed_counts
 
     def slow_count(session_ids):
         counted = count_seats(session_ids)
         time.sleep(0.05)  # widen the window between counting and writing
         return counted
 
-    monkeypatch.setattr(services, "LOCK_SEATS", False)
-    monkeypatch.setattr(services, "_confirmed_counts", slow_count)
+    def read_without_lock(ids):
+        return {s.pk: s for s in Session.objects.filter(pk__in=set(ids)).order_by("pk")}
+
+    # The one seam where sessions are locked, replaced by a plain read.
+    monkeypatch.setattr(seats, "lock_sessions", read_without_lock)
+    monkeypatch.setattr(seats, "confirmed_counts", slow_count)
 
     approve_each_alone(delegates, actor)
 
@@ -262,7 +268,7 @@ def test_a_decision_racing_a_promotion_still_frees_the_promoted_seat(one_seat, m
     xia = people["Xia"]
     organizer = services.Actor.organizer(UserFactory(username="racing-organizer"))
     decided_to_look, promotion_committed = threading.Event(), threading.Event()
-    lock_sessions = services._lock_sessions
+    lock_sessions = seats.lock_sessions
 
     def lock_sessions_after_the_promotion(ids):
         if threading.current_thread().name == "decision":
@@ -270,7 +276,7 @@ def test_a_decision_racing_a_promotion_still_frees_the_promoted_seat(one_seat, m
             assert promotion_committed.wait(timeout=10)
         return lock_sessions(ids)
 
-    monkeypatch.setattr(services, "_lock_sessions", lock_sessions_after_the_promotion)
+    monkeypatch.setattr(seats, "lock_sessions", lock_sessions_after_the_promotion)
 
     def decide():
         if decision == "reject":
@@ -278,11 +284,11 @@ def test_a_decision_racing_a_promotion_still_frees_the_promoted_seat(one_seat, m
         elif decision == "return_to_pending":
             services.return_to_pending(delegate_ids=[xia.pk], actor=organizer)
         else:  # the organizer makes Xia an academic in the admin, which then enforces eligibility
-            with transaction.atomic():
-                Delegate.objects.filter(pk=xia.pk).update(
-                    stakeholder_type=StakeholderType.ACADEMIA, institute=None, organization="University"
-                )
-                services.enforce_eligibility(delegate=xia, actor=organizer)
+            services.update_delegate(
+                delegate=xia,
+                changes={"stakeholder_type": StakeholderType.ACADEMIA, "institute": None, "organization": "University"},
+                actor=organizer,
+            )
 
     def drop():
         assert decided_to_look.wait(timeout=10)

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import links, services
+from registrations import emails, links, services
 from registrations.models import (
     AccessTier,
     Delegate,
@@ -157,10 +157,10 @@ def test_a_retry_is_not_attempted_before_its_backoff(event, settings, organizer_
     delegate = DelegateFactory(event=event)
     approve(delegate, organizer_actor)
     settings.EMAIL_BACKEND = BROKEN
-    assert services.emails.deliver() == (0, 1)
+    assert emails.deliver() == (0, 1)
     settings.EMAIL_BACKEND = WORKING
 
-    assert services.emails.deliver() == (0, 0)
+    assert emails.deliver() == (0, 0)
     assert OutboundEmail.objects.get().attempts == 1
 
 
@@ -275,9 +275,11 @@ def test_seats_cancelled_email_lists_the_sessions(event, organizer_actor, mailou
     SessionRegistration.objects.create(delegate=delegate, session=session)
     approve(delegate, organizer_actor)
     OutboundEmail.objects.all().delete()
-    Delegate.objects.filter(pk=delegate.pk).update(stakeholder_type="academia", institute=None, organization="Uni")
-
-    services.enforce_eligibility(delegate=delegate, actor=organizer_actor)
+    services.update_delegate(
+        delegate=delegate,
+        changes={"stakeholder_type": "academia", "institute": None, "organization": "Uni"},
+        actor=organizer_actor,
+    )
     send_emails()
 
     (message,) = mailoutbox
@@ -311,4 +313,4 @@ def test_after_commit_delivery_gives_up_at_the_first_failure_and_leaves_the_rest
         (EmailStatus.PENDING, 1),
     ]
     settings.EMAIL_BACKEND = WORKING
-    assert services.emails.deliver() == (2, 0)  # the worker sends the untried ones at once
+    assert emails.deliver() == (2, 0)  # the worker sends the untried ones at once

@@ -209,11 +209,15 @@ def test_changing_stakeholder_type_cancels_government_only_seats_tells_the_deleg
     approved([gia, hal, ivo], organizer_actor)
     OutboundEmail.objects.all().delete()
     AuditEntry.objects.all().delete()
-    Delegate.objects.filter(pk=gia.pk).update(
-        stakeholder_type=StakeholderType.ACADEMIA, institute=None, organization="University of Testing"
-    )
-
-    cancelled = services.enforce_eligibility(delegate=gia, actor=organizer_actor)
+    cancelled = services.update_delegate(
+        delegate=gia,
+        changes={
+            "stakeholder_type": StakeholderType.ACADEMIA,
+            "institute": None,
+            "organization": "University of Testing",
+        },
+        actor=organizer_actor,
+    ).cancelled
 
     assert cancelled == 1
     assert seats(government_session) == {"cancelled": ["Gia"], "confirmed": ["Hal", "Ivo"]}
@@ -227,6 +231,7 @@ def test_changing_stakeholder_type_cancels_government_only_seats_tells_the_deleg
             "actor_kind", "actor_name", "action", "delegate__given_name", "from_status", "to_status", "reason"
         )
     ) == [
+        ("organizer", "organizer", "details_changed", "Gia", "", "", ""),
         (
             "organizer",
             "organizer",
@@ -244,9 +249,9 @@ def test_changing_institute_rechecks_the_email_domain_and_keeps_seats(event, gov
     official = DelegateFactory(event=event, government=True, given_name="Gia")
     ask(official, government_session, 1)
     approved([official], organizer_actor)
-    Delegate.objects.filter(pk=official.pk).update(institute=institute("US"))
-
-    cancelled = services.enforce_eligibility(delegate=official, actor=organizer_actor)
+    cancelled = services.update_delegate(
+        delegate=official, changes={"institute": institute("US")}, actor=organizer_actor
+    ).cancelled
 
     official.refresh_from_db()
     assert (cancelled, official.email_domain_verified) == (0, False)
@@ -601,8 +606,6 @@ def test_a_second_signup_is_audited_and_writes_no_row(event):
 
 def test_changing_the_email_rechecks_the_institute_domain(event, organizer_actor):
     delegate = DelegateFactory(event=event, government=True, email="ops@dsit.gov.uk")
-    delegate.email = "ops@gmail.example"
-    delegate.save()
-    services.enforce_eligibility(delegate=delegate, actor=organizer_actor)
+    services.update_delegate(delegate=delegate, changes={"email": "ops@gmail.example"}, actor=organizer_actor)
     delegate.refresh_from_db()
     assert delegate.email_domain_verified is False

@@ -1,4 +1,6 @@
-"""The organizers' desk. Every decision goes through `services`; the admin never writes a status itself."""
+"""Delegates in the organizers' desk: the list, the decisions (approve, reject, return to pending)
+and edits. Every decision and every save goes through `services`; the admin never writes a status,
+a seat or a delegate itself."""
 
 from __future__ import annotations
 
@@ -6,257 +8,30 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
-from django.core.validators import MinValueValidator
-from django.db.models import Count, Q
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from . import selectors, services
-from .admin_exports import DelegateExportMixin, InstituteExportMixin, SessionExportMixin
-from .forms import is_database_id
-from .models import (
+from .. import selectors, services
+from ..forms import is_database_id
+from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
-    AuditEntry,
     Delegate,
     DelegateStatus,
-    Event,
-    Institute,
     OutboundEmail,
     SeatStatus,
     Session,
     SessionRegistration,
-    StakeholderType,
 )
-
-# --------------------------------------------------------------------------- shared
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records nobody may add, change or delete from the admin (audit trail, outbox)."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-def in_venue_time_zone(request, event: Event | None, view):
-    """Run an admin view, and render its page, in this event's time zone (forms read and show it)."""
-    if event is None:
-        return view()
-    request.venue_time_zone = event.time_zone
-    with timezone.override(event.tz):
-        response = view()
-        if hasattr(response, "render"):
-            response.render()
-    return response
-
-
-def in_venue_time(moment, event: Event) -> str:
-    if moment is None:
-        return "-"
-    local = timezone.localtime(moment, event.tz)
-    return f"{local:%a %d %b %H:%M} {local.tzname()}"
-
-
-# --------------------------------------------------------------------------- events and institutes
-
-
-@admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        event = self.get_object(request, object_id) if object_id else None
-        view = super().changeform_view
-        return in_venue_time_zone(request, event, lambda: view(request, object_id, form_url, extra_context))
-
-    list_display = [
-        "name",
-        "venue",
-        "starts_on",
-        "ends_on",
-        "time_zone",
-        "registration_opens_at",
-        "registration_closes_at",
-        "participant_list_visibility",
-    ]
-    prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name", "venue"]
-
-
-@admin.register(Institute)
-class InstituteAdmin(InstituteExportMixin, admin.ModelAdmin):
-    list_display = ["member", "name", "iso_code", "email_domains", "delegate_quota", "approved_delegates"]
-    search_fields = ["member", "name", "email_domains"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .annotate(approved_count=Count("delegates", filter=Q(delegates__status=DelegateStatus.APPROVED)))
-        )
-
-    @admin.display(description=_("approved delegates (all events)"), ordering="approved_count")
-    def approved_delegates(self, obj):
-        return obj.approved_count
-
-
-# --------------------------------------------------------------------------- sessions
-
-
-class SessionAdminForm(forms.ModelForm):
-    class Meta:
-        model = Session
-        fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # One message for every capacity refused (0, negative, below the confirmed seats): the service's.
-        capacity = self.fields["capacity"]
-        capacity.min_value = None
-        capacity.validators = [v for v in capacity.validators if not isinstance(v, MinValueValidator)]
-        capacity.widget.attrs.pop("min", None)
-
-    def clean_capacity(self):
-        capacity = self.cleaned_data.get("capacity")
-        try:
-            services.check_capacity(session=self.instance, capacity=capacity)
-        except services.CapacityBelowConfirmed as refusal:
-            raise forms.ValidationError(refusal.message, code=refusal.code) from None
-        return capacity
-
-
-class SessionRegistrationByDelegateInline(admin.TabularInline):
-    """A session's confirmed and waitlisted delegates, read-only."""
-
-    model = SessionRegistration
-    fields = ["delegate_link", "affiliation", "status", "position", "requested_at"]
-    readonly_fields = fields
-    extra = 0
-    max_num = 0
-    can_delete = False
-    verbose_name = _("delegate")
-    verbose_name_plural = _("confirmed and waitlisted delegates")
-    ordering = ["status", "requested_at", "pk"]
-
-    def get_queryset(self, request):
-        return (
-            super()
-            .get_queryset(request)
-            .filter(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
-            .select_related("delegate__institute")
-            .annotate(position=selectors.waitlist_position())
-        )
-
-    @admin.display(description=_("delegate"))
-    def delegate_link(self, obj):
-        url = reverse("admin:registrations_delegate_change", args=[obj.delegate_id])
-        return format_html('<a href="{}">{}</a>', url, obj.delegate.full_name)
-
-    @admin.display(description=_("affiliation"))
-    def affiliation(self, obj):
-        return obj.delegate.affiliation
-
-    @admin.display(description=_("waitlist position"))
-    def position(self, obj):
-        return obj.position if obj.status == SeatStatus.WAITLISTED else ""
-
-
-@admin.register(Session)
-class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
-    form = SessionAdminForm
-
-    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        # Times are entered in the session's own venue's zone (the middleware uses the current event's).
-        session = self.get_object(request, object_id) if object_id else None
-        view = super().changeform_view
-        return in_venue_time_zone(
-            request, session.event if session else None, lambda: view(request, object_id, form_url, extra_context)
-        )
-
-    def get_readonly_fields(self, request, obj=None):
-        # Seats and requests belong to the event the session is part of.
-        return [*super().get_readonly_fields(request, obj), *(["event"] if obj is not None else [])]
-
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
-    list_display = [
-        "title",
-        "starts",
-        "room",
-        "access_tier",
-        "capacity",
-        "confirmed",
-        "waitlisted",
-        "seats_left",
-    ]
-    list_filter = ["event", "access_tier"]
-    search_fields = ["title", "room"]
-    inlines = [SessionRegistrationByDelegateInline]
-
-    def get_queryset(self, request):
-        return selectors.sessions_with_seats(super().get_queryset(request).select_related("event"))
-
-    @admin.display(description=_("starts (venue time)"), ordering="starts_at")
-    def starts(self, obj):
-        return in_venue_time(obj.starts_at, obj.event)
-
-    @admin.display(description=_("confirmed"), ordering="confirmed_count")
-    def confirmed(self, obj):
-        return obj.confirmed_count
-
-    @admin.display(description=_("waitlisted"), ordering="waitlisted_count")
-    def waitlisted(self, obj):
-        return obj.waitlisted_count
-
-    @admin.display(description=_("seats left"), ordering="seats_left")
-    def seats_left(self, obj):
-        return obj.seats_left
-
-    def save_model(self, request, obj, form, change):
-        actor = services.Actor.organizer(request.user)
-        new_capacity = None
-        if change and "capacity" in form.changed_data:
-            new_capacity = obj.capacity
-            obj.capacity = form.initial["capacity"]
-        obj.save()
-        if change:
-            services.record_session_change(
-                session=obj,
-                changes={
-                    name: (str(form.initial.get(name, "")), str(form.cleaned_data.get(name, "")))
-                    for name in form.changed_data
-                    if name != "capacity"
-                },
-                actor=actor,
-            )
-        # The tier first: its cancellations tell every barred delegate (a promotion for the new
-        # capacity would otherwise drop barred waitlisted delegates silently).
-        if change and "access_tier" in form.changed_data and obj.access_tier == AccessTier.GOVERNMENT_ONLY:
-            cancelled = services.enforce_session_tier(session=obj, actor=actor)
-            if cancelled:
-                self.message_user(
-                    request,
-                    _("%(n)d non-government seat(s) cancelled; those delegates were told.") % {"n": cancelled},
-                    messages.WARNING,
-                )
-        if new_capacity is not None:
-            promoted = services.change_capacity(session=obj, capacity=new_capacity, actor=actor)
-            if promoted:
-                self.message_user(request, _("%(n)d delegate(s) promoted from the waitlist.") % {"n": promoted})
-
-
-# --------------------------------------------------------------------------- delegates
+from ..services.rules import affiliation_error_field
+from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .exports import DelegateExportMixin
+from .site import site
 
 
 class SessionRegistrationInline(admin.TabularInline):
@@ -370,9 +145,7 @@ class DelegateAdminForm(forms.ModelForm):
                     organization=data.get("organization") or "",
                 )
             except services.NotEligible as refusal:
-                field = "institute" if data["stakeholder_type"] == StakeholderType.GOVERNMENT else "organization"
-                if data.get("institute") and data["stakeholder_type"] != StakeholderType.GOVERNMENT:
-                    field = "institute"
+                field = affiliation_error_field(data["stakeholder_type"], data.get("institute"))
                 self.add_error(field, forms.ValidationError(refusal.message, code=refusal.code))
         if "institute" in self.changed_data:
             try:
@@ -423,7 +196,7 @@ STATUS_CLASSES = {
 }
 
 
-@admin.register(Delegate)
+@admin.register(Delegate, site=site)
 class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
@@ -434,7 +207,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         "affiliation_display",
         "sessions_summary",
         "domain_check",
-        "created_at",
+        "registered",
     ]
     list_filter = [
         "status",
@@ -448,7 +221,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         "is_sample",
     ]
     search_fields = ["given_name", "family_name", "email", "organization"]
-    list_select_related = ["institute"]
+    list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "return_to_pending"]
@@ -533,6 +306,10 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             return format_html('<span class="domain-ok">{}</span>', _("verified"))
         return format_html('<span class="domain-unverified">{}</span>', _("unverified"))
 
+    @admin.display(description=_("registered (venue time)"), ordering="created_at")
+    def registered(self, obj):
+        return in_venue_time(obj.created_at, obj.event)
+
     @admin.display(description=_("audit trail"))
     def audit_link(self, obj):
         if obj.pk is None:
@@ -542,27 +319,21 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
     # -- decisions ------------------------------------------------------------------
 
-    def _report(self, request, result: services.DecisionResult, done_message: str):
+    def _report(self, request, result: services.DecisionResult, done_message) -> None:
+        """Say what a decision did: `done_message(result)` for the delegates it moved, and each refusal."""
         if result.done:
-            self.message_user(
-                request,
-                done_message % {"n": len(result.done), "confirmed": result.confirmed, "waitlisted": result.waitlisted},
-                messages.SUCCESS,
-            )
+            self.message_user(request, done_message(result), messages.SUCCESS)
+        if result.waitlisted_in:
+            self.message_user(request, waitlisted_message(result.waitlisted_in), messages.INFO)
         for _delegate, reason in result.refused:
             self.message_user(request, reason, messages.WARNING)
 
     @admin.action(description=_("Approve selected delegates"), permissions=["decide"])
     def approve_selected(self, request, queryset):
         result = services.approve_delegates(
-            delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
-            actor=services.Actor.organizer(request.user),
+            delegate_ids=list(queryset.order_by().values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(
-            request,
-            result,
-            _("Approved %(n)d delegate(s): %(confirmed)d seat(s) confirmed, %(waitlisted)d waitlisted."),
-        )
+        self._report(request, result, approved_message)
 
     def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
         """Run a decision that needs a confirmation page: the first POST shows who is affected, the
@@ -574,7 +345,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             if form.is_valid():
                 result = decide(
                     delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
-                    actor=services.Actor.organizer(request.user),
+                    actor=organizer(request),
                     reason=form.cleaned_data["reason"],
                 )
                 self._report(request, result, report)
@@ -590,7 +361,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             queryset,
             form_class=RejectForm,
             decide=services.reject_delegates,
-            report=_("Rejected %(n)d delegate(s); their seats went to the waitlist."),
+            report=rejected_message,
             action="reject_selected",
         )
 
@@ -601,7 +372,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             queryset,
             form_class=ReturnToPendingForm,
             decide=services.return_to_pending,
-            report=_("%(n)d delegate(s) are pending again; the seats they held went to the waitlist."),
+            report=pending_again_message,
             action="return_to_pending",
         )
 
@@ -661,36 +432,42 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             if form.is_valid():
                 result = services.reject_delegates(
                     delegate_ids=[delegate.pk],
-                    actor=services.Actor.organizer(request.user),
+                    actor=organizer(request),
                     reason=form.cleaned_data["reason"],
                 )
-                self._report(request, result, _("Rejected %(n)d delegate(s); their seats went to the waitlist."))
+                self._report(request, result, rejected_message)
                 return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
         else:
             form = RejectForm()
         return self._confirm(request, queryset, form, action="reject_selected", single=delegate)
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        # Times in the delegate's own event's zone, named in the header.
+        delegate = self.get_object(request, object_id) if object_id else None
+        view = super().changeform_view
+        return in_venue_time_zone(
+            request, delegate.event if delegate else None, lambda: view(request, object_id, form_url, extra_context)
+        )
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra_context = {**(extra_context or {}), "can_decide": self.has_decide_permission(request)}
         return super().change_view(request, object_id, form_url, extra_context)
 
     def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if change and {"stakeholder_type", "institute", "email"} & set(form.changed_data):
-            cancelled = services.enforce_eligibility(delegate=obj, actor=services.Actor.organizer(request.user))
-            if cancelled:
-                self.message_user(
-                    request,
-                    _(
-                        "%(n)d government-only seat(s) cancelled: the delegate is no longer government. "
-                        "They have been told."
-                    )
-                    % {"n": cancelled},
-                    messages.WARNING,
+        if not change:
+            services.create_delegate(delegate=obj, actor=organizer(request))
+            return
+        result = services.update_delegate(delegate=obj, changes=changed_values(form), actor=organizer(request))
+        if result.cancelled:
+            self.message_user(
+                request,
+                ngettext(
+                    "%(n)d government-only seat cancelled: the delegate is no longer government. They have been told.",
+                    "%(n)d government-only seats cancelled: the delegate is no longer government. They have been told.",
+                    result.cancelled,
                 )
-        if change and form.changed_data:
-            services.record_organizer_edit(
-                delegate=obj, fields=form.changed_data, actor=services.Actor.organizer(request.user)
+                % {"n": result.cancelled},
+                messages.WARNING,
             )
 
     def get_deleted_objects(self, objs, request):
@@ -700,49 +477,59 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
     def delete_model(self, request, obj):
         services.erase_delegates(
-            delegate_ids=[obj.pk], actor=services.Actor.organizer(request.user), reason="Deleted in the admin"
+            delegate_ids=[obj.pk], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
 
     def delete_queryset(self, request, queryset):
         services.erase_delegates(
             delegate_ids=list(queryset.values_list("pk", flat=True)),
-            actor=services.Actor.organizer(request.user),
-            reason="Deleted in the admin",
+            actor=organizer(request),
+            reason=gettext("Deleted in the admin"),
         )
 
 
-# --------------------------------------------------------------------------- records
+def approved_message(result: services.DecisionResult) -> str:
+    n = len(result.done)
+    return ngettext(
+        "Approved %(n)d delegate: %(confirmed)s, %(waitlisted)s.",
+        "Approved %(n)d delegates: %(confirmed)s, %(waitlisted)s.",
+        n,
+    ) % {
+        "n": n,
+        "confirmed": ngettext("%(n)d seat confirmed", "%(n)d seats confirmed", result.confirmed)
+        % {"n": result.confirmed},
+        "waitlisted": ngettext("%(n)d waitlisted", "%(n)d waitlisted", result.waitlisted) % {"n": result.waitlisted},
+    }
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(ReadOnlyAdmin):
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
-    list_display = ["created_at", "actor", "action", "delegate", "session", "change", "reason"]
-    list_filter = ["action", "actor_kind", "event"]
-    search_fields = ["delegate__given_name", "delegate__family_name", "delegate__email", "actor_name", "reason"]
-    list_select_related = ["delegate", "session"]
-    date_hierarchy = "created_at"
-    list_per_page = 100
-
-    @admin.display(description=_("who"), ordering="actor_name")
-    def actor(self, obj):
-        return obj.actor_name or obj.get_actor_kind_display()
-
-    @admin.display(description=_("from → to"))
-    def change(self, obj):
-        if not (obj.from_status or obj.to_status):
-            return "-"
-        return (
-            f"{obj.from_status.replace('_', ' ').capitalize() or '-'} → {obj.to_status.replace('_', ' ').capitalize()}"
-        )
+def rejected_message(result: services.DecisionResult) -> str:
+    n = len(result.done)
+    return ngettext(
+        "Rejected %(n)d delegate; their seats went to the waitlist.",
+        "Rejected %(n)d delegates; their seats went to the waitlist.",
+        n,
+    ) % {"n": n}
 
 
-@admin.register(OutboundEmail)
-class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["created_at", "kind", "delegate", "status", "attempts", "sent_at", "last_error"]
-    list_filter = ["status", "kind"]
-    ordering = ["-created_at", "-pk"]
-    list_select_related = ["delegate"]
-    search_fields = ["delegate__email"]
+def pending_again_message(result: services.DecisionResult) -> str:
+    n = len(result.done)
+    return ngettext(
+        "%(n)d delegate is pending again; the seats they held went to the waitlist.",
+        "%(n)d delegates are pending again; the seats they held went to the waitlist.",
+        n,
+    ) % {"n": n}
+
+
+WAITLIST_NAMES_SHOWN = 10
+
+
+def waitlisted_message(waitlisted_in: list[tuple[Delegate, str]]) -> str:
+    """Who went to which waitlist: the first few by name, then how many more."""
+    shown = "; ".join(f"{delegate.full_name} ({title})" for delegate, title in waitlisted_in[:WAITLIST_NAMES_SHOWN])
+    more = len(waitlisted_in) - WAITLIST_NAMES_SHOWN
+    if more > 0:
+        return ngettext("Waitlisted: %(names)s and %(n)d more.", "Waitlisted: %(names)s and %(n)d more.", more) % {
+            "names": shown,
+            "n": more,
+        }
+    return _("Waitlisted: %(names)s.") % {"names": shown}

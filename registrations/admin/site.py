@@ -33,6 +33,16 @@ class RegistrationAdminSite(OTPAdminSite):
         return AdminSite.has_permission(self, request)
 
 
+# The one site instance. Django's `admin.site` resolves to it (AdminConfig.default_site); the
+# ModelAdmins of this package register on it by name, because importing this module runs the
+# package first, before `admin.site` exists.
+site = RegistrationAdminSite()
+
+
+def default_site() -> RegistrationAdminSite:
+    return site
+
+
 # django-axes keeps the username of a failed login in a 255-character column. Django's login form
 # shows a 150-character limit but does not enforce it, so a longer username reached the database
 # and PostgreSQL refused it (a 500). No real username is longer than the user model allows.

@@ -1,0 +1,16 @@
+"""The organizers' desk, in the Django admin.
+
+- `site`: the two-factor admin site (django-otp) and django-axes' username rule.
+- `events`: events and member institutes.
+- `sessions`: sessions, their seats, waitlists and attendees.
+- `delegates`: the delegate list, decisions (approve, reject, return to pending) and edits.
+- `records`: the audit trail and the email outbox (read-only).
+- `exports`: the CSV exports of the delegate, session and institute pages.
+- `common`: what they share (times in each event's zone, the form-to-service bridge).
+
+Every save, deletion and decision goes through `registrations.services`.
+"""
+
+from . import delegates, events, records, sessions
+
+__all__ = ["delegates", "events", "records", "sessions"]

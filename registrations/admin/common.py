@@ -1,0 +1,65 @@
+"""What the organizers' admin pages share: read-only records, times in each event's own zone, and
+the bridge from a validated admin form to the services (the admin never writes a model itself)."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from django.contrib import admin, messages
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .. import services
+from ..models import Event
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Records nobody may add, change or delete from the admin (audit trail, outbox)."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def organizer(request) -> services.Actor:
+    return services.Actor.organizer(request.user)
+
+
+def changed_values(form) -> dict:
+    """The fields an organizer changed on a validated admin form, with their new values."""
+    return {name: form.cleaned_data[name] for name in form.changed_data if name in form.cleaned_data}
+
+
+def refuse(model_admin: admin.ModelAdmin, request, refusal: services.RegistrationError) -> None:
+    model_admin.message_user(request, refusal.message, messages.ERROR)
+
+
+def in_venue_time_zone(request, event: Event | None, view):
+    """Run an admin view, and render its page, in this event's time zone (forms read and show it).
+
+    The page's header names the zone (`request.venue_time_zone`, see admin/base_site.html).
+    """
+    if event is None:
+        return view()
+    request.venue_time_zone = event.time_zone
+    with timezone.override(event.tz):
+        response = view()
+        if hasattr(response, "render"):
+            response.render()
+    return response
+
+
+def in_venue_time(moment, event: Event | None) -> str:
+    """A moment in its event's zone, the zone named (UTC when the record has no event)."""
+    if moment is None:
+        return "-"
+    local = timezone.localtime(moment, event.tz if event is not None else UTC)
+    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+
+
+VENUE_TIME = _("venue time")

@@ -1,0 +1,133 @@
+"""The rules of registration, in one place: `from registrations import services`.
+
+Who may attend which session, seats and waitlists, institute quotas and every decision about a
+delegate live in this package; forms, views, the admin and management commands call it and none of
+them re-implements a rule. Each public function that changes state is one transaction that checks
+the current state first, writes an audit entry for every change and queues the emails it causes
+(they leave only after the transaction commits).
+
+Where things are:
+- `rules`: the rules as plain functions (access tier, affiliation, official domains, capacity,
+  quota, the status-transition tables). No writes.
+- `seats`: locks (delegates, then institutes, then sessions), placing requests on seats or the
+  waitlist, promoting the waitlist, cancelling seats.
+- `decisions`: approve, reject, return to pending, withdraw.
+- `delegates`: signup, creation and edits by organizers, a delegate's own changes, the private link.
+- `sessions`: creating, editing (capacity, tier) and deleting sessions.
+- `events`: events and institutes.
+- `retention`: the retention purge and erasure.
+- `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
+- `errors`: the refusals (`RegistrationError` and its kinds).
+"""
+
+from .audit import Actor, commit, record
+from .decisions import (
+    DecisionResult,
+    approve_delegates,
+    approved_counts,
+    reject_delegates,
+    return_to_pending,
+    withdraw_delegate,
+)
+from .delegates import (
+    DELEGATE_DETAIL_FIELDS,
+    SELF_EDITABLE_FIELDS,
+    DelegateUpdate,
+    SignupOutcome,
+    add_session,
+    can_change_registration,
+    check_institute_quota,
+    create_delegate,
+    drop_session,
+    register_delegate,
+    replace_status_link,
+    send_status_link,
+    update_delegate,
+    update_delegate_details,
+)
+from .errors import (
+    CapacityBelowConfirmed,
+    InUse,
+    InvalidTransition,
+    NotEligible,
+    QuotaExceeded,
+    RegistrationClosed,
+    RegistrationError,
+    RetentionNotOver,
+)
+from .events import check_event_deletable, delete_events, save_event, save_institute
+from .retention import ERASED_EMAIL_DOMAIN, PurgeResult, erase_delegates, purge_personal_data
+from .rules import (
+    check_affiliation,
+    check_session_access,
+    email_domain_matches,
+    may_attend,
+    normalize_email,
+    sessions_open_to,
+)
+from .sessions import (
+    SessionUpdate,
+    change_capacity,
+    check_capacity,
+    create_session,
+    delete_sessions,
+    enforce_session_tier,
+    sessions_with_active_seats,
+    update_session,
+)
+
+__all__ = [
+    "DELEGATE_DETAIL_FIELDS",
+    "ERASED_EMAIL_DOMAIN",
+    "SELF_EDITABLE_FIELDS",
+    "Actor",
+    "CapacityBelowConfirmed",
+    "DecisionResult",
+    "DelegateUpdate",
+    "InUse",
+    "InvalidTransition",
+    "NotEligible",
+    "PurgeResult",
+    "QuotaExceeded",
+    "RegistrationClosed",
+    "RegistrationError",
+    "RetentionNotOver",
+    "SessionUpdate",
+    "SignupOutcome",
+    "add_session",
+    "approve_delegates",
+    "approved_counts",
+    "can_change_registration",
+    "change_capacity",
+    "check_affiliation",
+    "check_capacity",
+    "check_event_deletable",
+    "check_institute_quota",
+    "check_session_access",
+    "commit",
+    "create_delegate",
+    "create_session",
+    "delete_events",
+    "delete_sessions",
+    "drop_session",
+    "email_domain_matches",
+    "enforce_session_tier",
+    "erase_delegates",
+    "may_attend",
+    "normalize_email",
+    "purge_personal_data",
+    "record",
+    "register_delegate",
+    "reject_delegates",
+    "replace_status_link",
+    "return_to_pending",
+    "save_event",
+    "save_institute",
+    "send_status_link",
+    "sessions_open_to",
+    "sessions_with_active_seats",
+    "update_delegate",
+    "update_delegate_details",
+    "update_session",
+    "withdraw_delegate",
+]

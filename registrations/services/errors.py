@@ -1,0 +1,43 @@
+"""The refusals a rule can give. `message` is written for the person who asked for the change."""
+
+from __future__ import annotations
+
+
+class RegistrationError(Exception):
+    """A rule refused the change."""
+
+    code = "refused"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class RegistrationClosed(RegistrationError):
+    code = "closed"
+
+
+class NotEligible(RegistrationError):
+    code = "not_eligible"
+
+
+class QuotaExceeded(RegistrationError):
+    code = "quota"
+
+
+class InvalidTransition(RegistrationError):
+    code = "invalid_transition"
+
+
+class CapacityBelowConfirmed(RegistrationError):
+    code = "capacity"
+
+
+class RetentionNotOver(RegistrationError):
+    code = "retention"
+
+
+class InUse(RegistrationError):
+    """The thing to delete still carries registrations that must be dealt with first."""
+
+    code = "in_use"

@@ -1,0 +1,120 @@
+"""Events and institutes as organizers change them, audited, and never deleted out from under
+the registrations they carry."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .. import public_version
+from ..models import AuditAction, Delegate, Event, Institute
+from .audit import Actor, commit, record
+from .errors import InUse
+
+
+def _changed_fields(instance, changes: dict) -> dict:
+    return {name: value for name, value in changes.items() if getattr(instance, name) != value}
+
+
+@transaction.atomic
+def save_event(*, event: Event, changes: dict, actor: Actor) -> Event:
+    """Create an event (an unsaved instance) or change one; `changes` are a validated form's changed values."""
+    if event.pk is None:
+        event.save()
+        commit([record(actor, AuditAction.EVENT_CREATED, event=event, name=event.name)])
+        return event
+    event = Event.objects.select_for_update().get(pk=event.pk)
+    fields = _changed_fields(event, changes)
+    if fields:
+        before = {name: str(getattr(event, name)) for name in fields}
+        for name, value in fields.items():
+            setattr(event, name, value)
+        event.save(update_fields=list(fields))
+        public_version.bump(event_ids=[event.pk])
+        commit(
+            [
+                record(
+                    actor,
+                    AuditAction.EVENT_CHANGED,
+                    event=event,
+                    fields={name: {"from": before[name], "to": str(fields[name])} for name in fields},
+                )
+            ]
+        )
+    return event
+
+
+def check_event_deletable(events: Iterable[Event]) -> None:
+    """Refuse to delete an event that still has registrations: they are erased through their own path."""
+    events = list(events)
+    counts = dict(Delegate.objects.filter(event__in=events).order_by().values_list("event").annotate(n=Count("pk")))
+    for event in events:
+        if counts.get(event.pk):
+            raise InUse(
+                ngettext(
+                    "%(event)s still has %(n)d registration. Delete it from the delegate list first (it is "
+                    "then erased, its seats freed and the deletion audited), or wait for the retention purge.",
+                    "%(event)s still has %(n)d registrations. Delete them from the delegate list first (they "
+                    "are then erased, their seats freed and the deletion audited), or wait for the retention purge.",
+                    counts[event.pk],
+                )
+                % {"event": event.name, "n": counts[event.pk]}
+            )
+
+
+@transaction.atomic
+def delete_events(*, event_ids: Iterable[int], actor: Actor) -> int:
+    """Delete events without registrations (their sessions go with them); audited."""
+    events = list(Event.objects.select_for_update().filter(pk__in=set(event_ids)).order_by("pk"))
+    check_event_deletable(events)
+    commit(
+        [
+            record(
+                actor,
+                AuditAction.EVENT_DELETED,
+                name=event.name,
+                slug=event.slug,
+                sessions=event.sessions.count(),
+            )
+            for event in events
+        ]
+    )
+    Event.objects.filter(pk__in=[e.pk for e in events]).delete()
+    return len(events)
+
+
+@transaction.atomic
+def save_institute(*, institute: Institute, changes: dict, actor: Actor) -> Institute:
+    """Create (an unsaved instance) or change a member institute (name, domains, quota); audited."""
+    if institute.pk is None:
+        institute.save()
+        commit([record(actor, AuditAction.INSTITUTE_CHANGED, institute=institute.iso_code, created=True)])
+        public_version.bump()  # every event's signup form lists the institutes
+        return institute
+    institute = Institute.objects.select_for_update().get(pk=institute.pk)
+    fields = _changed_fields(institute, changes)
+    if fields:
+        before = {name: str(getattr(institute, name)) for name in fields}
+        for name, value in fields.items():
+            setattr(institute, name, value)
+        institute.save(update_fields=list(fields))
+        public_version.bump()
+        commit(
+            [
+                record(
+                    actor,
+                    AuditAction.INSTITUTE_CHANGED,
+                    institute=institute.iso_code,
+                    fields={name: {"from": before[name], "to": str(fields[name])} for name in fields},
+                )
+            ]
+        )
+    return institute
+
+
+def refusal(error: InUse) -> str:
+    return _("Nothing was deleted. %(why)s") % {"why": error.message}

@@ -1,0 +1,167 @@
+"""The rules themselves, as plain functions of their inputs: no database writes, no locks.
+
+Who may attend which session (the access tier), what an affiliation needs, which official domains
+vouch for an address, when an institute's quota is used up, whether a session has a seat left, and
+which status moves are allowed. Every write path (signup, self-service, decisions, the admin)
+asks these before it writes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+
+from django.utils.translation import gettext as _
+
+from ..models import (
+    ACTIVE_DELEGATE_STATUSES,
+    AccessTier,
+    DelegateStatus,
+    Event,
+    Institute,
+    SeatStatus,
+    Session,
+    StakeholderType,
+)
+from .errors import InvalidTransition, NotEligible
+
+# --------------------------------------------------------------------------- who may attend what
+
+
+def may_attend(stakeholder_type: str, session: Session) -> bool:
+    """The access-tier rule: government-only sessions are for government delegates only."""
+    return session.access_tier == AccessTier.OPEN or stakeholder_type == StakeholderType.GOVERNMENT
+
+
+def sessions_open_to(stakeholder_type: str | None, sessions: Iterable[Session]) -> list[Session]:
+    """The sessions a delegate of this stakeholder type may ask for (all of them while it is unknown)."""
+    if not stakeholder_type:
+        return list(sessions)
+    return [s for s in sessions if may_attend(stakeholder_type, s)]
+
+
+def check_session_access(*, event: Event, stakeholder_type: str, sessions: Iterable[Session]) -> None:
+    """Raise NotEligible naming the first session this delegate may not ask for."""
+    for session in sessions:
+        if session.event_id != event.pk:
+            raise NotEligible(
+                _("“%(title)s” is not a session of %(event)s.") % {"title": session.title, "event": event}
+            )
+        if not may_attend(stakeholder_type, session):
+            raise NotEligible(
+                _("“%(title)s” is open to government delegates of member institutes only.") % {"title": session.title}
+            )
+
+
+def check_affiliation(*, stakeholder_type: str, institute: Institute | None, organization: str) -> None:
+    """Government delegates register with an institute; everyone else with an organization."""
+    if stakeholder_type == StakeholderType.GOVERNMENT:
+        if institute is None:
+            raise NotEligible(_("Government delegates must choose their institute or office."))
+    else:
+        if institute is not None:
+            raise NotEligible(
+                _("Only government delegates register with an institute; please give your organization instead.")
+            )
+        if not organization.strip():
+            raise NotEligible(_("Please give your organization."))
+
+
+def affiliation_error_field(stakeholder_type: str, institute: Institute | None) -> str:
+    """The form field an affiliation refusal belongs to."""
+    if stakeholder_type == StakeholderType.GOVERNMENT or institute is not None:
+        return "institute"
+    return "organization"
+
+
+# --------------------------------------------------------------------------- identity
+
+
+def normalize_email(email: str) -> str:
+    """The address as stored: surrounding spaces removed, the domain lower-cased."""
+    email = email.strip()
+    local, _sep, domain = email.rpartition("@")
+    return f"{local}@{domain.lower()}" if local else email
+
+
+def email_domain_matches(email: str, institute: Institute | None) -> bool:
+    """True when the address is on one of the institute's official domains or their subdomains.
+
+    Compared after lower-casing; a lookalike such as gov.uk.example.com, a trailing dot or
+    non-ASCII lookalike letters do not match.
+    """
+    if institute is None or "@" not in email:
+        return False
+    domain = email.rsplit("@", 1)[1].lower()
+    if not domain.isascii():
+        return False
+    return any(domain == d or domain.endswith("." + d) for d in institute.domain_list)
+
+
+# --------------------------------------------------------------------------- seats and quotas
+
+
+def has_seat_left(session: Session, confirmed: int) -> bool:
+    """The capacity rule: a session confirms no more seats than it has."""
+    return confirmed < session.capacity
+
+
+def quota_reached(approved: Counter, event_id: int, institute: Institute) -> bool:
+    """The institute-quota rule: no more approved delegates per event than the institute's quota.
+
+    `approved` counts approved delegates per (event id, institute id).
+    """
+    return approved[(event_id, institute.pk)] >= institute.delegate_quota
+
+
+# --------------------------------------------------------------------------- status moves
+
+# The allowed moves of a registration (from -> to). Every status change is checked against these.
+DELEGATE_TRANSITIONS: dict[str, frozenset[str]] = {
+    DelegateStatus.PENDING: frozenset({DelegateStatus.APPROVED, DelegateStatus.REJECTED, DelegateStatus.WITHDRAWN}),
+    DelegateStatus.APPROVED: frozenset({DelegateStatus.REJECTED, DelegateStatus.WITHDRAWN, DelegateStatus.PENDING}),
+    DelegateStatus.REJECTED: frozenset({DelegateStatus.PENDING}),
+    DelegateStatus.WITHDRAWN: frozenset(),
+}
+
+# The allowed moves of a seat. A cancelled seat is asked for again as "requested".
+SEAT_TRANSITIONS: dict[str, frozenset[str]] = {
+    SeatStatus.REQUESTED: frozenset({SeatStatus.CONFIRMED, SeatStatus.WAITLISTED, SeatStatus.CANCELLED}),
+    SeatStatus.CONFIRMED: frozenset({SeatStatus.REQUESTED, SeatStatus.CANCELLED}),
+    SeatStatus.WAITLISTED: frozenset({SeatStatus.CONFIRMED, SeatStatus.REQUESTED, SeatStatus.CANCELLED}),
+    SeatStatus.CANCELLED: frozenset({SeatStatus.REQUESTED}),
+}
+
+
+def may_move(delegate_status: str, to_status: str) -> bool:
+    return to_status in DELEGATE_TRANSITIONS.get(delegate_status, frozenset())
+
+
+def may_move_seat(seat_status: str, to_status: str) -> bool:
+    return to_status in SEAT_TRANSITIONS.get(seat_status, frozenset())
+
+
+def check_seat_move(seat_status: str, to_status: str) -> None:
+    if not may_move_seat(seat_status, to_status):
+        raise InvalidTransition(
+            _("A %(from)s seat cannot become %(to)s.")
+            % {"from": SeatStatus(seat_status).label.lower(), "to": SeatStatus(to_status).label.lower()}
+        )
+
+
+def refusal_for(delegate, to_status: str) -> str:
+    """Why this delegate's registration cannot move to `to_status`, in words."""
+    status = delegate.get_status_display().lower()
+    if to_status == DelegateStatus.APPROVED:
+        return _("%(name)s is %(status)s, not pending.") % {"name": delegate.full_name, "status": status}
+    if to_status == DelegateStatus.PENDING:
+        return _("%(name)s is %(status)s; only approved or rejected delegates can return to pending.") % {
+            "name": delegate.full_name,
+            "status": status,
+        }
+    return _("%(name)s is %(status)s already.") % {"name": delegate.full_name, "status": status}
+
+
+def is_active(delegate) -> bool:
+    """Whether the registration is still in play: the delegate may edit details, add sessions or withdraw."""
+    return delegate.status in ACTIVE_DELEGATE_STATUSES

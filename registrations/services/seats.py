@@ -1,0 +1,206 @@
+"""Seats: the locks, placing requests on seats or the waitlist, promoting the waitlist, cancelling.
+
+Locks are always taken in the same order, so two decisions never deadlock: delegates (by id), then
+institutes (by id), then sessions (by id). A seat changes only while its session row is locked, and
+the confirmed seats are counted after that lock is taken. `lock_sessions` is the one place that
+locks sessions: the concurrency tests replace it (a public seam) to show that without the lock the
+same storm oversells.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..models import (
+    AuditAction,
+    AuditEntry,
+    CancelReason,
+    Delegate,
+    DelegateStatus,
+    EmailKind,
+    Institute,
+    SeatStatus,
+    Session,
+    SessionRegistration,
+)
+from . import rules
+from .audit import Actor, Outgoing, record
+
+# The audit action of each move, by the status the seat moves to.
+SEAT_ACTIONS = {
+    SeatStatus.REQUESTED: AuditAction.SEAT_REQUESTED,
+    SeatStatus.CONFIRMED: AuditAction.SEAT_CONFIRMED,
+    SeatStatus.WAITLISTED: AuditAction.SEAT_WAITLISTED,
+    SeatStatus.CANCELLED: AuditAction.SEAT_CANCELLED,
+}
+
+
+def lock_delegates(ids: Iterable[int]) -> list[Delegate]:
+    return list(
+        Delegate.objects.select_for_update(of=("self",), no_key=True)
+        .select_related("event", "institute")
+        .filter(pk__in=set(ids))
+        .order_by("pk")
+    )
+
+
+def lock_institutes(ids: Iterable[int]) -> dict[int, Institute]:
+    return {i.pk: i for i in Institute.objects.select_for_update().filter(pk__in=set(ids)).order_by("pk")}
+
+
+def lock_sessions(ids: Iterable[int]) -> dict[int, Session]:
+    return {s.pk: s for s in Session.objects.filter(pk__in=set(ids)).order_by("pk").select_for_update()}
+
+
+def confirmed_counts(session_ids: Iterable[int]) -> Counter:
+    """Confirmed seats per session id (read after `lock_sessions`)."""
+    rows = (
+        SessionRegistration.objects.filter(session_id__in=set(session_ids), status=SeatStatus.CONFIRMED)
+        .values_list("session_id")
+        .annotate(n=Count("pk"))
+    )
+    return Counter(dict(rows))
+
+
+@dataclass
+class SeatChanges:
+    """What one decision did to seats, kept so the caller can write and report it in bulk."""
+
+    moves: dict[tuple[str, str], list[SessionRegistration]] = field(default_factory=lambda: defaultdict(list))
+    audit: list[AuditEntry] = field(default_factory=list)
+
+    def move(
+        self, registration: SessionRegistration, status: str, actor: Actor, reason: str = "", cancel_reason: str = ""
+    ) -> None:
+        rules.check_seat_move(registration.status, status)
+        self.audit.append(
+            record(
+                actor,
+                SEAT_ACTIONS[status],
+                delegate=registration.delegate,
+                session=registration.session,
+                from_status=registration.status,
+                to_status=status,
+                reason=reason,
+            )
+        )
+        registration.status = status
+        registration.cancel_reason = cancel_reason
+        self.moves[(status, cancel_reason)].append(registration)
+
+    def save(self) -> None:
+        now = timezone.now()
+        for (status, cancel_reason), registrations in self.moves.items():
+            SessionRegistration.objects.filter(pk__in=[r.pk for r in registrations]).update(
+                status=status, cancel_reason=cancel_reason, updated_at=now
+            )
+        AuditEntry.objects.bulk_create(self.audit, batch_size=500)
+
+    def count(self, status: str) -> int:
+        return sum(len(regs) for (s, _r), regs in self.moves.items() if s == status)
+
+
+def cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, actor: Actor) -> None:
+    """The tier rule at seat time: a government-only seat is never held by a non-government delegate."""
+    changes.move(
+        registration,
+        SeatStatus.CANCELLED,
+        actor,
+        reason=_("Government-only session"),
+        cancel_reason=CancelReason.INELIGIBLE,
+    )
+
+
+def place(
+    registrations: Sequence[SessionRegistration],
+    sessions: dict[int, Session],
+    confirmed: Counter,
+    changes: SeatChanges,
+    actor: Actor,
+) -> None:
+    """Confirm each registration while its session has seats, waitlist the rest (first come, first served)."""
+    for registration in sorted(registrations, key=lambda r: (r.requested_at, r.pk)):
+        session = sessions[registration.session_id]
+        registration.session = session
+        if not rules.may_attend(registration.delegate.stakeholder_type, session):
+            cancel_ineligible(registration, changes, actor)
+        elif rules.has_seat_left(session, confirmed[session.pk]):
+            confirmed[session.pk] += 1
+            changes.move(registration, SeatStatus.CONFIRMED, actor)
+        elif registration.status != SeatStatus.WAITLISTED:
+            changes.move(registration, SeatStatus.WAITLISTED, actor)
+
+
+def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> SeatChanges:
+    """Give every free seat of these sessions to the first eligible waitlisted delegates, and save.
+
+    Call inside a transaction, after the changes that freed the seats are saved. The promoted
+    delegates' emails are appended to `outgoing`.
+    """
+    changes = SeatChanges()
+    session_ids = set(session_ids)
+    if not session_ids:
+        return changes
+    sessions = lock_sessions(session_ids)
+    confirmed = confirmed_counts(session_ids)
+    waiting = [s_id for s_id, session in sessions.items() if rules.has_seat_left(session, confirmed[s_id])]
+    if waiting:
+        waitlisted = (
+            SessionRegistration.objects.filter(
+                session_id__in=waiting, status=SeatStatus.WAITLISTED, delegate__status=DelegateStatus.APPROVED
+            )
+            .select_related("delegate__event")
+            .order_by("requested_at", "pk")
+        )
+        system = Actor.system()
+        for registration in waitlisted:
+            session = sessions[registration.session_id]
+            registration.session = session
+            if not rules.may_attend(registration.delegate.stakeholder_type, session):
+                cancel_ineligible(registration, changes, system)
+                continue
+            if rules.has_seat_left(session, confirmed[session.pk]):
+                confirmed[session.pk] += 1
+                changes.move(registration, SeatStatus.CONFIRMED, system, reason=_("Promoted from the waitlist"))
+                outgoing.append((EmailKind.PROMOTED, registration.delegate, {"session": session.pk}))
+    changes.save()
+    return changes
+
+
+def cancel_seats(
+    registrations: Iterable[SessionRegistration],
+    changes: SeatChanges,
+    actor: Actor,
+    cancel_reason: str,
+    reason: str = "",
+) -> set[int]:
+    """Cancel these seats; return the sessions where a confirmed seat was freed."""
+    freed = set()
+    for registration in registrations:
+        if registration.status == SeatStatus.CANCELLED:
+            continue
+        if registration.status == SeatStatus.CONFIRMED:
+            freed.add(registration.session_id)
+        changes.move(registration, SeatStatus.CANCELLED, actor, reason=reason, cancel_reason=cancel_reason)
+    return freed
+
+
+def release(
+    registrations: Sequence[SessionRegistration],
+    actor: Actor,
+    cancel_reason: str,
+    reason: str = "",
+) -> tuple[SeatChanges, list[Outgoing]]:
+    """Cancel these seats (their sessions locked by the caller), save, and give the freed seats to
+    the waitlist. Returns the cancellations and the promoted delegates' emails."""
+    changes, outgoing = SeatChanges(), []
+    freed = cancel_seats(registrations, changes, actor, cancel_reason, reason)
+    changes.save()
+    promote_waitlist(freed, outgoing)
+    return changes, outgoing

@@ -1,0 +1,226 @@
+"""Sessions as organizers change them: creating, editing (capacity, tier, times), deleting.
+
+An edit is validated and written in one transaction with its consequences: a capacity is never set
+below the confirmed seats and a higher one promotes the waitlist; a session made government-only
+cancels the seats of non-government delegates (each is told); a deleted session first cancels every
+seat in it, with an email to each delegate who held or waited for one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from .. import public_version
+from ..models import (
+    AccessTier,
+    AuditAction,
+    CancelReason,
+    EmailKind,
+    SeatStatus,
+    Session,
+    SessionRegistration,
+    StakeholderType,
+)
+from . import seats
+from .audit import Actor, Outgoing, commit, record
+from .errors import CapacityBelowConfirmed
+
+
+@dataclass
+class SessionUpdate:
+    session: Session
+    cancelled: int = 0  # non-government seats cancelled by a move to government-only
+    promoted: int = 0  # waitlisted delegates promoted by a higher capacity
+
+
+def check_capacity(*, session: Session, capacity: int | None) -> None:
+    """Refuse a capacity below one seat or below the seats already confirmed (locks the session)."""
+    if capacity is None or capacity < 1:
+        raise CapacityBelowConfirmed(_("A session needs at least one seat."))
+    if session.pk is None:
+        return
+    locked = seats.lock_sessions([session.pk])[session.pk]
+    confirmed = seats.confirmed_counts([session.pk])[session.pk]
+    if capacity < confirmed:
+        raise CapacityBelowConfirmed(
+            _("“%(title)s” already has %(confirmed)d confirmed seats; capacity cannot go below that.")
+            % {"title": locked.title, "confirmed": confirmed}
+        )
+
+
+@transaction.atomic
+def create_session(*, session: Session, actor: Actor) -> Session:
+    """Add a new session (an unsaved instance, e.g. a validated form's) to its event."""
+    if session.pk is not None:
+        raise ValueError("create_session takes a new session")
+    check_capacity(session=session, capacity=session.capacity)
+    session.save()
+    commit([record(actor, AuditAction.SESSION_CREATED, session=session, event=session.event, title=session.title)])
+    public_version.bump(event_ids=[session.event_id])
+    return session
+
+
+@transaction.atomic
+def update_session(*, session: Session, changes: dict, actor: Actor) -> SessionUpdate:
+    """Change a session's fields (a validated form's changed values) with their consequences.
+
+    The tier goes first: its cancellations tell every barred delegate (a promotion for a new capacity
+    would otherwise skip barred waitlisted delegates silently). The event a session belongs to never
+    changes: its seats are that event's.
+    """
+    locked = seats.lock_sessions([session.pk])[session.pk]
+    changes = {name: value for name, value in changes.items() if name != "event"}
+    if "capacity" in changes:
+        check_capacity(session=locked, capacity=changes["capacity"])
+    before = {name: getattr(locked, name) for name in changes}
+    fields = {name: value for name, value in changes.items() if name != "capacity" and before[name] != value}
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    if fields:
+        locked.save(update_fields=[*fields, "updated_at"])
+    audit = []
+    if fields:
+        audit.append(
+            record(
+                actor,
+                AuditAction.SESSION_CHANGED,
+                session=locked,
+                event=locked.event,
+                fields={name: {"from": str(before[name]), "to": str(value)} for name, value in fields.items()},
+            )
+        )
+    commit(audit)
+    result = SessionUpdate(session=locked)
+    if fields.get("access_tier") == AccessTier.GOVERNMENT_ONLY:
+        result.cancelled = _enforce_tier(locked, actor)
+    if "capacity" in changes and changes["capacity"] != locked.capacity:
+        result.promoted = _change_capacity(locked, changes["capacity"], actor)
+    if fields:
+        public_version.bump(event_ids=[locked.event_id])  # last: the event row is locked after the seats
+    return result
+
+
+@transaction.atomic
+def change_capacity(*, session: Session, capacity: int, actor: Actor) -> int:
+    """Set a session's seats. Never below the seats already confirmed; raising it promotes the waitlist.
+
+    Returns how many waitlisted delegates were promoted.
+    """
+    check_capacity(session=session, capacity=capacity)
+    locked = seats.lock_sessions([session.pk])[session.pk]
+    promoted = _change_capacity(locked, capacity, actor)
+    session.capacity = capacity
+    return promoted
+
+
+def _change_capacity(locked: Session, capacity: int, actor: Actor) -> int:
+    previous = locked.capacity
+    locked.capacity = capacity
+    locked.save(update_fields=["capacity", "updated_at"])
+    outgoing: list[Outgoing] = []
+    promoted = seats.promote_waitlist([locked.pk], outgoing) if capacity > previous else seats.SeatChanges()
+    commit(
+        [
+            record(
+                actor,
+                AuditAction.CAPACITY_CHANGED,
+                session=locked,
+                event=locked.event,
+                from_status=str(previous),
+                to_status=str(capacity),
+            )
+        ],
+        outgoing,
+    )
+    return promoted.count(SeatStatus.CONFIRMED)
+
+
+@transaction.atomic
+def enforce_session_tier(*, session: Session, actor: Actor) -> int:
+    """After a session became government-only: cancel the seats of non-government delegates (each is
+    told) and promote eligible delegates from the waitlist. Returns the number of seats cancelled."""
+    if not session.is_government_only:
+        return 0
+    return _enforce_tier(seats.lock_sessions([session.pk])[session.pk], actor)
+
+
+def _enforce_tier(locked: Session, actor: Actor) -> int:
+    # Only the session is locked: seats change only under their session's lock, and taking delegate
+    # locks after it would invert the lock order of the decisions.
+    barred = list(
+        SessionRegistration.objects.filter(session=locked)
+        .exclude(status=SeatStatus.CANCELLED)
+        .exclude(delegate__stakeholder_type=StakeholderType.GOVERNMENT)
+        .select_related("delegate__event")
+    )
+    if not barred:
+        return 0
+    for r in barred:
+        r.session = locked
+    _changes, outgoing = seats.release(barred, actor, CancelReason.INELIGIBLE, _("The session is now government-only."))
+    outgoing += [(EmailKind.SEATS_CANCELLED, r.delegate, {"sessions": [locked.pk]}) for r in barred]
+    commit([], outgoing)
+    return len(barred)
+
+
+@transaction.atomic
+def delete_sessions(*, session_ids: Iterable[int], actor: Actor) -> int:
+    """Delete sessions. Every seat held, asked for or waited for in them is cancelled first, each
+    delegate is emailed that the session was cancelled, and each deletion is audited. Returns how
+    many seats were cancelled."""
+    sessions = seats.lock_sessions(session_ids)
+    if not sessions:
+        return 0
+    active = list(
+        SessionRegistration.objects.filter(session_id__in=sessions)
+        .exclude(status=SeatStatus.CANCELLED)
+        .select_related("delegate__event")
+    )
+    changes = seats.SeatChanges()
+    for r in active:
+        r.session = sessions[r.session_id]
+    seats.cancel_seats(active, changes, actor, CancelReason.SESSION_DELETED, _("The session was cancelled."))
+    changes.save()
+    # One email per delegate, rendered after the session rows are gone: it carries what it says.
+    cancelled: dict[int, list[dict]] = {}
+    for r in sorted(active, key=lambda r: (r.session.starts_at, r.session.title)):
+        cancelled.setdefault(r.delegate_id, []).append(
+            {"title": r.session.title, "starts_at": r.session.starts_at.isoformat()}
+        )
+    delegates = {r.delegate_id: r.delegate for r in active}
+    outgoing: list[Outgoing] = [
+        (EmailKind.SESSION_CANCELLED, delegates[pk], {"cancelled_sessions": titles}) for pk, titles in cancelled.items()
+    ]
+    commit(
+        [
+            record(
+                actor,
+                AuditAction.SESSION_DELETED,
+                event=session.event,
+                title=session.title,
+                starts_at=session.starts_at.isoformat(),
+                seats_cancelled=sum(r.session_id == session.pk for r in active),
+            )
+            for session in sessions.values()
+        ],
+        outgoing,
+    )
+    Session.objects.filter(pk__in=sessions).delete()
+    public_version.bump(event_ids={s.event_id for s in sessions.values()})
+    return len(active)
+
+
+def sessions_with_active_seats(session_ids: Iterable[int]) -> dict[int, int]:
+    """How many seats are held, asked for or waited for in each of these sessions (for a warning)."""
+    counts: dict[int, int] = {}
+    for session_id in (
+        SessionRegistration.objects.filter(session_id__in=set(session_ids))
+        .exclude(status=SeatStatus.CANCELLED)
+        .values_list("session_id", flat=True)
+    ):
+        counts[session_id] = counts.get(session_id, 0) + 1
+    return counts
