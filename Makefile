@@ -10,9 +10,6 @@ PORT ?= 8000
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check "setuptools<81" wheel
-	# xstatic-bootstrap is an sdist whose setup needs pkg_resources: build it with the setuptools above.
-	$(BIN)/pip install --quiet --disable-pip-version-check --no-build-isolation $$(grep -i '^xstatic-bootstrap' requirements.txt)
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
 	touch $(STAMP)
 

@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "crispy_forms",
     "crispy_bootstrap5",
+    "js_lib_bootstrap5",
     "django_countries",
     "django_ratelimit",
     "csp",
@@ -168,14 +169,19 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Bootstrap comes from the xstatic-bootstrap package, served by whitenoise; never from a CDN.
-STATICFILES_DIRS = [("bootstrap", __import__("xstatic.pkg.bootstrap", fromlist=["BASE_DIR"]).BASE_DIR)]
+# Bootstrap's dist files come from the django-js-lib-bootstrap5 app (static/js-lib-bootstrap5/),
+# found by the app-directories finder and served by whitenoise; never from a CDN.
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-# Email: Django's own backends; console by default.
-EMAIL_BACKEND = os.environ.get("DJANGO_EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Email: Django's own backends; console for development, SMTP in production (emails carry private
+# links: the console and file backends would write them to stdout or disk; `check --deploy` warns,
+# registrations.W003).
+EMAIL_BACKEND = os.environ.get(
+    "DJANGO_EMAIL_BACKEND",
+    "django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
 EMAIL_HOST = os.environ.get("DJANGO_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("DJANGO_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("DJANGO_EMAIL_HOST_USER", "")
@@ -228,6 +234,9 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 # Rate limits (django-ratelimit) count in the default cache: Redis when REDIS_URL is set, so the
 # limits hold across app servers. A limited request gets the 429 page.
 RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
+# An IPv6 client holds a whole network: limits and the login lockout count it by this prefix.
+IPV6_CLIENT_PREFIX = 64
+RATELIMIT_IPV6_MASK = IPV6_CLIENT_PREFIX
 RATELIMIT_VIEW = "registrations.views.rate_limited"
 # Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
@@ -253,11 +262,14 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
-AXES_CLIENT_IP_CALLABLE = "registrations.net.client_ip"
+# An IPv6 client is counted by its /64 (as the signup limit is), so it cannot walk its own network.
+AXES_CLIENT_IP_CALLABLE = "registrations.net.client_network"
 AXES_USERNAME_CALLABLE = "registrations.admin.site.axes_username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
 AXES_RESET_ON_SUCCESS = True
+# No "AXES: BEGIN version ..." line on every management command; lockouts are still logged.
+AXES_VERBOSE = False
 
 # Staff two-factor authentication (django-otp, TOTP). On by default in production; `make run`
 # (DJANGO_DEBUG=1) leaves it off so the demo logins work. See README for enrolling a device.
@@ -266,9 +278,37 @@ OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "AISI Network registration")
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # a signup is a few kB; refuse anything over 1 MB
 
+# Private status links (/r/<token>/) never reach a log: the filter replaces the token on the loggers
+# that write request paths (so any handler added to them gets clean records) and on our handler.
+PRIVATE_LINK_LOGGERS = ["django.request", "django.security.csrf", "django.security.DisallowedHost"]
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"private_links": {"()": "registrations.log_filters.RedactPrivateLinks"}},
+    "formatters": {
+        # Django's own format for the development server's request lines.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["private_links"]},
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["private_links"],
+        },
+    },
+    "loggers": {
+        **{name: {"filters": ["private_links"]} for name in PRIVATE_LINK_LOGGERS},
+        "django.server": {
+            "handlers": ["django.server"],
+            "level": "INFO",
+            "propagate": False,
+            "filters": ["private_links"],
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }

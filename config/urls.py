@@ -20,3 +20,8 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(packages=["registrations"]), name="javascript-catalog"),
     path("", include("registrations.urls")),
 ]
+
+handler400 = "registrations.error_pages.bad_request"
+handler403 = "registrations.error_pages.permission_denied"
+handler404 = "registrations.error_pages.page_not_found"
+handler500 = "registrations.error_pages.server_error"

@@ -42,6 +42,28 @@ def admin_requires_two_factor(app_configs, **kwargs):
     ]
 
 
+# Backends that write each email, private links included, where operators and log collectors read.
+LEAKING_EMAIL_BACKENDS = {
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+}
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def emails_are_not_printed(app_configs, **kwargs):
+    backend = settings.EMAIL_BACKEND
+    if backend not in LEAKING_EMAIL_BACKENDS:
+        return []
+    return [
+        checks.Warning(
+            f"EMAIL_BACKEND is {backend}: every email, with the delegate's private link, goes to the "
+            "console or a file instead of the delegate.",
+            hint="Set DJANGO_EMAIL_BACKEND=django.core.mail.backends.smtp.EmailBackend and DJANGO_EMAIL_HOST.",
+            id="registrations.W003",
+        )
+    ]
+
+
 @checks.register(checks.Tags.security)
 def signup_rate_is_readable(app_configs, **kwargs):
     rate = getattr(settings, "SIGNUP_RATE", "")

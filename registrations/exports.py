@@ -23,6 +23,7 @@ venue's time zone.
 from __future__ import annotations
 
 import csv
+import re
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -56,6 +57,13 @@ SESSION_SEPARATOR = "; "
 
 # A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection").
 FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+# Where a spreadsheet may cut a cell in pieces: the comma, the semicolon (the list separator of Excel
+# in France, Germany and the EU institutions), tab, and line breaks for tools that read line by line.
+# A piece that starts with a trigger (after spaces or quotes) gets the apostrophe too:
+# "x;=1+1;y" becomes "x;'=1+1;y". A row is neutralized in one pass: its cells joined by CELL_START
+# (so the start of a cell is one more place where a piece starts), then split again.
+CELL_START = "\x1f"
+_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""([\x1f,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
 
 
 class Shape:
@@ -68,11 +76,18 @@ class Shape:
     values = [DELEGATE, SESSION]
 
 
+def neutralize_row(row: list[str]) -> list[str]:
+    """Keep a spreadsheet from evaluating any cell, or any piece of one cut at a comma, semicolon,
+    tab or line break: an apostrophe before each piece that would start a formula; the text is kept."""
+    joined = CELL_START + CELL_START.join(row)
+    if joined.count(CELL_START) != len(row):  # a cell holds the joiner itself: one at a time
+        return [neutralize(cell) for cell in row]
+    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", joined)[1:].split(CELL_START)
+
+
 def neutralize(value: str) -> str:
-    """Keep a spreadsheet from evaluating the cell: prefix an apostrophe, keep the rest of the text."""
-    if value and value[0] in FORMULA_TRIGGERS:
-        return "'" + value
-    return value
+    """One cell, as `neutralize_row` does it."""
+    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", CELL_START + value)[1:]
 
 
 # --------------------------------------------------------------------------- rows
@@ -321,14 +336,14 @@ class _PseudoBuffer:
 def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = ROWS_PER_WRITE) -> Iterator[str]:
     """CSV text in chunks, byte-order mark first; every cell is neutralized on its way out.
 
-    Cells with commas, quotes or line breaks are quoted by the csv module (RFC 4180, CRLF rows).
+    Every cell is quoted (RFC 4180, CRLF rows), so a spreadsheet whose list separator is the
+    semicolon keeps "a;b" in one cell as one whose separator is the comma keeps "a,b".
     """
     buffer = _PseudoBuffer()
-    writer = csv.writer(buffer)
-    triggers = FORMULA_TRIGGERS
+    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
     yield BOM
     for row in rows:
-        writer.writerow(["'" + cell if cell[:1] in triggers else cell for cell in row])
+        writer.writerow(neutralize_row(row))
         if len(buffer.lines) >= rows_per_chunk:
             yield "".join(buffer.lines)
             buffer.lines.clear()

@@ -1,6 +1,7 @@
 """Request guards: malformed input gets a 400 page, a busy database a 503 page; never a 500 or a partial row."""
 
-from urllib.parse import unquote_to_bytes
+import re
+from urllib.parse import parse_qsl, unquote_to_bytes
 
 from django.db import OperationalError
 from django.shortcuts import render
@@ -10,6 +11,33 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 FORM_CONTENT_TYPE = "application/x-www-form-urlencoded"
 MULTIPART_CONTENT_TYPE = "multipart/form-data"
 REPLACEMENT_CHARACTER = "\ufffd"
+UTF8_NAMES = {"utf-8", "utf8"}
+# Lookups (a "__" in the key, as the admin's filters use) that take a number. A value past what
+# the database (a signed 64-bit integer) or Python's datetime (year 1 to 9999) can hold is refused
+# here: Django would overflow deep in the query or the date hierarchy and answer with a 500.
+INTEGER = re.compile(r"\s*[+-]?[0-9]+\s*")
+INTEGER_LIMIT = 2**63 - 1
+DATE_PART_LOOKUPS = ("__year", "__iso_year", "__month", "__day", "__week", "__week_day", "__iso_week_day", "__quarter")
+DATE_PART = re.compile(r"\s*[+-]?[0-9]{1,4}\s*")
+
+
+def _charset_is_utf8(request) -> bool:
+    """No charset, or UTF-8: what our pages send. Django refuses other charsets (or decodes with
+    them) while reading the body, in places where the error pages themselves read it again."""
+    charset = request.content_params.get("charset")
+    return charset is None or charset.strip().lower().replace("_", "-") in UTF8_NAMES
+
+
+def _lookup_values_fit(query: str) -> bool:
+    for key, value in parse_qsl(query, keep_blank_values=True):
+        if "__" not in key:
+            continue
+        if key.endswith(DATE_PART_LOOKUPS) and value and not DATE_PART.fullmatch(value):
+            if INTEGER.fullmatch(value):
+                return False
+        elif INTEGER.fullmatch(value) and abs(int(value)) > INTEGER_LIMIT:
+            return False
+    return True
 
 
 def _is_utf8(raw: bytes, *, allow_nul: bool = True) -> bool:
@@ -24,7 +52,7 @@ def _is_utf8(raw: bytes, *, allow_nul: bool = True) -> bool:
 
 
 class MalformedRequestMiddleware:
-    """Refuse a query string or form body that is not UTF-8 with the 400 page.
+    """Refuse a query string or form body that is not UTF-8, or a number no lookup can hold, with the 400 page.
 
     Django would otherwise decode it with replacement characters and store "�" in a name. The body
     is read only for url-encoded forms, whose size Django already caps (DATA_UPLOAD_MAX_MEMORY_SIZE:
@@ -32,7 +60,10 @@ class MalformedRequestMiddleware:
     PostgreSQL cannot compare text with NUL, and query strings feed filters (the admin's) that no
     form validates. In form bodies, NUL is left to the forms, which answer with a message on the field.
     Multipart bodies are decoded by Django with replacement characters, so a "\ufffd" in one of their
-    fields is refused the same way.
+    fields is refused the same way. A body declared in another charset (`charset=utf-16`, or one
+    Python does not know) is refused before anything reads it. A lookup in the query string (the
+    admin's filters and date hierarchy) with a number past what the database or a date can hold is
+    refused too.
     """
 
     def __init__(self, get_response):
@@ -41,13 +72,10 @@ class MalformedRequestMiddleware:
     def __call__(self, request):
         query = request.META.get("QUERY_STRING", "")
         raw_query = query.encode("latin-1", "replace") if isinstance(query, str) else query
-        malformed = not _is_utf8(raw_query, allow_nul=False)
-        if (
-            not malformed
-            and request.method == "POST"
-            and request.content_type == FORM_CONTENT_TYPE
-            and request.content_params.get("charset", "utf-8").lower().replace("_", "-") in {"utf-8", "utf8"}
-        ):
+        malformed = not _is_utf8(raw_query, allow_nul=False) or not _charset_is_utf8(request)
+        if not malformed:
+            malformed = not _lookup_values_fit(query)
+        if not malformed and request.method == "POST" and request.content_type == FORM_CONTENT_TYPE:
             malformed = not _is_utf8(request.body)
         elif not malformed and request.method == "POST" and request.content_type == MULTIPART_CONTENT_TYPE:
             # Django has already replaced undecodable bytes here; "\ufffd" is what is left of them.

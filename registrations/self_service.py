@@ -98,7 +98,7 @@ def status(request, delegate):
     return _status_page(request, delegate)
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @with_delegate
 def edit_details(request, delegate):
     form = DelegateDetailsForm(request.POST if request.method == "POST" else None, delegate=delegate)
@@ -213,7 +213,7 @@ def replace_link(request, delegate):
     return redirect("registrations:lost_link_sent")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @with_delegate
 def withdraw(request, delegate):
     status = 200
@@ -313,7 +313,7 @@ def lost_link_email(group, request) -> str:
     return request.POST.get("email", "").strip().lower()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @ratelimit(group="lost_link_ip", key="ip", rate=lost_link_rate_per_ip, method="POST", block=False)
 @ratelimit(group="lost_link_email", key=lost_link_email, rate=lost_link_rate_per_email, method="POST", block=False)
 def lost_link(request):

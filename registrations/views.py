@@ -37,7 +37,7 @@ def signup_rate(group, request) -> str:
 
 
 @ratelimit(key="ip", rate=signup_rate, method="POST")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def register(request):
     event = _event_or_404(selectors.current_event())
     stakeholder_type = _stakeholder_type(request)

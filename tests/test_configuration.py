@@ -121,3 +121,34 @@ def test_unknown_page_is_a_friendly_404(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "Page not found" in response.content.decode()
+
+
+@override_settings(WHITENOISE_USE_FINDERS=True)
+def test_bootstrap_css_and_bundle_are_served_by_the_app_not_a_cdn(client, event):
+    """base.html links Bootstrap 5's css and bundle js from our own static URL, and whitenoise serves
+    both from the installed package (a wheel: `pip install -r requirements.txt` needs no build step)."""
+    import re
+
+    from django.test import Client
+
+    page = client.get("/").content.decode()
+    css = re.findall(r'<link rel="stylesheet" href="([^"]*bootstrap[^"]*)"', page)
+    js = re.findall(r'<script src="([^"]*bootstrap[^"]*)"', page)
+    assert [url.rsplit("/", 1)[-1] for url in css + js] == ["bootstrap.min.css", "bootstrap.bundle.min.js"]
+    served = Client()  # a new handler, so whitenoise starts with the setting above
+    for url in css + js:
+        assert url.startswith("/static/"), url
+        response = served.get(url)
+        assert response.status_code == 200, url
+        banner = b"".join(response.streaming_content)[:200].decode()
+        assert re.search(r"\* Bootstrap +v5\.", banner), url
+
+
+def test_management_commands_print_no_axes_banner():
+    result = run_python(
+        "import django; django.setup(); from django.core.management import call_command; call_command('check')",
+        DJANGO_DEBUG="1",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues" in result.stdout
+    assert "AXES" not in result.stdout + result.stderr

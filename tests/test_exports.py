@@ -204,6 +204,70 @@ def test_neutralize_keeps_safe_text_and_prefixes_only_formula_triggers():
     ]
 
 
+SPLIT_FORMULAS = [
+    "x;=1+1;y",
+    "x,=1+1,y",
+    "x\t=1+1\ty",
+    'x;"=1+1";y',
+    "x; =1+1",
+    "x;+41 22 730 11 11",
+    "x;-1",
+    "x,@SUM(A1)",
+    "x;\t=1",
+    "x\r\n=1+1",
+    '";=1',
+    "=1;=2,=3",
+]
+
+
+def pieces(body: bytes) -> list[str]:
+    """Every piece of the file a spreadsheet (or a line-by-line tool) could take for a cell: each line
+    cut at commas, semicolons and tabs, surrounding quotes and spaces stripped."""
+    text = body.decode("utf-8-sig")
+    result = []
+    for line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        for separator in (",", ";", "\t"):
+            result.extend(piece.strip('" ') for piece in line.split(separator))
+    return result
+
+
+@pytest.mark.parametrize("shape", ["delegate", "session"])
+def test_no_piece_of_an_exported_cell_starts_a_formula_whatever_the_list_separator(
+    organizer_client, event, open_session, shape
+):
+    open_session.title = "Panel;=HYPERLINK(1)"
+    open_session.save()
+    for value in SPLIT_FORMULAS:
+        d = DelegateFactory(event=event, given_name=value, organization=value, dietary_needs=value)
+        SessionRegistrationFactory(delegate=d, session=open_session, status=SeatStatus.REQUESTED)
+
+    body = consume(organizer_client.get(reverse(EXPORT), {"shape": shape}))
+
+    starts = [piece for piece in pieces(body) if piece[:1] in exports.FORMULA_TRIGGERS]
+    assert starts == []
+    rows = read_csv(body)
+    assert sorted(row["Given name"] for row in rows) == sorted(exports.neutralize(v) for v in SPLIT_FORMULAS)
+    assert exports.neutralize("x;=1+1;y") == "x;'=1+1;y"  # the text is kept, the formula is not
+    assert all(field.startswith('"') for field in body.decode("utf-8-sig").split("\r\n")[0].split(","))
+
+
+def test_a_cell_holding_the_row_joiner_is_neutralized_in_place():
+    row = ["a", "b\x1f=1", "=2", ""]
+    assert exports.neutralize_row(row) == ["a", "b\x1f'=1", "'=2", ""]
+    assert exports.neutralize_row([]) == []
+
+
+def test_neutralize_prefixes_each_piece_that_would_start_a_formula():
+    assert [exports.neutralize(v) for v in ["x;=1+1;y", "a,b", "a; =1", "Jean-Pierre", "a, -1", "a;b=c"]] == [
+        "x;'=1+1;y",
+        "a,b",
+        "a;' =1",
+        "Jean-Pierre",
+        "a,' -1",
+        "a;b=c",
+    ]
+
+
 def test_line_breaks_commas_and_quotes_inside_cells_round_trip(organizer_client, event):
     needs = 'Wheelchair access,\nstep-free route\r\nand a "quiet" room'
     DelegateFactory(event=event, accessibility_needs=needs, organization="Smith, Jones & Co")

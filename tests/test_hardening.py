@@ -21,7 +21,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registrations import checks, links, services
 from registrations.models import Delegate
-from tests.factories import UserFactory, institute
+from tests.factories import DelegateFactory, UserFactory, institute
 from tests.inline_code import inline_code
 from tests.test_signup import REGISTER, industry_signup
 
@@ -389,6 +389,23 @@ def test_spoofed_forwarded_for_does_not_reset_the_lockout_behind_one_proxy(clien
     assert AccessAttempt.objects.get().ip_address == "203.0.113.7"
 
 
+def test_lockout_counts_an_ipv6_client_by_its_64(client, staff):
+    """Twelve failures from twelve addresses of one /64 lock the whole /64, not each address."""
+    for n in range(12):
+        assert login(client, "wrong", REMOTE_ADDR=f"2001:db8:1:2::{n + 1:x}").status_code in {200, 429}
+    assert login(client, PASSWORD, REMOTE_ADDR="2001:db8:1:2:ffff:abcd::99").status_code == 429
+    assert login(client, PASSWORD, REMOTE_ADDR="2001:db8:1:3::1").status_code == 302  # another /64
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True)) == ["2001:db8:1:2::"]
+
+
+def test_lockout_still_counts_ipv4_by_address(client, staff):
+    for _attempt in range(5):
+        login(client, "wrong", REMOTE_ADDR="198.51.100.7")
+    assert login(client, PASSWORD, REMOTE_ADDR="198.51.100.7").status_code == 429
+    assert login(client, PASSWORD, REMOTE_ADDR="::ffff:198.51.100.7").status_code == 429  # the same host
+    assert login(client, PASSWORD, REMOTE_ADDR="198.51.100.8").status_code == 302
+
+
 # --------------------------------------------------------------------------- two-factor authentication
 
 
@@ -498,3 +515,61 @@ def test_unreachable_redis_gives_the_busy_page_not_a_500(client, event, open_ses
 def test_client_login_still_works_with_axes(client, staff):
     assert client.login(username="organizer1", password=PASSWORD) is True
     assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "backend", ["django.core.mail.backends.console.EmailBackend", "django.core.mail.backends.filebased.EmailBackend"]
+)
+def test_check_deploy_warns_when_emails_would_be_printed_or_filed(tmp_path, backend):
+    result = run_production(tmp_path, DJANGO_EMAIL_BACKEND=backend, DJANGO_EMAIL_FILE_PATH=str(tmp_path))
+    output = result["check"]["output"]
+    assert result["check"]["ok"] is False
+    assert "registrations.W003" in output
+    assert "1 issue" in output
+
+
+def test_emails_go_by_smtp_in_production_unless_told_otherwise():
+    assert checks.emails_are_not_printed(None) == []  # the test backend (locmem) is not flagged
+    with override_settings(EMAIL_BACKEND="django.core.mail.backends.console.EmailBackend"):
+        assert [warning.id for warning in checks.emails_are_not_printed(None)] == ["registrations.W003"]
+
+
+# --------------------------------------------------------------------------- private links in logs
+
+
+def test_private_links_never_reach_the_logs(client, event, caplog):
+    import logging
+
+    from django.test import Client
+
+    delegate = DelegateFactory(event=event)
+    token = links.make_token(delegate)
+    with caplog.at_level(logging.INFO):
+        assert client.get(f"/r/{token}/sessions/add/").status_code == 405  # a 4xx with a working link
+        forbidden = Client(enforce_csrf_checks=True).post(f"/r/{token}/withdraw/")
+        assert forbidden.status_code == 403  # the CSRF refusal logs the path too
+        services.withdraw_delegate(delegate=delegate, actor=services.Actor.delegate())
+        assert client.get(f"/r/{token}/").status_code == 410  # a revoked link
+    messages = [record.getMessage() for record in caplog.records]
+    assert {record.name for record in caplog.records} >= {"django.request", "django.security.csrf"}
+    assert "Gone: /r/[private]/" in messages
+    assert all(token not in message and token.split(".")[0] not in message for message in messages), messages
+
+
+def test_development_server_request_lines_hide_private_links(db):
+    import logging
+
+    lines = []
+
+    class Collect(logging.Handler):
+        def emit(self, record):
+            lines.append(self.format(record))
+
+    server = logging.getLogger("django.server")
+    collect = Collect()
+    server.addHandler(collect)
+    try:
+        server.warning('"%s" %s %s', "GET /r/abc123.secret-part:sig/calendar.ics?x=1 HTTP/1.1", "404", "179")
+    finally:
+        server.removeHandler(collect)
+    assert lines == ['"GET /r/[private]/calendar.ics?x=1 HTTP/1.1" 404 179']
