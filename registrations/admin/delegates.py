@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
-from ..forms import is_database_id
+from ..forms import clean_email_address, is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
@@ -122,6 +124,15 @@ class DelegateAdminForm(forms.ModelForm):
     class Meta:
         model = Delegate
         fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean_email(self):
+        email = clean_email_address(self.cleaned_data["email"])
+        event_id = self.instance.event_id if self.instance.pk else getattr(self.cleaned_data.get("event"), "pk", None)
+        if event_id is not None and services.email_taken(event_id=event_id, email=email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(
+                _("A delegate with this email is already registered for this event."), code="duplicate_email"
+            )
+        return email
 
     def clean_consent_data_processing(self):
         consent = self.cleaned_data.get("consent_data_processing")
@@ -474,6 +485,22 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         # A delegate's queued emails go with them; nobody edits the outbox by hand otherwise.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
+
+    def log_deletions(self, request, queryset):
+        # Django's entry would keep the name (str(obj)) in django_admin_log after the erasure.
+        content_type = ContentType.objects.get_for_model(Delegate, for_concrete_model=False)
+        return LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    user_id=request.user.pk,
+                    content_type=content_type,
+                    object_id=str(delegate.pk),
+                    object_repr=services.ERASED_REPR,
+                    action_flag=DELETION,
+                )
+                for delegate in queryset
+            ]
+        )
 
     def delete_model(self, request, obj):
         services.erase_delegates(
