@@ -30,6 +30,7 @@ from ..models import (
     Session,
     SessionRegistration,
 )
+from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
 from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
@@ -502,17 +503,32 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             ]
         )
 
+    def response_delete(self, request, obj_display, obj_id):
+        # The "deleted successfully" message may wait in the session: it names nobody either.
+        return super().response_delete(request, services.ERASED_REPR, obj_id)
+
     def delete_model(self, request, obj):
         services.erase_delegates(
             delegate_ids=[obj.pk], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, [obj])
 
     def delete_queryset(self, request, queryset):
+        delegates = list(queryset)
         services.erase_delegates(
-            delegate_ids=list(queryset.values_list("pk", flat=True)),
-            actor=organizer(request),
-            reason=gettext("Deleted in the admin"),
+            delegate_ids=[d.pk for d in delegates], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, delegates)
+
+
+def forget_in_messages(request, delegates) -> None:
+    """Drop this organizer's waiting messages that name the erased delegates ("The delegate “…” was
+    changed"): the erasure scrubs stored sessions, but this request writes its own session back."""
+    values = personal_values(delegates)
+    waiting = list(messages.get_messages(request))  # marks them used: only those added again stay
+    for message in waiting:
+        if not mentions(str(message.message), values):
+            messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
 
 
 def approved_message(result: services.DecisionResult) -> str:

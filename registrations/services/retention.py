@@ -185,7 +185,7 @@ def forget(delegates: list[Delegate]) -> None:
     _scrub_sessions(values)
 
 
-def _mentions(text: str, values: set[str]) -> bool:
+def mentions(text: str, values: set[str]) -> bool:
     folded = text.casefold()
     return any(value.casefold() in folded for value in values)
 
@@ -233,7 +233,7 @@ def _scrub_export_entries(values: set[str]) -> None:
     scrubbed = []
     for entry in AuditEntry.objects.filter(action=AuditAction.EXPORT).only("pk", "reason", "details").iterator():
         text = entry.reason + json.dumps(entry.details, ensure_ascii=False)
-        if has_search_text(entry.details) or _mentions(text, values):
+        if has_search_text(entry.details) or mentions(text, values):
             entry.details = redact_export_details(entry.details)
             entry.reason = _("Export (details redacted when personal data was erased)")
             scrubbed.append(entry)
@@ -259,7 +259,7 @@ def _scrub_sessions(values: set[str]) -> None:
     session (Django keeps messages there when they overflow the cookie)."""
     for stored in WebSession.objects.filter(expire_date__gt=timezone.now()).iterator():
         data = stored.get_decoded()
-        if "_messages" in data and _mentions(_messages_text(data["_messages"]), values):
+        if "_messages" in data and mentions(_messages_text(data["_messages"]), values):
             del data["_messages"]
             stored.session_data = WebSession.objects.encode(data)
             stored.save(update_fields=["session_data"])
