@@ -2,6 +2,8 @@
 duplicate check, the lost link, its rate limit, the unique constraint, the official-domain check),
 or it is refused everywhere with a message. Never a 500."""
 
+import re
+
 import pytest
 from django.db import IntegrityError, transaction
 from django.test import RequestFactory
@@ -303,3 +305,51 @@ def test_two_addresses_are_the_same_delegate_everywhere_or_different_everywhere(
             assert duplicate == (services.email_key(first) == services.email_key(second))
             assert Delegate.objects.filter(event=event).count() == (1 if duplicate else 2)
         transaction.set_rollback(True)
+
+
+# --------------------------------------------------------------------------- the lost link: no oracle
+
+
+def test_the_lost_link_form_does_the_same_queries_for_a_registered_and_an_unknown_address(client, event):
+    """The request writes one LostLinkRequest row whatever the address; the worker does the rest
+    (timings are measured by `make bench`: lostlink_known_minus_unknown_ms)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    DelegateFactory(event=event, email="priya.shah@aisi.gov.uk")
+    statements = []
+    for email in ("priya.shah@aisi.gov.uk", "nobody@aisi.gov.uk"):
+        with CaptureQueriesContext(connection) as queries:
+            assert client.post(LOST_LINK, {"email": email}).status_code == 302
+        statements.append([re.sub(r"'[^']*'", "?", q["sql"]) for q in queries.captured_queries])
+
+    assert statements[0] == statements[1]
+    assert not OutboundEmail.objects.exists()
+    assert not AuditEntry.objects.filter(action="link_resent").exists()
+
+
+# --------------------------------------------------------------------------- existing rows
+
+
+def test_the_migration_gives_existing_rows_their_key_and_disarms_crafted_ones(event):
+    import importlib
+
+    from django.apps import apps as current_apps
+
+    fill_email_keys = importlib.import_module("registrations.migrations.0007_delegate_email_key").fill_email_keys
+    real = DelegateFactory(event=event, email="kim@modelsystems.example", email_key="placeholder-1")
+    crafted = DelegateFactory(event=event, email=f"{KELVIN}IM@modelsystems.example", email_key="placeholder-2")
+    dotless = DelegateFactory(event=event, email=f"{DOTLESS_I}ris@modelsystems.example", email_key="placeholder-3")
+    quoted = DelegateFactory(
+        event=event, government=True, email='"alice"@aisi.gov.uk', email_key="placeholder-4", email_domain_verified=True
+    )
+
+    fill_email_keys(current_apps, None)
+
+    keys = {d.pk: (d.email, d.email_key) for d in Delegate.objects.all()}
+    assert keys[real.pk] == ("kim@modelsystems.example", "kim@modelsystems.example")
+    # The older row keeps the key; the later spelling can no longer stand in for anyone.
+    assert keys[crafted.pk] == ("KIM@modelsystems.example", f"#{crafted.pk}:kim@modelsystems.example")
+    assert keys[dotless.pk][1] == f"#{dotless.pk}:{DOTLESS_I}ris@modelsystems.example"
+    quoted.refresh_from_db()
+    assert (quoted.email_key, quoted.email_domain_verified) == (f'#{quoted.pk}:"alice"@aisi.gov.uk', False)
