@@ -108,6 +108,12 @@ def busy_event(client, event, open_session, organizer_user, settings, send_email
         assert client.post("/link/", {"email": person["email"]}).status_code == 302
     send_emails()
     client.post("/link/", {"email": PEOPLE["zephyrine"]["email"]}, REMOTE_ADDR="198.51.100.4")  # left pending
+    # Public pages that may be cached: the agenda, the form, and the participant list (names).
+    services.approve_delegates(delegate_ids=[d.pk for d in delegates.values()], actor=services.Actor.system())
+    Event.objects.filter(pk=event.pk).update(participant_list_visibility="public")
+    for url in ("/", "/register/", "/participants/"):
+        assert client.get(url).status_code == 200
+    assert "Zephyrine" in client.get("/participants/").content.decode()
     for person in PEOPLE.values():
         client.post("/admin/login/", {"username": person["email"], "password": "wrong"})
 

@@ -448,7 +448,7 @@ def resolve_lost_link_requests(*, limit: int = 200) -> int:
     sent = 0
     with transaction.atomic():
         requests = list(
-            LostLinkRequest.objects.select_for_update(skip_locked=True)
+            LostLinkRequest.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event")
             .order_by("created_at", "pk")[:limit]
         )
