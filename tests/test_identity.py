@@ -356,3 +356,16 @@ def test_the_migration_gives_existing_rows_their_key_and_disarms_crafted_ones(ev
     assert keys[dotless.pk][1] == f"#{dotless.pk}:{DOTLESS_I}ris@modelsystems.example"
     quoted.refresh_from_db()
     assert (quoted.email_key, quoted.email_domain_verified) == (f'#{quoted.pk}:"alice"@aisi.gov.uk', False)
+
+
+def test_spellings_of_one_address_share_one_lost_link_limit(client, event):
+    """Each spelling used to get a limit of its own (12 emails in a burst against a limit of 3)."""
+    DelegateFactory(event=event, email="kim@modelsystems.example")
+    spellings = ["kim@modelsystems.example", f"{KELVIN}im@modelsystems.example", "KIM@MODELSYSTEMS.example"]
+    for n, spelling in enumerate(spellings):
+        assert client.post(LOST_LINK, {"email": spelling}, REMOTE_ADDR=f"198.51.100.{n + 1}").status_code == 302
+
+    response = client.post(LOST_LINK, {"email": f"{KELVIN}IM@modelsystems.example"}, REMOTE_ADDR="203.0.113.9")
+
+    assert response.status_code == 429
+    assert LostLinkRequest.objects.filter(email_key="kim@modelsystems.example").count() == 3
