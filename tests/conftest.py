@@ -77,6 +77,7 @@ def send_emails():
     """Deliver everything queued (as the worker would) and return what was sent."""
 
     def _send():
+        services.resolve_lost_link_requests()
         return emails.deliver()
 
     return _send

@@ -17,6 +17,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.services.rules import email_key
 
 SF = ZoneInfo("America/Los_Angeles")
 
@@ -66,6 +67,7 @@ class DelegateFactory(factory.django.DjangoModelFactory):
     given_name = factory.Sequence(lambda n: f"Given{n}")
     family_name = "Delegate"
     email = factory.Sequence(lambda n: f"delegate{n}@example.org")
+    email_key = factory.LazyAttribute(lambda o: email_key(o.email))
     stakeholder_type = StakeholderType.ACADEMIA
     institute = None
     organization = "University of Testing"

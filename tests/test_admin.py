@@ -606,6 +606,7 @@ def bulk_delegates(event, count: int, start: int = 0, sessions=()) -> list[Deleg
                 given_name=f"Bulk{start + i}",
                 family_name="Delegate",
                 email=f"bulk{start + i}@example.org",
+                email_key=f"bulk{start + i}@example.org",
                 stakeholder_type=StakeholderType.ACADEMIA,
                 organization="University of Testing",
                 consent_data_processing=True,

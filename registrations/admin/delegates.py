@@ -7,6 +7,8 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -17,7 +19,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
-from ..forms import is_database_id
+from ..forms import clean_email_address, is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
@@ -28,6 +30,7 @@ from ..models import (
     Session,
     SessionRegistration,
 )
+from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
 from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
@@ -122,6 +125,15 @@ class DelegateAdminForm(forms.ModelForm):
     class Meta:
         model = Delegate
         fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
+
+    def clean_email(self):
+        email = clean_email_address(self.cleaned_data["email"])
+        event_id = self.instance.event_id if self.instance.pk else getattr(self.cleaned_data.get("event"), "pk", None)
+        if event_id is not None and services.email_taken(event_id=event_id, email=email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(
+                _("A delegate with this email is already registered for this event."), code="duplicate_email"
+            )
+        return email
 
     def clean_consent_data_processing(self):
         consent = self.cleaned_data.get("consent_data_processing")
@@ -475,17 +487,48 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
 
+    def log_deletions(self, request, queryset):
+        # Django's entry would keep the name (str(obj)) in django_admin_log after the erasure.
+        content_type = ContentType.objects.get_for_model(Delegate, for_concrete_model=False)
+        return LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    user_id=request.user.pk,
+                    content_type=content_type,
+                    object_id=str(delegate.pk),
+                    object_repr=services.ERASED_REPR,
+                    action_flag=DELETION,
+                )
+                for delegate in queryset
+            ]
+        )
+
+    def response_delete(self, request, obj_display, obj_id):
+        # The "deleted successfully" message may wait in the session: it names nobody either.
+        return super().response_delete(request, services.ERASED_REPR, obj_id)
+
     def delete_model(self, request, obj):
         services.erase_delegates(
             delegate_ids=[obj.pk], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, [obj])
 
     def delete_queryset(self, request, queryset):
+        delegates = list(queryset)
         services.erase_delegates(
-            delegate_ids=list(queryset.values_list("pk", flat=True)),
-            actor=organizer(request),
-            reason=gettext("Deleted in the admin"),
+            delegate_ids=[d.pk for d in delegates], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, delegates)
+
+
+def forget_in_messages(request, delegates) -> None:
+    """Drop this organizer's waiting messages that name the erased delegates ("The delegate “…” was
+    changed"): the erasure scrubs stored sessions, but this request writes its own session back."""
+    values = personal_values(delegates)
+    waiting = list(messages.get_messages(request))  # marks them used: only those added again stay
+    for message in waiting:
+        if not mentions(str(message.message), values):
+            messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
 
 
 def approved_message(result: services.DecisionResult) -> str:

@@ -39,8 +39,11 @@ from .delegates import (
     check_institute_quota,
     create_delegate,
     drop_session,
+    email_taken,
     register_delegate,
     replace_status_link,
+    request_status_link,
+    resolve_lost_link_requests,
     send_status_link,
     update_delegate,
     update_delegate_details,
@@ -48,6 +51,7 @@ from .delegates import (
 from .errors import (
     CapacityBelowConfirmed,
     InUse,
+    InvalidEmail,
     InvalidTransition,
     NotEligible,
     QuotaExceeded,
@@ -56,11 +60,12 @@ from .errors import (
     RetentionNotOver,
 )
 from .events import check_event_deletable, delete_events, save_event, save_institute
-from .retention import ERASED_EMAIL_DOMAIN, PurgeResult, erase_delegates, purge_personal_data
+from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
 from .rules import (
     check_affiliation,
     check_session_access,
     email_domain_matches,
+    email_key,
     may_attend,
     normalize_email,
     sessions_open_to,
@@ -79,12 +84,14 @@ from .sessions import (
 __all__ = [
     "DELEGATE_DETAIL_FIELDS",
     "ERASED_EMAIL_DOMAIN",
+    "ERASED_REPR",
     "SELF_EDITABLE_FIELDS",
     "Actor",
     "CapacityBelowConfirmed",
     "DecisionResult",
     "DelegateUpdate",
     "InUse",
+    "InvalidEmail",
     "InvalidTransition",
     "NotEligible",
     "PurgeResult",
@@ -111,6 +118,8 @@ __all__ = [
     "delete_sessions",
     "drop_session",
     "email_domain_matches",
+    "email_key",
+    "email_taken",
     "enforce_session_tier",
     "erase_delegates",
     "may_attend",
@@ -120,6 +129,8 @@ __all__ = [
     "register_delegate",
     "reject_delegates",
     "replace_status_link",
+    "request_status_link",
+    "resolve_lost_link_requests",
     "return_to_pending",
     "save_event",
     "save_institute",

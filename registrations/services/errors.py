@@ -21,6 +21,12 @@ class NotEligible(RegistrationError):
     code = "not_eligible"
 
 
+class InvalidEmail(NotEligible):
+    """An address that has no single identity (see `rules.email_key`)."""
+
+    code = "invalid_email"
+
+
 class QuotaExceeded(RegistrationError):
     code = "quota"
 
