@@ -339,7 +339,7 @@ def test_the_migration_gives_existing_rows_their_key_and_disarms_crafted_ones(ev
 
     from django.apps import apps as current_apps
 
-    fill_email_keys = importlib.import_module("registrations.migrations.0007_delegate_email_key").fill_email_keys
+    fill_email_keys = importlib.import_module("registrations.migrations.0009_delegate_email_key").fill_email_keys
     real = DelegateFactory(event=event, email="kim@modelsystems.example", email_key="placeholder-1")
     crafted = DelegateFactory(event=event, email=f"{KELVIN}IM@modelsystems.example", email_key="placeholder-2")
     dotless = DelegateFactory(event=event, email=f"{DOTLESS_I}ris@modelsystems.example", email_key="placeholder-3")

@@ -40,7 +40,7 @@ def fill_email_keys(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("registrations", "0006_audit_actions_and_session_deletion"),
+        ("registrations", "0008_delegate_language_and_translations"),
     ]
 
     operations = [
