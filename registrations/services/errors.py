@@ -21,6 +21,12 @@ class NotEligible(RegistrationError):
     code = "not_eligible"
 
 
+class SessionClash(RegistrationError):
+    """Two sessions asked for at the same time."""
+
+    code = "clash"
+
+
 class QuotaExceeded(RegistrationError):
     code = "quota"
 
