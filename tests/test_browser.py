@@ -395,7 +395,15 @@ def test_organizer_approves_filtered_pending_delegates_and_the_overflow_is_waitl
     admin_login(page, organizer())
     open_delegate_changelist(page, status="Pending", stakeholder_type="Academia")
     expect_listed_delegates(page, ["Aiko Tanaka", "Daniel Cohen", "Camille Moreau"])
-    run_delegate_action(page, "Approve selected delegates")
+    run_delegate_action(page, "Approve selected delegates…")
+
+    # The confirmation page lists who will be approved; nothing changes before "Yes".
+    expect(page.get_by_role("heading", name="Approve delegates")).to_be_visible()
+    expect(page.locator("#content table tbody td:first-child")).to_have_text(
+        ["Daniel Cohen", "Camille Moreau", "Aiko Tanaka"]
+    )
+    assert set(Delegate.objects.values_list("status", flat=True)) == {DelegateStatus.PENDING}
+    page.get_by_role("button", name="Yes, approve 3 delegates").click()
 
     expect_admin_messages(
         page,

@@ -14,7 +14,7 @@ from django.utils.translation import ngettext
 
 from .. import selectors, services
 from ..models import SeatStatus, Session, SessionRegistration
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import SessionExportMixin
 from .site import site
 
@@ -145,6 +145,8 @@ class SessionAdmin(SessionExportMixin, admin.ModelAdmin):
                 % {"n": result.cancelled},
                 messages.WARNING,
             )
+        if result.clashed:
+            self.message_user(request, clashed_message(result.clashed), messages.WARNING)
         if result.promoted:
             self.message_user(
                 request,
