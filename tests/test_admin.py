@@ -505,6 +505,24 @@ def test_delegate_filters(organizer_client, mixed, query, expected):
     assert names(response) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Korea", ["Jin"]),  # the member, "Republic of Korea", and the institute's name
+        ("United Kingdom", ["Gia", "Una"]),  # the member only: the institute is "AI Safety Institute"
+        ("Korea AI Safety", ["Jin"]),  # every word must match somewhere
+        ("AI Safety Institute", ["Gia", "Jin", "Una"]),
+    ],
+)
+def test_delegate_search_finds_institutes_by_name_and_member(organizer_client, event, mixed, query, expected):
+    DelegateFactory(event=event, government=True, institute=institute("KR"), email="jin@msit.go.kr", given_name="Jin")
+
+    response = organizer_client.get(CHANGELIST, {"q": query})
+
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
 def test_session_filter(organizer_client, mixed):
     response = organizer_client.get(f"{CHANGELIST}?session={mixed['gov'].pk}")
 

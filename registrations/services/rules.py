@@ -95,12 +95,13 @@ def find_clash(session: Session, others: Iterable[Session]) -> Session | None:
 
 
 def first_clash(sessions: Iterable[Session], held: Iterable[Session] = ()) -> tuple[Session, Session] | None:
-    """The first overlapping pair: two of `sessions`, or one of them and one already `held`."""
+    """The first overlapping pair: (one of `sessions`, one `held`), or two of `sessions` in agenda order."""
     held, taken = list(held), []
     for session in sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.pk)):
-        other = find_clash(session, held) or find_clash(session, taken)
-        if other is not None:
+        if (other := find_clash(session, held)) is not None:
             return session, other
+        if (other := find_clash(session, taken)) is not None:
+            return other, session
         taken.append(session)
     return None
 
