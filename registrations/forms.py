@@ -185,6 +185,10 @@ class RegistrationForm(forms.Form):
             )
         except services.NotEligible as refusal:
             self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
+        try:
+            services.check_no_clash(data.get("sessions") or [], tz=self.event.tz)
+        except services.SessionClash as refusal:
+            self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
         return data
 
     def delegate_details(self) -> dict:

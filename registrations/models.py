@@ -344,6 +344,7 @@ class CancelReason(models.TextChoices):
     REJECTED = "rejected", _("Registration rejected")
     INELIGIBLE = "ineligible", _("No longer eligible for this session")
     SESSION_DELETED = "session_deleted", _("Session cancelled by the organizers")
+    CLASH = "clash", _("At the same time as another session asked for first")
 
 
 class SessionRegistration(models.Model):
@@ -455,6 +456,7 @@ class EmailKind(models.TextChoices):
     LOST_LINK = "lost_link", _("Private link")
     UNDER_REVIEW = "under_review", _("Back under review")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SEATS_CLASHED = "seats_clashed", _("Seats cancelled for a clash")
 
 
 class OutboundEmail(models.Model):

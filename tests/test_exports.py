@@ -162,7 +162,7 @@ def test_changelist_export_per_session_matches_database(organizer_client, agenda
 
     gov, academic, pending = agenda
     reg = {(r.delegate_id, r.session_id): r for r in SessionRegistration.objects.select_related("delegate__event")}
-    # Both sessions start at 09:00, so by title; in a session: confirmed, then the waitlist in order.
+    # By start time; in a session: confirmed, then the waitlist in order.
     assert rows == [
         expected_seat(reg[gov.pk, government_session.pk]),
         expected_seat(reg[academic.pk, open_session.pk]),

@@ -20,7 +20,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, venue_time
 
 LOST_LINK = "/link/"
 
@@ -81,8 +81,8 @@ def delegate_audit(delegate) -> list[tuple[str, str]]:
 def test_status_page_shows_status_sessions_waitlist_position_and_practical_information(client, event, organizer_actor):
     event.practical_information = "Doors open at 08:15; bring a photo ID."
     event.save()
-    full = SessionFactory(event=event, title="Small workshop", capacity=1)
-    roomy = SessionFactory(event=event, title="Plenary", capacity=10)
+    full = SessionFactory(event=event, title="Small workshop", capacity=1, starts_at=venue_time(event, 11))
+    roomy = SessionFactory(event=event, title="Plenary", capacity=10, starts_at=venue_time(event, 9))
     first, second, third = (DelegateFactory(event=event) for _ in range(3))
     for d in (first, second, third):
         request_sessions(d, full)
@@ -422,8 +422,8 @@ def test_a_rejected_delegate_cannot_withdraw_or_add_sessions(client, event, open
 
 
 def test_calendar_has_the_confirmed_sessions_in_the_venue_time_zone(client, event, organizer_actor):
-    confirmed = SessionFactory(event=event, title="Plenary", capacity=5)
-    full = SessionFactory(event=event, title="Small workshop", capacity=1)
+    confirmed = SessionFactory(event=event, title="Plenary", capacity=5, starts_at=venue_time(event, 9))
+    full = SessionFactory(event=event, title="Small workshop", capacity=1, starts_at=venue_time(event, 11))
     holder, delegate = DelegateFactory(event=event), DelegateFactory(event=event)
     request_sessions(holder, full, minutes_ago=90)
     request_sessions(delegate, confirmed, full)

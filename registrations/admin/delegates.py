@@ -4,6 +4,8 @@ a seat or a delegate itself."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
@@ -14,7 +16,8 @@ from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
@@ -32,7 +35,7 @@ from ..models import (
 )
 from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
 from .site import site
 
@@ -176,25 +179,22 @@ class ReturnToPendingForm(forms.Form):
     )
 
 
-# The confirmation pages of the decisions that take something away.
+class ApproveForm(forms.Form):
+    """Nothing to ask: the confirmation page lists who will be approved."""
+
+
+# The confirmation pages of the bulk decisions: who is affected and what follows, before anything changes.
 CONFIRMATIONS = {
+    "approve_selected": {
+        "title": _("Approve delegates"),
+        "crumb": _("Approve"),
+    },
     "reject_selected": {
         "title": _("Reject delegates"),
-        "explanation": _(
-            "will be rejected. Their confirmed seats go to the first eligible delegates on each waitlist, who "
-            "are notified. Each rejected delegate receives an email, with the reason if you give one."
-        ),
-        "verb": _("reject"),
         "crumb": _("Reject"),
     },
     "return_to_pending": {
         "title": _("Return delegates to pending"),
-        "explanation": _(
-            "will be pending again. Seats they hold are released now and go to the first eligible delegates on "
-            "each waitlist; their requests wait for a new decision. Each receives an email saying their "
-            "registration is under review again."
-        ),
-        "verb": _("return"),
         "crumb": _("Return to pending"),
     },
 }
@@ -213,7 +213,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
-        "email",
+        "email_display",
         "status_label",
         "stakeholder_type",
         "affiliation_display",
@@ -232,7 +232,8 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         "needs_visa_letter",
         "is_sample",
     ]
-    search_fields = ["given_name", "family_name", "email", "organization"]
+    # The institute by its name or its member ("Korea", "United Kingdom"), as organizers say it.
+    search_fields = ["given_name", "family_name", "email", "organization", "institute__name", "institute__member"]
     list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
@@ -287,6 +288,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     def full_name_display(self, obj):
         return obj.full_name
 
+    @admin.display(description=_("email"), ordering="email")
+    def email_display(self, obj):
+        # A line may break before each "@" and "." (<wbr>), so a long address wraps where it reads well
+        # instead of widening the list past its pane.
+        return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in re.split(r"(?=[@.])", obj.email)))
+
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
         return format_html(
@@ -308,7 +315,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             parts.append(_("%(n)d waitlisted") % {"n": obj.waitlisted_count})
         if obj.requested_count:
             parts.append(_("%(n)d requested") % {"n": obj.requested_count})
-        return " · ".join(str(p) for p in parts) or "-"
+        if not parts:
+            return "-"
+        # Each count stays on one line; in a narrow column the counts wrap onto lines of their own.
+        return format_html_join(
+            " ", '<span class="seat-count">{}</span>', [(f"{p} ·",) for p in parts[:-1]] + [(parts[-1],)]
+        )
 
     @admin.display(description=_("email domain"), ordering="email_domain_verified")
     def domain_check(self, obj):
@@ -337,15 +349,21 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             self.message_user(request, done_message(result), messages.SUCCESS)
         if result.waitlisted_in:
             self.message_user(request, waitlisted_message(result.waitlisted_in), messages.INFO)
+        if result.clashed:
+            self.message_user(request, clashed_message(result.clashed), messages.WARNING)
         for _delegate, reason in result.refused:
             self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description=_("Approve selected delegates"), permissions=["decide"])
+    @admin.action(description=_("Approve selected delegates…"), permissions=["decide"])
     def approve_selected(self, request, queryset):
-        result = services.approve_delegates(
-            delegate_ids=list(queryset.order_by().values_list("pk", flat=True)), actor=organizer(request)
+        return self._confirmed_decision(
+            request,
+            queryset,
+            form_class=ApproveForm,
+            decide=services.approve_delegates,
+            report=approved_message,
+            action="approve_selected",
         )
-        self._report(request, result, approved_message)
 
     def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
         """Run a decision that needs a confirmation page: the first POST shows who is affected, the
@@ -358,7 +376,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
                 result = decide(
                     delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
                     actor=organizer(request),
-                    reason=form.cleaned_data["reason"],
+                    **form.cleaned_data,
                 )
                 self._report(request, result, report)
                 return None
@@ -430,10 +448,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         return get_object_or_404(Delegate, pk=object_id)
 
     def approve_view(self, request, object_id):
+        # One click on the delegate's own page: the organizer is looking at the one person it approves.
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         delegate = self._decidable(request, object_id)
-        self.approve_selected(request, Delegate.objects.filter(pk=delegate.pk))
+        result = services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer(request))
+        self._report(request, result, approved_message)
         return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
 
     def reject_view(self, request, object_id):

@@ -7,8 +7,8 @@ the current state first, writes an audit entry for every change and queues the e
 (they leave only after the transaction commits).
 
 Where things are:
-- `rules`: the rules as plain functions (access tier, affiliation, official domains, capacity,
-  quota, the status-transition tables). No writes.
+- `rules`: the rules as plain functions (access tier, clashing sessions, affiliation, official
+  domains, capacity, quota, the status-transition tables). No writes.
 - `seats`: locks (delegates, then institutes, then sessions), placing requests on seats or the
   waitlist, promoting the waitlist, cancelling seats.
 - `decisions`: approve, reject, return to pending, withdraw.
@@ -58,17 +58,20 @@ from .errors import (
     RegistrationClosed,
     RegistrationError,
     RetentionNotOver,
+    SessionClash,
 )
 from .events import check_event_deletable, delete_events, save_event, save_institute
 from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
 from .rules import (
     check_affiliation,
+    check_no_clash,
     check_session_access,
     email_domain_matches,
     email_key,
     may_attend,
     normalize_email,
     sessions_open_to,
+    sessions_overlap,
 )
 from .sessions import (
     SessionUpdate,
@@ -99,6 +102,7 @@ __all__ = [
     "RegistrationClosed",
     "RegistrationError",
     "RetentionNotOver",
+    "SessionClash",
     "SessionUpdate",
     "SignupOutcome",
     "add_session",
@@ -110,6 +114,7 @@ __all__ = [
     "check_capacity",
     "check_event_deletable",
     "check_institute_quota",
+    "check_no_clash",
     "check_session_access",
     "commit",
     "create_delegate",
@@ -136,6 +141,7 @@ __all__ = [
     "save_institute",
     "send_status_link",
     "sessions_open_to",
+    "sessions_overlap",
     "sessions_with_active_seats",
     "update_delegate",
     "update_delegate_details",

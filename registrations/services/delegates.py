@@ -138,6 +138,7 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
         raise RegistrationClosed(_("Registration for %(event)s is closed.") % {"event": event})
     _check_details(details)
     rules.check_session_access(event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions)
+    rules.check_no_clash(_unique(sessions), tz=event.tz)
 
     delegate = _new_delegate(event, details)
     existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
@@ -367,7 +368,8 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
 
 @transaction.atomic
 def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> SessionRegistration:
-    """Ask for a seat in one more session, under the same rules as signup and approval."""
+    """Ask for a seat in one more session, under the same rules as signup and approval: refused when
+    it overlaps a session the delegate has asked for, waits for or holds."""
     (delegate,) = seats.lock_delegates([delegate.pk])
     if delegate.status not in ACTIVE_DELEGATE_STATUSES:
         raise InvalidTransition(
@@ -379,6 +381,14 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
             % {"event": delegate.event}
         )
     rules.check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
+    held = [
+        r.session
+        for r in SessionRegistration.objects.filter(delegate=delegate)
+        .exclude(status=SeatStatus.CANCELLED)
+        .exclude(session=session)
+        .select_related("session")
+    ]
+    rules.check_no_clash([session], held, tz=delegate.event.tz)
     sessions = seats.lock_sessions([session.pk])
     registration, created = SessionRegistration.objects.get_or_create(delegate=delegate, session=session)
     if not created and registration.status != SeatStatus.CANCELLED:
@@ -404,7 +414,8 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
                 from_status=previous if not created else "",
                 to_status=registration.status,
             )
-        ]
+        ],
+        changes.clash_emails(),
     )
     return registration
 

@@ -27,6 +27,12 @@ class InvalidEmail(NotEligible):
     code = "invalid_email"
 
 
+class SessionClash(RegistrationError):
+    """Two sessions asked for at the same time."""
+
+    code = "clash"
+
+
 class QuotaExceeded(RegistrationError):
     code = "quota"
 

@@ -1,9 +1,9 @@
 """The rules themselves, as plain functions of their inputs: no database writes, no locks.
 
-Who may attend which session (the access tier), what an affiliation needs, which official domains
-vouch for an address, when an institute's quota is used up, whether a session has a seat left, and
-which status moves are allowed. Every write path (signup, self-service, decisions, the admin)
-asks these before it writes.
+Who may attend which session (the access tier), which sessions clash (overlap in time), what an
+affiliation needs, which official domains vouch for an address, when an institute's quota is used
+up, whether a session has a seat left, and which status moves are allowed. Every write path
+(signup, self-service, decisions, the admin) asks these before it writes.
 """
 
 from __future__ import annotations
@@ -11,9 +11,11 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -26,7 +28,7 @@ from ..models import (
     Session,
     StakeholderType,
 )
-from .errors import InvalidEmail, InvalidTransition, NotEligible
+from .errors import InvalidEmail, InvalidTransition, NotEligible, SessionClash
 
 # --------------------------------------------------------------------------- who may attend what
 
@@ -75,6 +77,61 @@ def affiliation_error_field(stakeholder_type: str, institute: Institute | None) 
     if stakeholder_type == StakeholderType.GOVERNMENT or institute is not None:
         return "institute"
     return "organization"
+
+
+# --------------------------------------------------------------------------- clashing sessions
+#
+# Nobody can be in two rooms at once: a delegate never asks for, waits for or holds seats in two
+# sessions that overlap. Times are half-open intervals [starts_at, ends_at): a session ending at 11:00
+# does not clash with one starting at 11:00. Signup and "add a session" refuse a clash; placing seats
+# (approval, the waitlist) keeps the earlier request and cancels the later one with notice.
+
+
+def sessions_overlap(a: Session, b: Session) -> bool:
+    """Whether two different sessions overlap in time (a session never clashes with itself)."""
+    return a.pk != b.pk and a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def find_clash(session: Session, others: Iterable[Session]) -> Session | None:
+    """The first of `others` that overlaps `session`, or None."""
+    return next((other for other in others if sessions_overlap(session, other)), None)
+
+
+def first_clash(sessions: Iterable[Session], held: Iterable[Session] = ()) -> tuple[Session, Session] | None:
+    """The first overlapping pair: (one of `sessions`, one `held`), or two of `sessions` in agenda order."""
+    held, taken = list(held), []
+    for session in sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.pk)):
+        if (other := find_clash(session, held)) is not None:
+            return session, other
+        if (other := find_clash(session, taken)) is not None:
+            return other, session
+        taken.append(session)
+    return None
+
+
+def session_when(session: Session, tz: ZoneInfo) -> str:
+    """ "Tue 3 Mar, 10:00–11:30", in the venue's zone."""
+    start = formats.date_format(timezone.localtime(session.starts_at, tz), "D j M, H:i")
+    return f"{start}–{formats.time_format(timezone.localtime(session.ends_at, tz), 'H:i')}"
+
+
+def clash_message(session: Session, other: Session, tz: ZoneInfo) -> str:
+    return _(
+        "“%(title)s” (%(when)s) is at the same time as “%(other)s” (%(other_when)s): you can attend only one of them."
+    ) % {
+        "title": session.title,
+        "when": session_when(session, tz),
+        "other": other.title,
+        "other_when": session_when(other, tz),
+    }
+
+
+def check_no_clash(sessions: Iterable[Session], held: Iterable[Session] = (), *, tz: ZoneInfo) -> None:
+    """Raise SessionClash naming the first two sessions that overlap: two of `sessions`, or one of
+    them and one of `held` (the delegate's seats that are not cancelled). Times in `tz` (the venue's)."""
+    clash = first_clash(sessions, held)
+    if clash is not None:
+        raise SessionClash(clash_message(*clash, tz))
 
 
 # --------------------------------------------------------------------------- identity
