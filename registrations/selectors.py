@@ -6,7 +6,7 @@ from datetime import date
 from itertools import groupby
 
 from django.db import connection
-from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -16,12 +16,14 @@ from .models import (
     DelegateStatus,
     Event,
     Institute,
+    Invitation,
     OutboundEmail,
     ParticipantListVisibility,
     SeatStatus,
     Session,
     SessionRegistration,
 )
+from .services import seats
 
 
 def current_event() -> Event | None:
@@ -36,13 +38,32 @@ def _current_events(today: date) -> QuerySet[Event]:
     return Event.objects.order_by(upcoming_start.asc(nulls_last=True), "-starts_on", "pk")
 
 
+def held_seats(session_ref: str = "pk") -> Coalesce:
+    """A subquery: the seats live invitations hold in the session `session_ref` names (as in
+    `services.seats.held_counts`; the database's clock decides expiry)."""
+    held = (
+        Invitation.sessions.through.objects.filter(session=OuterRef(session_ref))
+        .filter(seats.held_seats_filter("invitation__"))
+        .order_by()
+        .values("session")
+        .annotate(n=Sum(F("invitation__max_uses") - F("invitation__uses")))
+        .values("n")
+    )
+    return Coalesce(Subquery(held), Value(0))
+
+
 def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[Session]:
-    """Sessions annotated with `confirmed_count`, `waitlisted_count` and `seats_left`, in one query."""
+    """Sessions annotated with `confirmed_count`, `waitlisted_count`, `held_count` (seats held by
+    invitations) and `seats_left`, in one query."""
     queryset = queryset if queryset is not None else Session.objects.all()
-    return queryset.annotate(
-        confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
-        waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
-    ).annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
+    return (
+        queryset.annotate(
+            confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
+            waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
+        )
+        .annotate(held_count=held_seats())
+        .annotate(seats_left=Greatest(F("capacity") - F("confirmed_count") - F("held_count"), Value(0)))
+    )
 
 
 def agenda(event: Event) -> list[Session]:
@@ -78,7 +99,7 @@ def _precompiled_events(name: str, build) -> list[Event]:
 
 def _event_with_session_seats(today: date) -> QuerySet[Event]:
     """The current event once per session, with the session's id, capacity, last change and
-    seats left (capacity less confirmed seats, never below 0, as in `sessions_with_seats`)."""
+    seats left (capacity less confirmed and held seats, never below 0, as in `sessions_with_seats`)."""
     confirmed = (
         SessionRegistration.objects.filter(session=OuterRef("sessions__pk"), status=SeatStatus.CONFIRMED)
         .order_by()
@@ -92,7 +113,10 @@ def _event_with_session_seats(today: date) -> QuerySet[Event]:
             session_id=F("sessions__pk"),
             session_capacity=F("sessions__capacity"),
             session_changed=F("sessions__updated_at"),
-            session_seats_left=Greatest(F("sessions__capacity") - Coalesce(Subquery(confirmed), Value(0)), Value(0)),
+            session_seats_left=Greatest(
+                F("sessions__capacity") - Coalesce(Subquery(confirmed), Value(0)) - held_seats("sessions__pk"),
+                Value(0),
+            ),
         )
         .order_by()
     )

@@ -85,6 +85,10 @@ def _status_page(request, delegate, *, add_form=None, status=200):
             "can_change": active,
             "add_form": add_form,
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
+            "invitation": delegate.invitation,
+            "invitation_sessions": (
+                list(delegate.invitation.sessions.order_by("starts_at", "title")) if delegate.invitation_id else []
+            ),
         },
         status=status,
     )
