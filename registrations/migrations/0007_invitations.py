@@ -9,6 +9,23 @@ import uuid
 from django.conf import settings
 from django.db import migrations, models
 
+ORGANIZER_PERMISSIONS = ["view_invitation", "add_invitation", "change_invitation"]
+
+
+def grant_organizers(apps, schema_editor):
+    """Organizers create, edit, send and revoke invitations (deleting one is not an organizer's move)."""
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    group, _created = Group.objects.get_or_create(name="Organizers")
+    for codename in ORGANIZER_PERMISSIONS:
+        group.permissions.add(Permission.objects.get(content_type__app_label="registrations", codename=codename))
+
 
 class Migration(migrations.Migration):
 
@@ -109,4 +126,5 @@ class Migration(migrations.Migration):
             model_name='invitation',
             constraint=models.CheckConstraint(condition=models.Q(('uses__lte', models.F('max_uses'))), name='invitation_uses_within_limit', violation_error_message='An invitation cannot be used more often than it allows.'),
         ),
+        migrations.RunPython(grant_organizers, migrations.RunPython.noop),
     ]

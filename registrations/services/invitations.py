@@ -12,6 +12,7 @@ Lock order: invitations (by id), then what the decisions lock (delegates, instit
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -169,6 +170,26 @@ def _check_invitation(invitation: Invitation, sessions: Sequence[Session]) -> No
         )
 
 
+def check_invitation(*, invitation: Invitation, sessions: Sequence[Session]) -> None:
+    """What `create_invitation` and `update_invitation` check, for a form to show before saving
+    (the saved row is not changed; the services check again under their locks)."""
+    candidate = copy(invitation)
+    previous = None
+    if invitation.pk is not None:
+        saved = Invitation.objects.get(pk=invitation.pk)
+        previous = {
+            "holds": saved.holds_seats and rules.invitation_live(saved, timezone.now()),
+            "places": saved.places_left,
+            "sessions": set(saved.sessions.values_list("pk", flat=True)),
+        }
+        if saved.uses and previous["sessions"] - {s.pk for s in sessions}:
+            raise NotEligible(
+                _("Someone has registered through this invitation: it cannot stop covering a session they may attend.")
+            )
+    _check_invitation(candidate, list(sessions))
+    _check_holds(candidate, list(sessions), previous)
+
+
 @transaction.atomic
 def create_invitation(*, invitation: Invitation, sessions: Sequence[Session], actor: Actor) -> Invitation:
     """A new invitation (an unsaved instance, e.g. a validated form's) covering these sessions; a draft
@@ -312,6 +333,31 @@ def send_invitations(*, invitation_ids: Iterable[int], actor: Actor, now: dateti
         outgoing.append((EmailKind.INVITATION, invitation, {}))
         result.done.append(invitation)
     Invitation.objects.bulk_update(result.done, ["status", "sent_at"], batch_size=500)
+    commit(audit, outgoing, deliver_now=False)
+    return result
+
+
+@transaction.atomic
+def remind_invitations(*, invitation_ids: Iterable[int], actor: Actor, now: datetime | None = None) -> InvitationResult:
+    """An organizer reminds sent or opened invitations now (whatever their expiry)."""
+    now = now or timezone.now()
+    result, audit, outgoing = InvitationResult(), [], []
+    for invitation in lock_invitations(invitation_ids):
+        refusal = rules.invitation_refusal(invitation, now)
+        if refusal is not None or invitation.status not in (InvitationStatus.SENT, InvitationStatus.OPENED):
+            result.refused.append(
+                (
+                    invitation,
+                    _("%(name)s: only a sent or opened invitation can be reminded (it is %(status)s).")
+                    % {"name": invitation, "status": invitation.get_status_display().lower()},
+                )
+            )
+            continue
+        invitation.last_reminder_at = now
+        audit.append(record(actor, AuditAction.INVITATION_REMINDED, invitation=invitation))
+        outgoing.append((EmailKind.INVITATION_REMINDER, invitation, {}))
+        result.done.append(invitation)
+    Invitation.objects.bulk_update(result.done, ["last_reminder_at"], batch_size=500)
     commit(audit, outgoing, deliver_now=False)
     return result
 
