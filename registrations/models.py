@@ -492,7 +492,7 @@ class Invitation(models.Model):
         indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["status", "expires_at"])]
 
     def __str__(self):
-        who = self.name or self.email or self.organization
+        who = self.name or (self.email if self.is_personal else self.organization) or self.email
         return f"{who} ({self.get_kind_display().split(' (')[0]})"
 
     @property

@@ -441,3 +441,37 @@ def test_government_only_sessions_are_never_offered_on_the_admin_form(organizer_
     html = organizer_client.get(ADD).content.decode()
     assert open_session.title in html
     assert f'value="{gov.pk}"' not in html
+
+
+# --------------------------------------------------------------------------- no inline code (CSP)
+
+
+def test_invitation_pages_have_no_inline_scripts_or_styles(client, organizer_client, event, open_session):
+    from tests.inline_code import inline_code
+
+    invitation = InvitationFactory(event=event, sessions=[open_session])
+    token = links.invitation_token(invitation)
+    revoked = InvitationFactory(event=event, status=InvitationStatus.REVOKED, sessions=[open_session])
+    admin_pages = [
+        CHANGELIST,
+        ADD,
+        IMPORT,
+        FUNNEL,
+        reverse("admin:registrations_invitation_change", args=[invitation.pk]),
+    ]
+    for url in admin_pages:
+        response = organizer_client.get(url)
+        assert response.status_code == 200, url
+        assert inline_code(response.content.decode()) == [], url
+    organizer_client.logout()
+    public_pages = [
+        reverse("registrations:invitation", args=[token]),
+        reverse("registrations:decline_invitation", args=[token]),
+        reverse("registrations:invitation", args=[links.invitation_token(revoked)]),
+        reverse("registrations:invitation", args=["forged"]),
+        reverse("registrations:invitation_declined", args=[event.slug]),
+    ]
+    for url in public_pages:
+        response = client.get(url)
+        assert response.status_code in (200, 404, 410), url
+        assert inline_code(response.content.decode()) == [], url
