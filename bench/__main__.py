@@ -15,6 +15,7 @@ PHASES = [
     ("bench.web", "page speed against the bare views (gunicorn, PostgreSQL)"),
     ("bench.admin_bench", "admin changelist and bulk approval (PostgreSQL)"),
     ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
+    ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
 ]
 
 

@@ -164,7 +164,7 @@ class Row:
     line: int  # the row's line in the file (the header is line 1)
     values: dict[str, str]
     errors: list[str] = field(default_factory=list)
-    invitation: Invitation | None = None
+    fields: dict | None = None  # the invitation's values, when the row has no error
     session_ids: list[int] = field(default_factory=list)
 
 
@@ -181,12 +181,17 @@ class Preview:
         return self.error_count == 0
 
 
-def _stakeholder_type(value: str) -> str | None:
-    key = "_".join(value.lower().replace("-", " ").split())
+def _stakeholder_types() -> dict[str, str]:
+    """Each stakeholder type by its value and by its label (in the current language), as keys."""
+    types = {}
     for choice in StakeholderType:
-        if key in (choice.value, "_".join(str(choice.label).lower().split())):
-            return choice.value
-    return None
+        types[choice.value] = choice.value
+        types["_".join(str(choice.label).lower().split())] = choice.value
+    return types
+
+
+def _key(value: str) -> str:
+    return "_".join(value.lower().replace("-", " ").split())
 
 
 def _expiry(value: str, event: Event, now: datetime) -> datetime:
@@ -220,6 +225,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
     }
     registered = {e.lower() for e in Delegate.objects.filter(event=event).values_list("email", flat=True)}
     seen: dict[str, int] = {}
+    types = _stakeholder_types()
     result = []
     for line, given in enumerate(rows, start=2):
         values = {c: str(given.get(c) or "")[:1000] for c in COLUMNS}
@@ -251,7 +257,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
                 validate_no_direction_controls(text)
             except ValidationError:
                 errors.append(_("the %(field)s has invisible text-direction characters") % {"field": label})
-        stakeholder_type = _stakeholder_type(values["stakeholder_type"])
+        stakeholder_type = types.get(_key(values["stakeholder_type"]))
         if stakeholder_type is None:
             errors.append(
                 _("unknown stakeholder type “%(value)s”") % {"value": values["stakeholder_type"][:40]}
@@ -281,19 +287,14 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
         if flag and flag not in YES | NO:
             errors.append(_("pre-approved is “%(value)s”: write yes or no") % {"value": values["pre_approved"][:20]})
         if not errors:
-            row.invitation = Invitation(
-                event=event,
-                kind=InvitationKind.PERSONAL,
-                email=email,
-                name=name,
-                organization=organization,
-                stakeholder_type=stakeholder_type,
-                max_uses=1,
-                pre_approved=flag not in NO,
-                expires_at=expires_at,
-                status=InvitationStatus.DRAFT,
-                created_at=now,
-            )
+            row.fields = {
+                "email": email,
+                "name": name,
+                "organization": organization,
+                "stakeholder_type": stakeholder_type,
+                "pre_approved": flag not in NO,
+                "expires_at": expires_at,
+            }
             row.session_ids = [s.pk for s in covered]
         result.append(row)
     return Preview(rows=result)
@@ -314,7 +315,7 @@ def import_rows(*, event: Event, rows: list[dict[str, str]], actor: Actor) -> in
             % {"n": checked.error_count}
         )
     try:
-        created = _write(checked, actor)
+        created = _write(event, checked, actor)
     except IntegrityError:  # an invitation for one of the addresses was saved meanwhile
         raise ImportRefused(
             _("The invitations changed while importing: nothing was imported. Preview again.")
@@ -323,30 +324,44 @@ def import_rows(*, event: Event, rows: list[dict[str, str]], actor: Actor) -> in
     return created
 
 
-def _write(checked: Preview, actor: Actor) -> int:
+def _write(event: Event, checked: Preview, actor: Actor) -> int:
+    now = timezone.now()
     Through = Invitation.sessions.through
     created = 0
     batch = 1000
     for start in range(0, len(checked.rows), batch):
         chunk = checked.rows[start : start + batch]
-        invitations = [r.invitation for r in chunk]
-        for invitation in invitations:
-            invitation.created_by = actor.user
+        invitations = [
+            Invitation(
+                event=event,
+                kind=InvitationKind.PERSONAL,
+                max_uses=1,
+                status=InvitationStatus.DRAFT,
+                created_by=actor.user,
+                created_at=now,
+                **r.fields,
+            )
+            for r in chunk
+        ]
         Invitation.objects.bulk_create(invitations)
         Through.objects.bulk_create(
-            [Through(invitation_id=r.invitation.pk, session_id=s) for r in chunk for s in r.session_ids]
+            [
+                Through(invitation_id=i.pk, session_id=s)
+                for i, r in zip(invitations, chunk, strict=True)
+                for s in r.session_ids
+            ]
         )
         AuditEntry.objects.bulk_create(
             [
                 record(
                     actor,
                     AuditAction.INVITATION_CREATED,
-                    invitation=r.invitation,
+                    invitation=i,
                     to_status=InvitationStatus.DRAFT,
                     sessions=r.session_ids,
                     imported=True,
                 )
-                for r in chunk
+                for i, r in zip(invitations, chunk, strict=True)
             ]
         )
         created += len(chunk)
