@@ -454,3 +454,23 @@ def test_session_tier_change_to_government_only_is_enforced_for_invitees(invitat
     services.update_session(session=covered, changes={"access_tier": AccessTier.GOVERNMENT_ONLY}, actor=organizer_actor)
     assert delegate.session_registrations.get().status == SeatStatus.CANCELLED
     assert SessionRegistration.objects.filter(status=SeatStatus.CONFIRMED).count() == 0
+
+
+# --------------------------------------------------------------------------- retention
+
+
+def test_the_retention_purge_erases_who_invitations_were_for(invitation, covered):
+    event = invitation.event
+    register_through(invitation, [covered])
+    invitations.decline_invitation(
+        invitation=InvitationFactory(event=event, email="bob@x.example", sessions=[covered]), reason="Bob is away"
+    )
+    token = links.invitation_token(invitation)
+    later = event.retention_ends_at + timedelta(days=1)
+    services.purge_personal_data(event=event, actor=services.Actor.system(), now=later)
+    assert list(Invitation.objects.values_list("name", flat=True)) == ["", ""]
+    assert all(e.endswith("@erased.invalid") for e in Invitation.objects.values_list("email", flat=True))
+    assert AuditEntry.objects.filter(invitation__isnull=False).exclude(reason="").count() == 0
+    assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.REGISTERED
+    with pytest.raises(links.InvalidLink):
+        links.invitation_for_token(token)
