@@ -16,6 +16,7 @@ PHASES = [
     ("bench.admin_bench", "admin changelist and bulk approval (PostgreSQL)"),
     ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
+    ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
 ]
 
 

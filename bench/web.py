@@ -55,6 +55,10 @@ def main() -> None:
         manage(env, "collectstatic", "--noinput")
         manage(env, "load_demo")
         setup_django(env)
+        from registrations.models import Event
+
+        # The demo takes guests by invitation only; the bench measures the public signup form as before.
+        Event.objects.update(guest_registration="open")
         base = f"http://{HOST}:{PORT}"
         with gunicorn(env, PORT, log_name="web"):
             note(f"load tool: {load_tool()}, {CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s per URL")

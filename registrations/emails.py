@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import EmailStatus, OutboundEmail, SeatStatus, Session
+from .models import EmailStatus, Invitation, OutboundEmail, SeatStatus, Session
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +39,20 @@ SUBJECTS = {
     "under_review": _("Your registration for %(event)s is under review again"),
     "session_cancelled": _("A session of %(event)s was cancelled"),
     "seats_clashed": _("Two of your sessions at %(event)s are at the same time"),
+    "invitation": _("Invitation to %(event)s"),
+    "invitation_reminder": _("Reminder: your invitation to %(event)s expires soon"),
 }
 
 
+def _outbound(kind: str, recipient, context: dict) -> OutboundEmail:
+    if isinstance(recipient, Invitation):
+        return OutboundEmail(kind=kind, invitation=recipient, context=context)
+    return OutboundEmail(kind=kind, delegate=recipient, context=context)
+
+
 def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True) -> list[OutboundEmail]:
-    """Queue (kind, delegate, context) messages in the current transaction.
+    """Queue (kind, recipient, context) messages in the current transaction. The recipient is a
+    delegate, or an invitation (its invitee).
 
     With `deliver_now=False` they are left to the worker even when few, e.g. so that a page's
     answer takes no longer when it queued a message than when it did not.
@@ -52,7 +61,7 @@ def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True)
         if kind not in SUBJECTS:
             raise ValueError(f"Unknown email kind {kind!r}")
     rows = OutboundEmail.objects.bulk_create(
-        [OutboundEmail(kind=kind, delegate=delegate, context=context) for kind, delegate, context in outgoing],
+        [_outbound(kind, recipient, context) for kind, recipient, context in outgoing],
         batch_size=500,
     )
     if deliver_now and 0 < len(rows) <= settings.EMAIL_SEND_AFTER_COMMIT_MAX:
@@ -61,7 +70,32 @@ def queue(outgoing: list[tuple[str, object, dict]], *, deliver_now: bool = True)
     return rows
 
 
+def render_invitation(email: OutboundEmail) -> EmailMultiAlternatives:
+    """An invitation or its reminder: which sessions, when and where, the expiry, accept and decline links."""
+    from . import links
+
+    invitation = email.invitation
+    event = invitation.event
+    context = {
+        "invitation": invitation,
+        "event": event,
+        "sessions": list(invitation.sessions.order_by("starts_at", "title")),
+        "accept_url": links.invitation_url(invitation),
+        "decline_url": links.invitation_decline_url(invitation),
+        "site_url": settings.SITE_URL,
+    }
+    with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):
+        subject = SUBJECTS[email.kind] % {"event": event.name}
+        text = render_to_string(f"registrations/email/{email.kind}.txt", context)
+        html = render_to_string(f"registrations/email/{email.kind}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[invitation.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def render(email: OutboundEmail) -> EmailMultiAlternatives:
+    if email.invitation_id:
+        return render_invitation(email)
     delegate = email.delegate
     # The delegate's language, whoever made the decision and in whatever language they work.
     with translation.override(delegate.language or settings.LANGUAGE_CODE):
@@ -129,7 +163,7 @@ def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int
         with transaction.atomic():
             email = (
                 OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("delegate__event")
+                .select_related("delegate__event", "invitation__event")
                 .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
                 .first()
             )
@@ -146,7 +180,13 @@ def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int
             email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
             if email.attempts >= MAX_ATTEMPTS:
                 email.status = EmailStatus.FAILED
-            logger.warning("Email %s to delegate %s failed: %s", email.pk, email.delegate_id, email.last_error)
+            logger.warning(
+                "Email %s to delegate %s / invitation %s failed: %s",
+                email.pk,
+                email.delegate_id,
+                email.invitation_id,
+                email.last_error,
+            )
         else:
             sent += 1
             email.status = EmailStatus.SENT

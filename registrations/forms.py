@@ -9,7 +9,16 @@ from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
 from . import l10n, selectors, services
-from .models import AccessTier, Delegate, Institute, SeatStatus, Session, StakeholderType
+from .models import (
+    AccessTier,
+    Delegate,
+    GuestRegistration,
+    Institute,
+    Invitation,
+    SeatStatus,
+    Session,
+    StakeholderType,
+)
 
 # The delegate's details the signup form asks for: exactly what the signup service takes.
 DETAIL_FIELDS = list(services.DELEGATE_DETAIL_FIELDS)
@@ -100,9 +109,15 @@ class RegistrationForm(forms.Form):
         "no_sessions": _("Choose at least one session."),
     }
 
-    def __init__(self, *args, event, stakeholder_type: str | None = None, **kwargs):
+    def __init__(
+        self, *args, event, stakeholder_type: str | None = None, invitation: Invitation | None = None, **kwargs
+    ):
+        if invitation is not None:
+            stakeholder_type = invitation.stakeholder_type
+            kwargs.setdefault("initial", invitation_initial(invitation))
         super().__init__(*args, **kwargs)
         self.event = event
+        self.invitation = invitation
         self.fields.update(
             forms.fields_for_model(Delegate, fields=DETAIL_FIELDS, field_classes={"institute": IdChoiceField})
         )
@@ -133,8 +148,18 @@ class RegistrationForm(forms.Form):
         fields["language"].required = False
         fields["language"].initial = active_language()
 
+        if invitation is not None:
+            self._scope_to_invitation(invitation)
+        elif event.guest_registration != GuestRegistration.OPEN:
+            # Guests come by invitation: the form offers the government type only (a crafted POST of
+            # another type gets the rule's message from `clean`).
+            fields["stakeholder_type"].widget.choices = [
+                c for c in STAKEHOLDER_CHOICES if c[0] == StakeholderType.GOVERNMENT
+            ]
+            fields["stakeholder_type"].initial = StakeholderType.GOVERNMENT
+
         all_sessions = list(event.sessions.order_by("starts_at", "title"))
-        offered = services.sessions_open_to(stakeholder_type, all_sessions)
+        offered = services.sessions_open_to(stakeholder_type, all_sessions, invitation=invitation)
         self.hidden_session_count = len(all_sessions) - len(offered)
         fields["sessions"] = SessionChoiceField(
             label=_("Choose your sessions"),
@@ -155,6 +180,19 @@ class RegistrationForm(forms.Form):
         self.helper.form_tag = False
         self.helper.disable_csrf = True
 
+    def _scope_to_invitation(self, invitation: Invitation) -> None:
+        """Type fixed (and, for a personal invitation, organization); no institute."""
+        fields = self.fields
+        del fields["institute"]
+        fields["stakeholder_type"].disabled = True
+        fields["stakeholder_type"].choices = [c for c in STAKEHOLDER_CHOICES if c[0] == invitation.stakeholder_type]
+        fields["organization"].required = True
+        if invitation.is_personal:
+            fields["organization"].disabled = True
+            fields["email"].help_text = _("The address this invitation was sent to.")
+        elif invitation.domain_list:
+            fields["email"].help_text = _("An address at %(domains)s.") % {"domains": ", ".join(invitation.domain_list)}
+
     def clean_email(self):
         return clean_email_address(self.cleaned_data["email"])
 
@@ -165,6 +203,26 @@ class RegistrationForm(forms.Form):
         data = super().clean()
         stakeholder_type = data.get("stakeholder_type")
         if not stakeholder_type:
+            return data
+        invitation = self.invitation
+        if invitation is not None and data.get("email"):
+            if not services.rules.invitation_email_matches(invitation, data["email"]):
+                self.add_error(
+                    "email",
+                    forms.ValidationError(
+                        _("This invitation is for another email address.")
+                        if invitation.is_personal
+                        else _("This invitation code is for addresses at %(domains)s.")
+                        % {"domains": ", ".join(invitation.domain_list)},
+                        code="invitation_email",
+                    ),
+                )
+        try:
+            services.rules.check_guest_registration(
+                event=self.event, stakeholder_type=stakeholder_type, invitation=invitation
+            )
+        except services.NotEligible as refusal:
+            self.add_error("stakeholder_type", forms.ValidationError(refusal.message, code=refusal.code))
             return data
         try:
             services.check_affiliation(
@@ -181,7 +239,10 @@ class RegistrationForm(forms.Form):
             self.add_error(field, forms.ValidationError(refusal.message, code=refusal.code))
         try:
             services.check_session_access(
-                event=self.event, stakeholder_type=stakeholder_type, sessions=data.get("sessions") or []
+                event=self.event,
+                stakeholder_type=stakeholder_type,
+                sessions=data.get("sessions") or [],
+                invitation=invitation,
             )
         except services.NotEligible as refusal:
             self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
@@ -193,6 +254,27 @@ class RegistrationForm(forms.Form):
 
     def delegate_details(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in DETAIL_FIELDS}
+
+
+def invitation_initial(invitation: Invitation) -> dict:
+    """The signup form prefilled from an invitation: name, address, type, organization."""
+    given, _sep, family = invitation.name.strip().partition(" ")
+    return {
+        "given_name": given,
+        "family_name": family,
+        "email": invitation.email if invitation.is_personal else "",
+        "stakeholder_type": invitation.stakeholder_type,
+        "organization": invitation.organization,
+    }
+
+
+class DeclineInvitationForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Anything you would like the organizers to know (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
 
 
 # --------------------------------------------------------------------------- delegate self-service
@@ -239,7 +321,7 @@ class AddSessionForm(forms.Form):
         taken = {r.session_id for r in registrations if r.status != SeatStatus.CANCELLED}
         self.offered = [
             s
-            for s in services.sessions_open_to(delegate.stakeholder_type, event.sessions.order_by("starts_at", "title"))
+            for s in services.allowed_sessions(delegate, event.sessions.order_by("starts_at", "title"))
             if s.pk not in taken
         ]
         field.widget.choices = [

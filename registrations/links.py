@@ -50,3 +50,46 @@ def delegate_for_token(token: str, *, queryset=None) -> Delegate:
     if timezone.now() >= delegate.event.retention_ends_at:
         raise InvalidLink("expired")
     return delegate
+
+
+# --------------------------------------------------------------------------- invitation links
+
+INVITATION_SALT = "registrations.invitation-link"
+
+
+def invitation_token(invitation) -> str:
+    """The invitation's signed token: its public UUID and its random secret, never its numeric id."""
+    return signing.Signer(salt=INVITATION_SALT).sign(f"{invitation.public_id.hex}.{invitation.secret}")
+
+
+def invitation_url(invitation) -> str:
+    return settings.SITE_URL + reverse("registrations:invitation", kwargs={"token": invitation_token(invitation)})
+
+
+def invitation_decline_url(invitation) -> str:
+    return settings.SITE_URL + reverse(
+        "registrations:decline_invitation", kwargs={"token": invitation_token(invitation)}
+    )
+
+
+def invitation_for_token(token: str, *, for_update: bool = False):
+    """The invitation a link names, or InvalidLink("tampered") for a forged or mangled one.
+
+    Whether the invitation can still be used (revoked, expired, used, declined) is the rules' to say.
+    """
+    from .models import Invitation
+
+    try:
+        value = signing.Signer(salt=INVITATION_SALT).unsign(token)
+        public_hex, secret = value.split(".", 1)
+    except (signing.BadSignature, ValueError):
+        raise InvalidLink("tampered") from None
+    if len(public_hex) != 32 or not secret:
+        raise InvalidLink("tampered")
+    queryset = Invitation.objects.select_related("event")
+    if for_update:
+        queryset = queryset.select_for_update(of=("self",))
+    invitation = queryset.filter(public_id=public_hex).first()
+    if invitation is None or invitation.secret != secret:
+        raise InvalidLink("tampered")
+    return invitation

@@ -14,7 +14,9 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from django_countries.fields import CountryField
@@ -58,6 +60,14 @@ class ParticipantListVisibility(models.TextChoices):
     PUBLIC = "public", _("Public")
 
 
+class GuestRegistration(models.TextChoices):
+    """Who among civil society, academia and industry may register without an invitation."""
+
+    INVITATION_ONLY = "invitation_only", _("By invitation only")
+    OPEN = "open", _("Open, with the organizers' approval")
+    CLOSED = "closed", _("Closed")
+
+
 class Event(models.Model):
     """A convening. Created, changed and deleted through `services.events` (audited; an event with
     registrations is never deleted)."""
@@ -77,6 +87,16 @@ class Event(models.Model):
     )
     participant_list_visibility = models.CharField(
         max_length=16, choices=ParticipantListVisibility, default=ParticipantListVisibility.HIDDEN
+    )
+    guest_registration = models.CharField(
+        _("guests without an invitation"),
+        max_length=16,
+        choices=GuestRegistration,
+        default=GuestRegistration.OPEN,
+        help_text=_(
+            "Whether civil society, academia and industry participants may register without an invitation. "
+            "Government delegates are not affected."
+        ),
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
     # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
@@ -243,6 +263,15 @@ class Delegate(models.Model):
     consent_data_processing = models.BooleanField(_("consent to data processing"), default=False)
     consent_participant_list = models.BooleanField(_("listed as a participant"), default=False)
     status = models.CharField(max_length=16, choices=DelegateStatus, default=DelegateStatus.PENDING)
+    invitation = models.ForeignKey(
+        "Invitation",
+        on_delete=models.RESTRICT,
+        null=True,
+        blank=True,
+        related_name="delegates",
+        verbose_name=_("invitation"),
+        help_text=_("The invitation this delegate registered through; it limits their sessions to those it covers."),
+    )
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
@@ -372,6 +401,134 @@ class SessionRegistration(models.Model):
         return f"{self.delegate} - {self.session} ({self.get_status_display()})"
 
 
+class InvitationKind(models.TextChoices):
+    PERSONAL = "personal", _("Personal (one person, used once)")
+    ORGANIZATION = "organization", _("Organization code (several people)")
+
+
+class InvitationStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SENT = "sent", _("Sent")
+    OPENED = "opened", _("Opened")
+    REGISTERED = "registered", _("Registered")
+    DECLINED = "declined", _("Declined")
+    EXPIRED = "expired", _("Expired")
+    REVOKED = "revoked", _("Revoked")
+
+
+# An invitation that can still be used (and whose held seats are still held).
+LIVE_INVITATION_STATUSES = (
+    InvitationStatus.DRAFT,
+    InvitationStatus.SENT,
+    InvitationStatus.OPENED,
+    InvitationStatus.REGISTERED,
+)
+
+# The stakeholder types an invitation is for (government delegates come through their institutes).
+GUEST_TYPES = (StakeholderType.CIVIL_SOCIETY, StakeholderType.ACADEMIA, StakeholderType.INDUSTRY)
+
+
+class Invitation(models.Model):
+    """An invitation for civil society, academia or industry guests to named sessions.
+
+    Created, changed, sent, revoked and used only through `services.invitations`; the sessions a
+    guest may attend are asked of `services.rules` (`may_attend(..., invitation=...)`). The link
+    carries a signed token of `public_id` and `secret` (`registrations.links.invitation_token`),
+    never the numeric id.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    secret = models.CharField(max_length=32, default=new_link_secret, editable=False)
+    kind = models.CharField(_("kind"), max_length=16, choices=InvitationKind, default=InvitationKind.PERSONAL)
+    email = models.EmailField(_("email"), max_length=254, blank=True, help_text=_("Personal invitations only."))
+    email_domains = models.CharField(
+        _("email domains"),
+        max_length=500,
+        blank=True,
+        help_text=_(
+            "Organization codes only: if given, only addresses on these domains (separated by semicolons; "
+            "subdomains are accepted) may use the code."
+        ),
+    )
+    name = models.CharField(_("invitee name"), max_length=200, blank=True, validators=[validate_no_direction_controls])
+    organization = models.CharField(_("organization"), max_length=200, validators=[validate_no_direction_controls])
+    stakeholder_type = models.CharField(
+        _("stakeholder type"), max_length=20, choices=[(t.value, t.label) for t in GUEST_TYPES]
+    )
+    sessions = models.ManyToManyField(Session, related_name="invitations", verbose_name=_("sessions covered"))
+    max_uses = models.PositiveIntegerField(
+        _("uses"), default=1, validators=[MinValueValidator(1)], help_text=_("How many people may register with it.")
+    )
+    uses = models.PositiveIntegerField(_("used"), default=0, editable=False)
+    holds_seats = models.BooleanField(
+        _("hold seats"),
+        default=False,
+        help_text=_(
+            "Hold a seat in every covered session for each unused place until the invitation is used, "
+            "declined, revoked or expires."
+        ),
+    )
+    pre_approved = models.BooleanField(
+        _("pre-approved"), default=True, help_text=_("Confirm the guest at signup; otherwise they wait for review.")
+    )
+    expires_at = models.DateTimeField(_("expires"))
+    status = models.CharField(max_length=16, choices=InvitationStatus, default=InvitationStatus.DRAFT)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", editable=False
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    opened_at = models.DateTimeField(null=True, blank=True, editable=False)
+    declined_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("email"),
+                "event",
+                condition=Q(kind="personal"),
+                name="invitation_personal_email_unique_per_event",
+                violation_error_message=_("This address already has a personal invitation to this event."),
+            ),
+            models.CheckConstraint(
+                condition=(Q(kind="personal") & ~Q(email="") & Q(max_uses=1)) | Q(kind="organization"),
+                name="invitation_personal_has_one_email_and_use",
+                violation_error_message=_("A personal invitation is for one address, used once."),
+            ),
+            models.CheckConstraint(
+                condition=Q(uses__lte=F("max_uses")),
+                name="invitation_uses_within_limit",
+                violation_error_message=_("An invitation cannot be used more often than it allows."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["status", "expires_at"])]
+
+    def __str__(self):
+        who = self.name or (self.email if self.is_personal else self.organization) or self.email
+        return f"{who} ({self.get_kind_display().split(' (')[0]})"
+
+    @property
+    def is_personal(self) -> bool:
+        return self.kind == InvitationKind.PERSONAL
+
+    @property
+    def domain_list(self) -> list[str]:
+        return [d.strip().lower().rstrip(".") for d in self.email_domains.replace(",", ";").split(";") if d.strip()]
+
+    @property
+    def places_left(self) -> int:
+        return max(self.max_uses - self.uses, 0)
+
+    @cached_property
+    def covered_session_ids(self) -> frozenset[int]:
+        """The ids of the sessions this invitation covers (one query per instance)."""
+        return frozenset(self.sessions.values_list("pk", flat=True))
+
+
 class ActorKind(models.TextChoices):
     ORGANIZER = "organizer", _("Organizer")
     DELEGATE = "delegate", _("Delegate")
@@ -404,6 +561,16 @@ class AuditAction(models.TextChoices):
     LINK_REPLACED = "link_replaced", _("Private link replaced")
     ERASED = "erased", _("Delegates deleted")
     PERSONAL_DATA_PURGED = "personal_data_purged", _("Personal data erased (retention)")
+    INVITATION_CREATED = "invitation_created", _("Invitation created")
+    INVITATION_CHANGED = "invitation_changed", _("Invitation changed")
+    INVITATIONS_IMPORTED = "invitations_imported", _("Invitations imported")
+    INVITATION_SENT = "invitation_sent", _("Invitation sent")
+    INVITATION_REMINDED = "invitation_reminded", _("Invitation reminder sent")
+    INVITATION_OPENED = "invitation_opened", _("Invitation opened")
+    INVITATION_USED = "invitation_used", _("Registered through an invitation")
+    INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+    INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
+    INVITATION_EXPIRED = "invitation_expired", _("Invitation expired")
 
 
 class AuditEntry(models.Model):
@@ -426,6 +593,9 @@ class AuditEntry(models.Model):
         Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
     )
     session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+    )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
     reason = models.TextField(blank=True)
@@ -457,6 +627,8 @@ class EmailKind(models.TextChoices):
     UNDER_REVIEW = "under_review", _("Back under review")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
     SEATS_CLASHED = "seats_clashed", _("Seats cancelled for a clash")
+    INVITATION = "invitation", _("Invitation")
+    INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
 
 
 class OutboundEmail(models.Model):
@@ -467,7 +639,8 @@ class OutboundEmail(models.Model):
     """
 
     kind = models.CharField(_("message"), max_length=32, choices=EmailKind)
-    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="emails")
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=EmailStatus, default=EmailStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -479,9 +652,27 @@ class OutboundEmail(models.Model):
     class Meta:
         ordering = ["created_at", "id"]
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(delegate__isnull=False, invitation__isnull=True)
+                | Q(delegate__isnull=True, invitation__isnull=False),
+                name="outbound_email_one_recipient",
+                violation_error_message=_("An email goes to a delegate or to an invitee, not both."),
+            ),
+        ]
 
     def __str__(self):
+        if self.invitation_id:
+            return f"{self.kind} to invitation {self.invitation_id} ({self.status})"
         return f"{self.kind} to delegate {self.delegate_id} ({self.status})"
+
+    @property
+    def recipient(self):
+        return self.invitation if self.invitation_id else self.delegate
+
+    @property
+    def event(self):
+        return self.recipient.event
 
 
 class LostLinkRequest(models.Model):

@@ -6,22 +6,26 @@ from datetime import date
 from itertools import groupby
 
 from django.db import connection
-from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
 from .models import (
+    LIVE_INVITATION_STATUSES,
     PERSONAL_DATA_FIELDS,
     AuditEntry,
     Delegate,
     DelegateStatus,
     Event,
+    Invitation,
+    InvitationStatus,
     OutboundEmail,
     ParticipantListVisibility,
     SeatStatus,
     Session,
     SessionRegistration,
 )
+from .services import seats
 
 
 def current_event() -> Event | None:
@@ -39,19 +43,43 @@ def _current_events(today: date) -> QuerySet[Event]:
     return Event.objects.order_by(upcoming_start.asc(nulls_last=True), "-starts_on", "pk")
 
 
+def held_seats(session_ref: str = "pk") -> Coalesce:
+    """A subquery: the seats live invitations hold in the session `session_ref` names (as in
+    `services.seats.held_counts`; the database's clock decides expiry)."""
+    held = (
+        Invitation.sessions.through.objects.filter(session=OuterRef(session_ref))
+        .filter(seats.held_seats_filter("invitation__"))
+        .order_by()
+        .values("session")
+        .annotate(n=Sum(F("invitation__max_uses") - F("invitation__uses")))
+        .values("n")
+    )
+    return Coalesce(Subquery(held), Value(0))
+
+
 def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[Session]:
-    """Sessions annotated with `confirmed_count`, `waitlisted_count` and `seats_left`, in one query."""
+    """Sessions annotated with `confirmed_count`, `waitlisted_count`, `held_count` (seats held by
+    invitations) and `seats_left`, in one query."""
     queryset = queryset if queryset is not None else Session.objects.all()
-    return queryset.annotate(
-        confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
-        waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
-    ).annotate(seats_left=seats_left(F("capacity"), F("confirmed_count")))
+    return (
+        queryset.annotate(
+            confirmed_count=Count("registrations", filter=Q(registrations__status=SeatStatus.CONFIRMED)),
+            waitlisted_count=Count("registrations", filter=Q(registrations__status=SeatStatus.WAITLISTED)),
+        )
+        .annotate(held_count=held_seats())
+        .annotate(seats_left=seats_left(F("capacity"), F("confirmed_count"), F("held_count")))
+    )
 
 
-def seats_left(capacity, confirmed):
-    """The seats-left expression: capacity less the confirmed seats, never below 0 (the one formula;
-    `services.rules.has_seat_left` is the same rule for a locked session)."""
-    return Greatest(capacity - Coalesce(confirmed, Value(0)), Value(0))
+def seats_left_by_session(event: Event) -> dict[int, int]:
+    """Seats left per session of the event (confirmed and held seats taken), in one query."""
+    return dict(sessions_with_seats(event.sessions.all()).order_by().values_list("pk", "seats_left"))
+
+
+def seats_left(capacity, confirmed, held):
+    """The seats-left expression: capacity less the confirmed seats and the seats held by invitations,
+    never below 0 (the one formula; `services.rules.has_seat_left` is the same rule for a locked session)."""
+    return Greatest(capacity - Coalesce(confirmed, Value(0)) - held, Value(0))
 
 
 def agenda(event: Event) -> list[Session]:
@@ -83,7 +111,7 @@ def _precompiled_events(name: str, build) -> list[Event]:
 
 def _event_with_session_seats(today: date) -> QuerySet[Event]:
     """The current event once per session, with the session's id, capacity and seats left
-    (capacity less confirmed seats, never below 0, as in `sessions_with_seats`)."""
+    (capacity less confirmed and held seats, never below 0, as in `sessions_with_seats`)."""
     confirmed = (
         SessionRegistration.objects.filter(session=OuterRef("sessions__pk"), status=SeatStatus.CONFIRMED)
         .order_by()
@@ -96,7 +124,7 @@ def _event_with_session_seats(today: date) -> QuerySet[Event]:
         .annotate(
             session_id=F("sessions__pk"),
             session_capacity=F("sessions__capacity"),
-            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed)),
+            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed), held_seats("sessions__pk")),
         )
         .order_by()
     )
@@ -277,3 +305,44 @@ def registration_counts(event: Event) -> dict:
         ),
         "by_session": by_session,
     }
+
+
+# --------------------------------------------------------------------------- invitations
+
+FUNNEL_STAGES = ("invited", "sent", "opened", "registered", "declined", "expired")
+
+
+def _funnel(prefix: str, now) -> dict:
+    """Counts of invitations at each stage of the funnel (`prefix` leads from the queried model to them)."""
+
+    def where(**conditions) -> Q:
+        return Q(**{f"{prefix}{name}": value for name, value in conditions.items()})
+
+    expired = where(status=InvitationStatus.EXPIRED) | (
+        where(status__in=LIVE_INVITATION_STATUSES, expires_at__lte=now)
+        & Q(**{f"{prefix}uses__lt": F(f"{prefix}max_uses")})
+    )
+    return {
+        "invited": Count(f"{prefix}pk" if prefix else "pk"),
+        "sent": Count("pk", filter=where(sent_at__isnull=False)),
+        "opened": Count("pk", filter=where(opened_at__isnull=False) | where(uses__gt=0)),
+        "registered": Count("pk", filter=where(uses__gt=0)),
+        "guests": Coalesce(Sum(f"{prefix}uses"), Value(0)),
+        "declined": Count("pk", filter=where(status=InvitationStatus.DECLINED)),
+        "expired": Count("pk", filter=expired),
+        "revoked": Count("pk", filter=where(status=InvitationStatus.REVOKED)),
+    }
+
+
+def invitation_funnel(event: Event) -> tuple[list[dict], dict]:
+    """The invitations' funnel of an event: per session covered, and in total (two queries)."""
+    now = timezone.now()
+    Through = Invitation.sessions.through
+    per_session = list(
+        Through.objects.filter(invitation__event=event)
+        .values("session_id", "session__title", "session__starts_at")
+        .annotate(**_funnel("invitation__", now))
+        .order_by("session__starts_at", "session__title")
+    )
+    total = Invitation.objects.filter(event=event).aggregate(**_funnel("", now))
+    return per_session, total

@@ -87,6 +87,10 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
             "add_form": add_form,
             "language_form": language_form or DelegateLanguageForm(initial={"language": delegate.language}),
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
+            "invitation": delegate.invitation,
+            "invitation_sessions": (
+                list(delegate.invitation.sessions.order_by("starts_at", "title")) if delegate.invitation_id else []
+            ),
         },
         status=status,
     )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import self_service, views
+from . import invite, self_service, views
 
 app_name = "registrations"
 
@@ -13,6 +13,10 @@ urlpatterns = [
     path("link/", self_service.lost_link, name="lost_link"),
     path("link/sent/", self_service.lost_link_sent, name="lost_link_sent"),
     path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
+    # Invitation links.
+    path("invite/<str:token>/", invite.invitation, name="invitation"),
+    path("invite/<str:token>/decline/", invite.decline, name="decline_invitation"),
+    path("declined/<slug:slug>/", invite.declined, name="invitation_declined"),
     # The private link and what it leads to.
     path("r/<str:token>/", self_service.status, name="status"),
     path("r/<str:token>/details/", self_service.edit_details, name="edit_details"),

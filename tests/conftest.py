@@ -1,10 +1,12 @@
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest
 from django.test import Client
+from django.utils import translation
 
 from registrations import emails, services
 from registrations.models import AccessTier
@@ -14,6 +16,16 @@ from tests.factories import DelegateFactory, EventFactory, SessionFactory, organ
 def pytest_report_header(config):
     url = os.environ.get("DATABASE_URL", "")
     return f"database: {'PostgreSQL (' + url.split('@')[-1] + ')' if url.startswith('postgres') else 'SQLite'}"
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Each test starts in the default language. The test client runs requests in the test's own
+    thread, and LocaleMiddleware leaves the last request's language active there: a French request
+    in one test would otherwise make the next test's factories write the French columns."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

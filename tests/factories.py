@@ -13,6 +13,8 @@ from registrations.models import (
     Delegate,
     Event,
     Institute,
+    Invitation,
+    InvitationKind,
     Session,
     SessionRegistration,
     StakeholderType,
@@ -118,3 +120,28 @@ def organizer(username: str = "organizer"):
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name="Organizers"))
     return user
+
+
+class InvitationFactory(factory.django.DjangoModelFactory):
+    """A personal, pre-approved academia invitation, sent; pass `sessions=[...]` for what it covers."""
+
+    class Meta:
+        model = Invitation
+        skip_postgeneration_save = True
+
+    event = factory.SubFactory(EventFactory)
+    kind = InvitationKind.PERSONAL
+    email = factory.Sequence(lambda n: f"invitee{n}@example.org")
+    name = "Ada Lovelace"
+    organization = "Analytical Engines Institute"
+    stakeholder_type = StakeholderType.ACADEMIA
+    max_uses = 1
+    pre_approved = True
+    expires_at = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    status = "sent"
+    sent_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def sessions(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.sessions.set(extracted)

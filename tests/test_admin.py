@@ -127,6 +127,9 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "view_sessionregistration",
         "view_auditentry",
         "view_outboundemail",
+        "view_invitation",
+        "add_invitation",
+        "change_invitation",
     }
 
 

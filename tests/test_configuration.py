@@ -70,6 +70,8 @@ def test_sqlite_queues_concurrent_writers_instead_of_failing(tmp_path):
         from registrations import services
         from registrations.models import Delegate, Event
         event = Event.objects.get()
+        Event.objects.update(guest_registration="open")  # the demo takes guests by invitation
+        event.refresh_from_db()
         session = event.sessions.filter(access_tier="open").first()
         barrier = threading.Barrier(12)
         errors = []

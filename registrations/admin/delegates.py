@@ -239,7 +239,15 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     date_hierarchy = "created_at"
     actions = ["approve_selected", "reject_selected", "return_to_pending"]
     inlines = [SessionRegistrationInline]
-    readonly_fields = ["status_label", "domain_check", "public_id", "created_at", "updated_at", "audit_link"]
+    readonly_fields = [
+        "status_label",
+        "domain_check",
+        "invitation",
+        "public_id",
+        "created_at",
+        "updated_at",
+        "audit_link",
+    ]
 
     def get_readonly_fields(self, request, obj=None):
         # A registration belongs to its event for good (its seats are that event's), and being listed
@@ -254,7 +262,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
-        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "domain_check"]}),
+        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "domain_check", "invitation"]}),
         (_("Needs"), {"fields": ["dietary_needs", "accessibility_needs", "needs_visa_letter"]}),
         (_("Consent"), {"fields": ["consent_data_processing", "consent_participant_list"]}),
         (_("Record"), {"fields": ["is_sample", "public_id", "created_at", "updated_at"], "classes": ["collapse"]}),

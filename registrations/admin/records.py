@@ -16,10 +16,10 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     class Media:
         css = {"all": ["registrations/css/admin.css"]}
 
-    list_display = ["when", "actor", "action", "delegate", "session", "change", "reason"]
-    list_filter = ["action", "actor_kind", "event"]
+    list_display = ["when", "actor", "action", "delegate", "session", "invitation", "change", "reason"]
+    list_filter = ["action", "actor_kind", "event", "invitation"]
     search_fields = ["delegate__given_name", "delegate__family_name", "delegate__email", "actor_name", "reason"]
-    list_select_related = ["delegate", "session", "event"]
+    list_select_related = ["delegate", "session", "event", "invitation"]
     date_hierarchy = "created_at"
     list_per_page = 100
 
@@ -42,16 +42,16 @@ class AuditEntryAdmin(ReadOnlyAdmin):
 
 @admin.register(OutboundEmail, site=site)
 class OutboundEmailAdmin(ReadOnlyAdmin):
-    list_display = ["queued", "kind", "delegate", "status", "attempts", "sent", "last_error"]
+    list_display = ["queued", "kind", "delegate", "invitation", "status", "attempts", "sent", "last_error"]
     list_filter = ["status", "kind"]
     ordering = ["-created_at", "-pk"]
-    list_select_related = ["delegate__event"]
-    search_fields = ["delegate__email"]
+    list_select_related = ["delegate__event", "invitation__event"]
+    search_fields = ["delegate__email", "invitation__email"]
 
     @admin.display(description=_("queued (venue time)"), ordering="created_at")
     def queued(self, obj):
-        return in_venue_time(obj.created_at, obj.delegate.event)
+        return in_venue_time(obj.created_at, obj.event)
 
     @admin.display(description=_("sent (venue time)"), ordering="sent_at")
     def sent(self, obj):
-        return in_venue_time(obj.sent_at, obj.delegate.event)
+        return in_venue_time(obj.sent_at, obj.event)

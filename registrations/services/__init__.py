@@ -15,6 +15,8 @@ Where things are:
 - `delegates`: signup, creation and edits by organizers, a delegate's own changes, the private link.
 - `sessions`: creating, editing (capacity, tier) and deleting sessions.
 - `events`: events and institutes.
+- `invitations`: invitations (create, edit, send, remind, revoke, expire, decline, use) and their
+  import (`invitation_import`).
 - `retention`: the retention purge and erasure.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
@@ -53,6 +55,7 @@ from .errors import (
     InUse,
     InvalidEmail,
     InvalidTransition,
+    InvitationUnusable,
     NotEligible,
     QuotaExceeded,
     RegistrationClosed,
@@ -63,6 +66,7 @@ from .errors import (
 from .events import check_event_deletable, delete_events, save_event, save_institute
 from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
 from .rules import (
+    allowed_sessions,
     check_affiliation,
     check_no_clash,
     check_session_access,
@@ -96,6 +100,7 @@ __all__ = [
     "InUse",
     "InvalidEmail",
     "InvalidTransition",
+    "InvitationUnusable",
     "NotEligible",
     "PurgeResult",
     "QuotaExceeded",
@@ -106,6 +111,7 @@ __all__ = [
     "SessionUpdate",
     "SignupOutcome",
     "add_session",
+    "allowed_sessions",
     "approve_delegates",
     "approved_counts",
     "can_change_registration",

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from .. import emails
-from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind
+from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, Invitation
 
-# An email a change causes: (kind, delegate, context for rendering).
-Outgoing = tuple[EmailKind, Delegate, dict]
+# An email a change causes: (kind, recipient, context for rendering); the recipient is a delegate
+# or an invitation (its invitee).
+Outgoing = tuple[EmailKind, Delegate | Invitation, dict]
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,7 @@ def record(
     delegate=None,
     session=None,
     event=None,
+    invitation=None,
     from_status: str = "",
     to_status: str = "",
     reason: str = "",
@@ -66,8 +68,11 @@ def record(
         actor_user=actor.user,
         actor_name=actor.name,
         action=action,
-        event_id=event.pk if event is not None else (delegate.event_id if delegate is not None else None),
+        event_id=event.pk
+        if event is not None
+        else (delegate.event_id if delegate is not None else getattr(invitation, "event_id", None)),
         delegate=delegate,
+        invitation=invitation,
         session=session,
         from_status=from_status,
         to_status=to_status,

@@ -149,7 +149,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
         r.delegate = by_id[r.delegate_id]
     sessions = seats.lock_sessions({r.session_id for r in requested})
     changes = seats.SeatChanges()
-    seats.place(requested, sessions, seats.confirmed_counts(sessions), changes, actor)
+    seats.place(requested, sessions, seats.taken_counts(sessions), changes, actor)
 
     _save_statuses(result, DelegateStatus.APPROVED)
     changes.save()

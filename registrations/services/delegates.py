@@ -23,6 +23,7 @@ from ..models import (
     EmailKind,
     Event,
     Institute,
+    Invitation,
     LostLinkRequest,
     OutboundEmail,
     SeatStatus,
@@ -31,9 +32,9 @@ from ..models import (
     StakeholderType,
     new_link_secret,
 )
-from . import rules, seats
+from . import invitations, rules, seats
 from .audit import Actor, commit, record
-from .decisions import approved_counts
+from .decisions import approve_delegates, approved_counts
 from .errors import InvalidEmail, InvalidTransition, NotEligible, QuotaExceeded, RegistrationClosed
 
 # The delegate's details a signup takes (and the signup form asks for).
@@ -125,22 +126,37 @@ def _new_delegate(event: Event, details: dict) -> Delegate:
 
 
 @transaction.atomic
-def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session], now=None) -> SignupOutcome:
+def register_delegate(
+    *, event: Event, details: dict, sessions: Sequence[Session], invitation: Invitation | None = None, now=None
+) -> SignupOutcome:
     """Register a delegate and request their sessions; one row or none.
 
     A second signup with an address already registered for the event writes nothing: the owner of
     the address is sent their existing status link instead, and the caller shows the usual page.
+
+    Civil society, academia and industry guests register as the event's setting allows (by
+    invitation only, open with approval, closed). With an `invitation` (locked here, so its uses
+    hold under concurrency) the guest's address, type and (personal invitation) organization must
+    be the invitation's and only the sessions it covers may be asked for; a pre-approved guest is
+    approved at once (seats confirmed where they remain, the invitation's held seats first).
     """
     now = now or timezone.now()
     if not event.is_registration_open(now):
         if now < event.registration_opens_at:
             raise RegistrationClosed(_("Registration for %(event)s has not opened yet.") % {"event": event})
         raise RegistrationClosed(_("Registration for %(event)s is closed.") % {"event": event})
+    if invitation is not None:
+        invitation = invitations.lock_usable_invitation(invitation, event=event, now=now)
+        rules.check_invitation_details(invitation=invitation, details=details)
     _check_details(details)
-    rules.check_session_access(event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions)
+    rules.check_guest_registration(event=event, stakeholder_type=details["stakeholder_type"], invitation=invitation)
+    rules.check_session_access(
+        event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions, invitation=invitation
+    )
     rules.check_no_clash(_unique(sessions), tz=event.tz)
 
     delegate = _new_delegate(event, details)
+    delegate.invitation = invitation
     existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
     if existing is None:
         try:
@@ -172,6 +188,7 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
     SessionRegistration.objects.bulk_create(
         [SessionRegistration(delegate=delegate, session=s, requested_at=now) for s in requested]
     )
+    pre_approved = invitation is not None and invitation.pre_approved
     commit(
         [
             record(
@@ -180,13 +197,22 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
                 delegate=delegate,
                 to_status=DelegateStatus.PENDING,
                 sessions=[s.pk for s in requested],
+                invitation=invitation,
             )
         ],
-        [(EmailKind.REGISTRATION_RECEIVED, delegate, {})],
+        # A pre-approved guest gets the approval email instead.
+        [] if pre_approved else [(EmailKind.REGISTRATION_RECEIVED, delegate, {})],
         # Left to the outbox worker (it polls every few seconds): during a registration rush, or
         # with a slow mail server, a signup answers without waiting for SMTP.
         deliver_now=False,
     )
+    if invitation is not None:
+        invitations.use_invitation(invitation=invitation, delegate=delegate, now=now)
+        if pre_approved:
+            approve_delegates(delegate_ids=[delegate.pk], actor=Actor.system())
+        # What the invitation held and the guest did not take goes to the waitlists.
+        invitations.release_held_seats(invitation)
+        delegate.refresh_from_db()
     return SignupOutcome(delegate=delegate, created=True)
 
 
@@ -311,7 +337,7 @@ def _cancel_barred_seats(delegate: Delegate, actor: Actor) -> int:
         .exclude(status=SeatStatus.CANCELLED)
         .select_related("session")
     )
-    barred = [r for r in active if not rules.may_attend(delegate.stakeholder_type, r.session)]
+    barred = [r for r in active if not rules.may_attend(delegate, r.session)]
     if not barred:
         return 0
     sessions = seats.lock_sessions({r.session_id for r in barred})
@@ -380,7 +406,12 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
             _("Registration for %(event)s is closed: sessions can no longer be added, only dropped.")
             % {"event": delegate.event}
         )
-    rules.check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
+    rules.check_session_access(
+        event=delegate.event,
+        stakeholder_type=delegate.stakeholder_type,
+        sessions=[session],
+        invitation=delegate.invitation,
+    )
     held = [
         r.session
         for r in SessionRegistration.objects.filter(delegate=delegate)
@@ -402,7 +433,7 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
     registration.save()
     changes = seats.SeatChanges()
     if delegate.status == DelegateStatus.APPROVED:
-        seats.place([registration], sessions, seats.confirmed_counts(sessions), changes, actor)
+        seats.place([registration], sessions, seats.taken_counts(sessions), changes, actor)
     changes.save()
     commit(
         [

@@ -53,3 +53,13 @@ class InUse(RegistrationError):
     """The thing to delete still carries registrations that must be dealt with first."""
 
     code = "in_use"
+
+
+class InvitationUnusable(RegistrationError):
+    """The invitation cannot be used: `reason` is "revoked", "declined", "expired" or "used"."""
+
+    code = "invitation"
+
+    def __init__(self, message: str, reason: str):
+        super().__init__(message)
+        self.reason = reason

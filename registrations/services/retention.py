@@ -30,6 +30,7 @@ from ..models import (
     Delegate,
     EmailStatus,
     Event,
+    Invitation,
     LostLinkRequest,
     OutboundEmail,
     SeatStatus,
@@ -101,6 +102,7 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
     outbox.update(context={}, last_error="")
     AuditEntry.objects.filter(delegate__event=event).update(reason="", details={})
     LostLinkRequest.objects.filter(event=event).delete()
+    _erase_invitees(event)
     counts = registration_counts(event)
     already_erased = len(delegates) - len(to_erase)
     commit(
@@ -116,6 +118,20 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
         ]
     )
     return PurgeResult(erased=len(to_erase), already_erased=already_erased, counts=counts)
+
+
+def _erase_invitees(event: Event) -> None:
+    """Invitations keep their counts (kind, type, sessions, status) and lose who they were for."""
+    invitations = list(Invitation.objects.select_for_update().filter(event=event).order_by("pk"))
+    for invitation in invitations:
+        invitation.name = ""
+        invitation.email = f"erased-{invitation.public_id.hex}@{ERASED_EMAIL_DOMAIN}" if invitation.is_personal else ""
+        invitation.secret = new_link_secret()
+    Invitation.objects.bulk_update(invitations, ["name", "email", "secret"], batch_size=500)
+    invitee_mail = OutboundEmail.objects.filter(invitation__event=event)
+    invitee_mail.filter(status=EmailStatus.PENDING).update(status=EmailStatus.FAILED)
+    invitee_mail.update(context={}, last_error="")
+    AuditEntry.objects.filter(invitation__event=event).update(reason="")
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -20,10 +21,16 @@ from django.utils.translation import gettext as _
 
 from ..models import (
     ACTIVE_DELEGATE_STATUSES,
+    LIVE_INVITATION_STATUSES,
     AccessTier,
+    Delegate,
     DelegateStatus,
     Event,
+    GuestRegistration,
     Institute,
+    Invitation,
+    InvitationKind,
+    InvitationStatus,
     SeatStatus,
     Session,
     StakeholderType,
@@ -33,29 +40,160 @@ from .errors import InvalidEmail, InvalidTransition, NotEligible, SessionClash
 # --------------------------------------------------------------------------- who may attend what
 
 
-def may_attend(stakeholder_type: str, session: Session) -> bool:
-    """The access-tier rule: government-only sessions are for government delegates only."""
-    return session.access_tier == AccessTier.OPEN or stakeholder_type == StakeholderType.GOVERNMENT
+def _type_and_invitation(who: str | Delegate, invitation: Invitation | None) -> tuple[str, Invitation | None]:
+    """A stakeholder type, or a delegate: then their type and the invitation that brought them."""
+    if isinstance(who, str):
+        return who, invitation
+    if invitation is None and who.invitation_id is not None:
+        invitation = who.invitation
+    return who.stakeholder_type, invitation
 
 
-def sessions_open_to(stakeholder_type: str | None, sessions: Iterable[Session]) -> list[Session]:
+def may_attend(who: str | Delegate, session: Session, *, invitation: Invitation | None = None) -> bool:
+    """Who may hold a seat in a session, for every path (form, signup, status page, admin, waitlist,
+    door): the access tier (government-only sessions are for government delegates only) and, for a
+    guest who came by invitation, the sessions it covers.
+
+    `who` is a stakeholder type (with the invitation, if any) or a delegate (whose own invitation
+    is used).
+    """
+    stakeholder_type, invitation = _type_and_invitation(who, invitation)
+    if session.access_tier != AccessTier.OPEN and stakeholder_type != StakeholderType.GOVERNMENT:
+        return False
+    if invitation is not None and stakeholder_type != StakeholderType.GOVERNMENT:
+        return session.pk in invitation.covered_session_ids
+    return True
+
+
+def allowed_sessions(delegate: Delegate, sessions: Iterable[Session] | None = None) -> list[Session]:
+    """The sessions this delegate may attend (of `sessions`, or of their event)."""
+    if sessions is None:
+        sessions = delegate.event.sessions.order_by("starts_at", "title")
+    return [s for s in sessions if may_attend(delegate, s)]
+
+
+def sessions_open_to(
+    stakeholder_type: str | None, sessions: Iterable[Session], *, invitation: Invitation | None = None
+) -> list[Session]:
     """The sessions a delegate of this stakeholder type may ask for (all of them while it is unknown)."""
     if not stakeholder_type:
         return list(sessions)
-    return [s for s in sessions if may_attend(stakeholder_type, s)]
+    return [s for s in sessions if may_attend(stakeholder_type, s, invitation=invitation)]
 
 
-def check_session_access(*, event: Event, stakeholder_type: str, sessions: Iterable[Session]) -> None:
+def refusal_of_session(stakeholder_type: str, session: Session) -> str:
+    """Why a session is barred to this delegate, in words (call after `may_attend` said no)."""
+    if session.access_tier != AccessTier.OPEN and stakeholder_type != StakeholderType.GOVERNMENT:
+        return _("“%(title)s” is open to government delegates of member institutes only.") % {"title": session.title}
+    return _("“%(title)s” is not among the sessions your invitation covers.") % {"title": session.title}
+
+
+def check_session_access(
+    *, event: Event, stakeholder_type: str, sessions: Iterable[Session], invitation: Invitation | None = None
+) -> None:
     """Raise NotEligible naming the first session this delegate may not ask for."""
     for session in sessions:
         if session.event_id != event.pk:
             raise NotEligible(
                 _("“%(title)s” is not a session of %(event)s.") % {"title": session.title, "event": event}
             )
-        if not may_attend(stakeholder_type, session):
+        if not may_attend(stakeholder_type, session, invitation=invitation):
+            raise NotEligible(refusal_of_session(stakeholder_type, session))
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+def invitation_required(event: Event, stakeholder_type: str) -> bool:
+    """Whether a delegate of this type needs an invitation to register for the event."""
+    return stakeholder_type != StakeholderType.GOVERNMENT and event.guest_registration != GuestRegistration.OPEN
+
+
+def check_guest_registration(*, event: Event, stakeholder_type: str, invitation: Invitation | None) -> None:
+    """The event's setting for guests: by invitation only, open with approval, or closed.
+
+    Government delegates are not affected; an invitee with a valid invitation may register in
+    every setting (the invitation itself is checked by `invitation_refusal`).
+    """
+    if invitation is not None or not invitation_required(event, stakeholder_type):
+        return
+    contact = (
+        _(" To ask for an invitation, write to %(email)s.") % {"email": event.contact_email}
+        if event.contact_email
+        else ""
+    )
+    if event.guest_registration == GuestRegistration.CLOSED:
+        raise NotEligible(_("Registration for civil society, academia and industry participants is closed.") + contact)
+    raise NotEligible(
+        _("Civil society, academia and industry participants take part by invitation of the organizers.") + contact
+    )
+
+
+def check_invitation_sessions(*, event: Event, sessions: Iterable[Session]) -> None:
+    """What an invitation may cover: at least one session, all of its event, none government-only."""
+    sessions = list(sessions)
+    if not sessions:
+        raise NotEligible(_("An invitation covers at least one session."))
+    for session in sessions:
+        if session.event_id != event.pk:
             raise NotEligible(
-                _("“%(title)s” is open to government delegates of member institutes only.") % {"title": session.title}
+                _("“%(title)s” is not a session of %(event)s.") % {"title": session.title, "event": event}
             )
+        if session.access_tier != AccessTier.OPEN:
+            raise NotEligible(
+                _("“%(title)s” is government-only: an invitation cannot cover it.") % {"title": session.title}
+            )
+
+
+def invitation_live(invitation: Invitation, now: datetime) -> bool:
+    """Whether the invitation is still in play (it holds its seats and may be used while places remain)."""
+    return invitation.status in LIVE_INVITATION_STATUSES and now < invitation.expires_at
+
+
+def invitation_refusal(invitation: Invitation, now: datetime) -> str | None:
+    """Why this invitation cannot be used now ("revoked", "declined", "expired", "used"), or None."""
+    if invitation.status == InvitationStatus.REVOKED:
+        return "revoked"
+    if invitation.status == InvitationStatus.DECLINED:
+        return "declined"
+    if invitation.status == InvitationStatus.EXPIRED or now >= invitation.expires_at:
+        return "expired"
+    if invitation.uses >= invitation.max_uses:
+        return "used"
+    return None
+
+
+def invitation_email_matches(invitation: Invitation, email: str) -> bool:
+    """A personal invitation is for its own address; an organization code for its domains, if any."""
+    key = email_key(email)
+    if invitation.kind == InvitationKind.PERSONAL:
+        return key == email_key(invitation.email)
+    if not invitation.domain_list:
+        return True
+    domain = key.rsplit("@", 1)[-1]
+    return any(domain == d or domain.endswith("." + d) for d in invitation.domain_list)
+
+
+def check_invitation_details(*, invitation: Invitation, details: dict) -> None:
+    """A signup through an invitation: its address, type (and, for a personal one, organization) fixed."""
+    if not invitation_email_matches(invitation, details.get("email") or ""):
+        if invitation.kind == InvitationKind.PERSONAL:
+            raise NotEligible(
+                _("This invitation is for another email address. Register with the address it was sent to.")
+            )
+        raise NotEligible(
+            _("This invitation code is for addresses at %(domains)s.") % {"domains": ", ".join(invitation.domain_list)}
+        )
+    if details.get("stakeholder_type") != invitation.stakeholder_type:
+        raise NotEligible(
+            _("This invitation is for %(type)s participants.")
+            % {"type": invitation.get_stakeholder_type_display().lower()}
+        )
+    if invitation.kind == InvitationKind.PERSONAL and (details.get("organization") or "") != invitation.organization:
+        raise NotEligible(
+            _("The organization of a personal invitation is fixed: %(organization)s.")
+            % {"organization": invitation.organization}
+        )
 
 
 def check_affiliation(*, stakeholder_type: str, institute: Institute | None, organization: str) -> None:
@@ -233,9 +371,12 @@ def email_domain_matches(email: str, institute: Institute | None) -> bool:
 # --------------------------------------------------------------------------- seats and quotas
 
 
-def has_seat_left(session: Session, confirmed: int) -> bool:
-    """The capacity rule: a session confirms no more seats than it has."""
-    return confirmed < session.capacity
+def has_seat_left(session: Session, taken: int) -> bool:
+    """The capacity rule: a session confirms no more seats than it has.
+
+    `taken` counts confirmed seats and the seats invitations hold (`seats.taken_counts`).
+    """
+    return taken < session.capacity
 
 
 def quota_reached(approved: Counter, event_id: int, institute: Institute) -> bool:

@@ -17,11 +17,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Now
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
+    LIVE_INVITATION_STATUSES,
     AuditAction,
     AuditEntry,
     CancelReason,
@@ -29,6 +31,7 @@ from ..models import (
     DelegateStatus,
     EmailKind,
     Institute,
+    Invitation,
     SeatStatus,
     Session,
     SessionRegistration,
@@ -70,6 +73,40 @@ def confirmed_counts(session_ids: Iterable[int]) -> Counter:
         .annotate(n=Count("pk"))
     )
     return Counter(dict(rows))
+
+
+def held_counts(session_ids: Iterable[int], *, now=None) -> Counter:
+    """Seats held by live invitations per session id: one per unused place of each invitation that
+    holds seats and covers the session (read after `lock_sessions`)."""
+    Through = Invitation.sessions.through
+    rows = (
+        Through.objects.filter(session_id__in=set(session_ids))
+        .filter(held_seats_filter("invitation__", now=now))
+        .values_list("session_id")
+        .annotate(n=Sum(F("invitation__max_uses") - F("invitation__uses")))
+    )
+    return Counter({session_id: n for session_id, n in rows if n})
+
+
+def held_seats_filter(prefix: str = "", *, now=None) -> Q:
+    """The invitations whose unused places hold seats (`prefix` leads from the queried model to them).
+
+    Without `now`, the database's clock (so a precompiled query stays current).
+    """
+    return Q(
+        **{
+            f"{prefix}holds_seats": True,
+            f"{prefix}status__in": LIVE_INVITATION_STATUSES,
+            f"{prefix}expires_at__gt": now if now is not None else Now(),
+        }
+    )
+
+
+def taken_counts(session_ids: Iterable[int]) -> Counter:
+    """Seats no one else may take per session id: confirmed, and held by invitations (read after
+    `lock_sessions`). What `rules.has_seat_left` is asked with, on every path."""
+    session_ids = set(session_ids)
+    return confirmed_counts(session_ids) + held_counts(session_ids)
 
 
 @dataclass
@@ -148,12 +185,13 @@ def held_sessions(delegate_ids: Iterable[int], statuses: Iterable[str]) -> dict[
 
 
 def cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, actor: Actor) -> None:
-    """The tier rule at seat time: a government-only seat is never held by a non-government delegate."""
+    """The session rule at seat time: a seat is never held by a delegate who may not attend (a
+    government-only session, or one their invitation does not cover)."""
     changes.move(
         registration,
         SeatStatus.CANCELLED,
         actor,
-        reason=_("Government-only session"),
+        reason=rules.refusal_of_session(registration.delegate.stakeholder_type, registration.session),
         cancel_reason=CancelReason.INELIGIBLE,
     )
 
@@ -161,7 +199,7 @@ def cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, a
 def place(
     registrations: Sequence[SessionRegistration],
     sessions: dict[int, Session],
-    confirmed: Counter,
+    taken: Counter,
     changes: SeatChanges,
     actor: Actor,
 ) -> None:
@@ -169,18 +207,19 @@ def place(
 
     A request that clashes with a seat the delegate holds or waits for, or with one of their earlier
     requests placed here, is cancelled (`changes.clashes`; the caller emails `changes.clash_emails()`).
+    `taken` counts each session's confirmed and held seats (`taken_counts`).
     """
     held = held_sessions({r.delegate_id for r in registrations}, [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
     for registration in sorted(registrations, key=lambda r: (r.requested_at, r.pk)):
         session = sessions[registration.session_id]
         registration.session = session
         mine = held[registration.delegate_id]
-        if not rules.may_attend(registration.delegate.stakeholder_type, session):
+        if not rules.may_attend(registration.delegate, session):
             cancel_ineligible(registration, changes, actor)
         elif (kept := rules.find_clash(session, mine)) is not None:
             cancel_clash(registration, kept, changes, actor)
-        elif rules.has_seat_left(session, confirmed[session.pk]):
-            confirmed[session.pk] += 1
+        elif rules.has_seat_left(session, taken[session.pk]):
+            taken[session.pk] += 1
             mine.append(session)
             changes.move(registration, SeatStatus.CONFIRMED, actor)
         else:
@@ -201,14 +240,14 @@ def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> Se
     if not session_ids:
         return changes
     sessions = lock_sessions(session_ids)
-    confirmed = confirmed_counts(session_ids)
+    confirmed = taken_counts(session_ids)  # held seats are not free for the waitlist
     waiting = [s_id for s_id, session in sessions.items() if rules.has_seat_left(session, confirmed[s_id])]
     if waiting:
         waitlisted = list(
             SessionRegistration.objects.filter(
                 session_id__in=waiting, status=SeatStatus.WAITLISTED, delegate__status=DelegateStatus.APPROVED
             )
-            .select_related("delegate__event")
+            .select_related("delegate__event", "delegate__invitation")
             .order_by("requested_at", "pk")
         )
         held = held_sessions({r.delegate_id for r in waitlisted}, [SeatStatus.CONFIRMED])
@@ -216,7 +255,7 @@ def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> Se
         for registration in waitlisted:
             session = sessions[registration.session_id]
             registration.session = session
-            if not rules.may_attend(registration.delegate.stakeholder_type, session):
+            if not rules.may_attend(registration.delegate, session):
                 cancel_ineligible(registration, changes, system)
                 continue
             if rules.has_seat_left(session, confirmed[session.pk]):

@@ -51,7 +51,16 @@ def check_capacity(*, session: Session, capacity: int | None) -> None:
         return
     locked = seats.lock_sessions([session.pk])[session.pk]
     confirmed = seats.confirmed_counts([session.pk])[session.pk]
-    if capacity < confirmed:
+    held = seats.held_counts([session.pk])[session.pk]
+    if capacity < confirmed + held:
+        if held:
+            raise CapacityBelowConfirmed(
+                _(
+                    "“%(title)s” already has %(confirmed)d confirmed seats and %(held)d held by invitations; "
+                    "capacity cannot go below %(total)d."
+                )
+                % {"title": locked.title, "confirmed": confirmed, "held": held, "total": confirmed + held}
+            )
         raise CapacityBelowConfirmed(
             _("“%(title)s” already has %(confirmed)d confirmed seats; capacity cannot go below that.")
             % {"title": locked.title, "confirmed": confirmed}

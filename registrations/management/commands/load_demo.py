@@ -1,4 +1,6 @@
-"""Load the San Francisco convening as demo data: agenda, and about 40 sample delegates.
+"""Load the San Francisco convening as demo data: agenda, about 40 sample delegates and a few
+sample invitations. Guests come by invitation only (the sample guests registered before the
+organizers switched to invitations).
 
 Idempotent: running it again changes nothing. Decisions are made through the services, exactly as
 an organizer would make them, so seats, waitlists and the audit trail are consistent. No email is
@@ -11,8 +13,19 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
 
-from registrations import services
-from registrations.models import AccessTier, Delegate, Event, Institute, OutboundEmail, Session, StakeholderType
+from registrations import selectors, services
+from registrations.models import (
+    AccessTier,
+    Delegate,
+    Event,
+    GuestRegistration,
+    Institute,
+    Invitation,
+    OutboundEmail,
+    Session,
+    StakeholderType,
+)
+from registrations.services import invitations
 
 SLUG = "san-francisco-convening"
 TZ = "America/Los_Angeles"
@@ -276,10 +289,94 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo already loaded: {event} has {event.delegates.count()} delegates.")
             return
         self._delegates(event, sessions)
+        event.guest_registration = GuestRegistration.INVITATION_ONLY
+        event.save(update_fields=["guest_registration"])
+        self._invitations(event, sessions)
         OutboundEmail.objects.filter(delegate__is_sample=True).delete()
+        OutboundEmail.objects.filter(invitation__is_sample=True).delete()
         self.stdout.write(
-            self.style.SUCCESS(f"Loaded {event}: {len(sessions)} sessions, {event.delegates.count()} sample delegates.")
+            self.style.SUCCESS(
+                f"Loaded {event}: {len(sessions)} sessions, {event.delegates.count()} sample delegates, "
+                f"{event.invitations.count()} sample invitations."
+            )
         )
+
+    def _invitations(self, event: Event, sessions: list[Session]) -> None:
+        """Invitations as an organizer would make them: a personal one holding seats, an organization
+        code for three people, one still a draft, one declined."""
+        system = services.Actor.system()
+        open_sessions = [s for s in sessions if s.access_tier == OPEN]
+        seats_left = selectors.seats_left_by_session(event)
+        with_room = [s for s in open_sessions if seats_left[s.pk] > 0]
+        expires = event.registration_closes_at
+        made = []
+        for kind, email, domains, uses, name, organization, stakeholder_type, covered, holds, pre_approved in [
+            (
+                "personal",
+                "amara.okafor@example.edu",
+                "",
+                1,
+                "Amara Okafor",
+                "University of Lagos",
+                "academia",
+                with_room[:3],
+                True,
+                True,
+            ),
+            (
+                "organization",
+                "policy@frontier-lab.example",
+                "frontier-lab.example",
+                3,
+                "",
+                "Frontier Lab Inc.",
+                "industry",
+                open_sessions[1:3],
+                False,
+                False,
+            ),
+            (
+                "personal",
+                "lena.fischer@example.org",
+                "",
+                1,
+                "Lena Fischer",
+                "Digital Rights Watch",
+                "civil_society",
+                open_sessions[:2],
+                False,
+                True,
+            ),
+            (
+                "personal",
+                "omar.haddad@example.org",
+                "",
+                1,
+                "Omar Haddad",
+                "Open Evaluations Network",
+                "civil_society",
+                open_sessions[2:4],
+                False,
+                True,
+            ),
+        ]:
+            invitation = Invitation(
+                event=event,
+                kind=kind,
+                email=email,
+                email_domains=domains,
+                max_uses=uses,
+                name=name,
+                organization=organization,
+                stakeholder_type=stakeholder_type,
+                holds_seats=holds,
+                pre_approved=pre_approved,
+                expires_at=expires,
+                is_sample=True,
+            )
+            made.append(invitations.create_invitation(invitation=invitation, sessions=covered, actor=system))
+        invitations.send_invitations(invitation_ids=[made[0].pk, made[1].pk, made[3].pk], actor=system)
+        invitations.decline_invitation(invitation=made[3], reason="Travelling that week.")
 
     def _event(self) -> Event:
         first, last = demo_dates(timezone.localdate())
