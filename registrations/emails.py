@@ -84,7 +84,8 @@ def render_invitation(email: OutboundEmail) -> EmailMultiAlternatives:
         "decline_url": links.invitation_decline_url(invitation),
         "site_url": settings.SITE_URL,
     }
-    with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):
+    # The invitation's language, whoever sends it and in whatever language they work.
+    with timezone.override(event.tz), translation.override(invitation.language or settings.LANGUAGE_CODE):
         subject = SUBJECTS[email.kind] % {"event": event.name}
         text = render_to_string(f"registrations/email/{email.kind}.txt", context)
         html = render_to_string(f"registrations/email/{email.kind}.html", context)

@@ -482,6 +482,13 @@ class Invitation(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True, editable=False)
     declined_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_reminder_at = models.DateTimeField(null=True, blank=True, editable=False)
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the invitation and its reminders (the invitee chooses their own at signup)."),
+    )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
 
     class Meta:

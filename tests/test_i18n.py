@@ -33,13 +33,14 @@ from registrations.models import (
     Delegate,
     DelegateStatus,
     EmailKind,
+    Institute,
     OutboundEmail,
     SeatStatus,
     Session,
     StakeholderType,
 )
 from tests.english_words import english_words, page_text, visible_text
-from tests.factories import DelegateFactory, SessionFactory, organizer
+from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, organizer
 
 BASE = Path(settings.BASE_DIR)
 LOCALE = BASE / "locale"
@@ -419,7 +420,27 @@ def render_every_kind(delegate, session) -> dict[str, object]:
     return {
         kind: emails.render(OutboundEmail(kind=kind, delegate=delegate, context=contexts.get(kind, {})))
         for kind in EmailKind.values
+        if kind not in INVITATION_KINDS
     }
+
+
+# Emails to an invitee, who is not a delegate yet: in the invitation's language.
+INVITATION_KINDS = {EmailKind.INVITATION, EmailKind.INVITATION_REMINDER}
+
+
+def test_every_email_to_a_french_invitee_is_in_french(event, french_sessions, organizer_actor):
+    open_session, _government = french_sessions
+    invitation = InvitationFactory(event=event, language="fr", sessions=[open_session])
+
+    with translation.override("en"):  # the organizer's language does not matter
+        messages = [emails.render(OutboundEmail(kind=kind, invitation=invitation)) for kind in INVITATION_KINDS]
+
+    for message in messages:
+        html = message.alternatives[0][0]
+        assert english_words(message.subject) == [], message.subject
+        assert english_words(message.body) == [], message.body
+        assert english_words(visible_text(html)) == []
+        assert "Science de l'évaluation des risques" in message.body
 
 
 def test_every_email_to_a_french_delegate_is_in_french(french_delegate, organizer_actor):
@@ -487,15 +508,15 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
         {
             "given_name": "Inès",
             "family_name": "Lambert",
-            "email": "ines.lambert@example.fr",
-            "stakeholder_type": "academia",
-            "organization": "Université Paris-Saclay",
+            "email": "ines.lambert@numerique.gouv.fr",
+            "stakeholder_type": "government",  # the demo admits guests by invitation only
+            "institute": Institute.objects.get(iso_code="FR").pk,
             "sessions": [chosen.pk],
             "consent_data_processing": "on",
         },
     )
     assert response.status_code == 302
-    delegate = Delegate.objects.get(email="ines.lambert@example.fr")
+    delegate = Delegate.objects.get(email="ines.lambert@numerique.gouv.fr")
     assert delegate.language == "fr"
     emails.deliver()
     (confirmation,) = mailoutbox

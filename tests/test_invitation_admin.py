@@ -49,6 +49,7 @@ def add_data(event, sessions, **overrides):
         "name": "Grace Hopper",
         "organization": "Compilers Ltd",
         "stakeholder_type": "industry",
+        "language": "en",
         "sessions": [s.pk for s in sessions],
         "pre_approved": "on",
         "expires_at_0": (timezone.now() + timedelta(days=10)).strftime("%Y-%m-%d"),

@@ -118,7 +118,18 @@ class InvitationAdmin(admin.ModelAdmin):
         (None, {"fields": ["event", "status_label", "used", "link", "audit_link"]}),
         (
             _("Who"),
-            {"fields": ["kind", "email", "email_domains", "max_uses", "name", "organization", "stakeholder_type"]},
+            {
+                "fields": [
+                    "kind",
+                    "email",
+                    "email_domains",
+                    "max_uses",
+                    "name",
+                    "organization",
+                    "stakeholder_type",
+                    "language",
+                ]
+            },
         ),
         (_("What"), {"fields": ["sessions", "holds_seats", "pre_approved", "expires_at"]}),
         (

@@ -15,10 +15,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -41,7 +43,7 @@ from .errors import InvalidEmail, RegistrationError
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
 
-COLUMNS = ("email", "name", "organization", "stakeholder_type", "sessions", "expiry", "pre_approved")
+COLUMNS = ("email", "name", "organization", "stakeholder_type", "sessions", "expiry", "pre_approved", "language")
 REQUIRED_COLUMNS = ("email", "organization", "stakeholder_type", "sessions")
 ALIASES = {
     "type": "stakeholder_type",
@@ -55,6 +57,12 @@ ALIASES = {
     "e_mail": "email",
 }
 YES = {"yes", "y", "true", "1", "x", "oui"}
+# A language by its code or its name in English or in itself ("fr", "French", "Français").
+LANGUAGES = {
+    **{code: code for code, _name in settings.LANGUAGES},
+    **{str(name).lower(): code for code, name in settings.LANGUAGES},
+    **{get_language_info(code)["name_local"].lower(): code for code, _name in settings.LANGUAGES},
+}
 NO = {"no", "n", "false", "0", "non"}
 
 
@@ -240,7 +248,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
             email = rules.normalize_email(values["email"])
             validate_email(email)
             if len(email) > 254:
-                raise ValidationError("too long")
+                raise ValidationError(_("The email address is too long."))
             key = rules.email_key(email)
         except (ValidationError, InvalidEmail):
             errors.append(_("“%(email)s” is not an email address") % {"email": values["email"][:80]})
@@ -292,8 +300,15 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
         flag = values["pre_approved"].lower()
         if flag and flag not in YES | NO:
             errors.append(_("pre-approved is “%(value)s”: write yes or no") % {"value": values["pre_approved"][:20]})
+        language = LANGUAGES.get(values["language"].strip().lower(), None) if values["language"].strip() else ""
+        if language is None:
+            errors.append(
+                _("language “%(value)s”: write one of %(languages)s")
+                % {"value": values["language"][:20], "languages": ", ".join(code for code, _name in settings.LANGUAGES)}
+            )
         if not errors:
             row.fields = {
+                "language": language or settings.LANGUAGE_CODE,
                 "email": email,
                 "name": name,
                 "organization": organization,
