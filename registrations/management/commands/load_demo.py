@@ -296,6 +296,7 @@ class Command(BaseCommand):
             slug=SLUG,
             name="Convening of the International Network of AI Safety Institutes (San Francisco, demo)",
             venue="Presidio Golden Gate Club, San Francisco",
+            address="135 Fisher Loop, San Francisco, CA 94129, United States",
             time_zone=TZ,
             starts_on=first,
             ends_on=last,
