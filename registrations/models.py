@@ -328,7 +328,8 @@ class Delegate(models.Model):
 
     @property
     def affiliation(self) -> str:
-        return self.institute.name if self.institute_id else self.organization
+        """The institute with its member ("AI Safety Institute (United Kingdom)"), else the organization."""
+        return str(self.institute) if self.institute_id else self.organization
 
 
 # A delegate's personal data: what the retention purge empties and "download my data" returns.

@@ -129,7 +129,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
                 "delegates for %(event)s."
             ) % {
                 "name": delegate.full_name,
-                "institute": institute.name,
+                "institute": str(institute),
                 "quota": institute.delegate_quota,
                 "event": delegate.event,
             }
