@@ -179,6 +179,7 @@ FRENCH = {
 EVENT_FRENCH = {
     "name_fr": "Réunion du Réseau international des instituts de sécurité de l'IA (San Francisco, démonstration)",
     "venue_fr": "Presidio Golden Gate Club, San Francisco",
+    "address_fr": "135 Fisher Loop, San Francisco, CA 94129, États-Unis",
     "practical_information_fr": (
         "Les portes ouvrent à 8 h 15 chaque jour\u202f; munissez-vous d'une pièce d'identité officielle avec photo "
         "pour le contrôle de sécurité.\n"
