@@ -9,7 +9,8 @@ the request, so no context processor runs (no `user`, `perms`, `request` or `mes
 names are bound to stand-ins that raise `PerVisitorNameInCachedPage` on any use, so a template that
 reads them fails loudly (and its tests fail) instead of rendering blank. What differs per visitor
 is a slot filled in on every request: the CSRF token, the messages waiting, and the seats left of
-the agenda's sessions and of the form's choices (read in the same single query as the event). A form with errors is never cached.
+the agenda's sessions and of the form's choices (read in the same single query as the event). A
+form with errors is never cached (its seats are filled in the same way).
 
 Freshness: the version is read with the event on every request, before anything the page is
 rendered from, so a cached copy is never older than its key; every write to an event, its

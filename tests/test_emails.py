@@ -202,7 +202,9 @@ def test_approved_email_has_text_html_and_a_calendar_in_the_venue_zone(
     )
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"
-    assert "<li>Keynote: the state of AI safety science: Tue 26 Jan 2027, 09:00–10:30 PST, Golden Gate Room</li>" in html
+    assert (
+        "<li>Keynote: the state of AI safety science: Tue 26 Jan 2027, 09:00–10:30 PST, Golden Gate Room</li>" in html
+    )
     assert "<li>Panel: evaluations (number 1): Tue 26 Jan 2027, 12:00–13:00 PST</li>" in html
 
     ((filename, content, mimetype),) = message.attachments
