@@ -59,6 +59,7 @@ def _delegates(event, sessions, count: int, start: int) -> list[int]:
                 given_name=f"Given{n}",
                 family_name=f"Family{n}",
                 email=f"delegate{n}@{event.slug}.example",
+                email_key=f"delegate{n}@{event.slug}.example",
                 stakeholder_type="academia" if n % 2 else "industry",
                 organization=f"Organization {n % 50}",
                 job_title="Researcher",

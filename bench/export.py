@@ -164,6 +164,7 @@ def fill() -> None:
                     given_name=f"{given} {i}",
                     family_name=family,
                     email=f"delegate{i}@example.org",
+                    email_key=f"delegate{i}@example.org",
                     stakeholder_type="government" if government else ("academia", "industry", "civil_society")[i % 3],
                     institute=institutes[i % len(institutes)] if government else None,
                     organization="" if government else f"Organization {i % 97}, Inc.",

@@ -14,6 +14,10 @@ STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT") or STATIC_ROOT  # noqa: F405
 # Every bench request comes from 127.0.0.1: lift django-ratelimit's per-IP limits (its own
 # switch) so the bench measures the signup view itself rather than the 429 page.
 RATELIMIT_ENABLE = False
+# The lost-link bench keeps them on (with limits set high through the environment), so that the
+# path it times is the production one.
+if os.environ.get("BENCH_RATELIMIT") == "1":
+    RATELIMIT_ENABLE = True
 
 # For the bench's "what if" lines only (see bench/README.md): the same server without Django's
 # per-request connection health check. Production keeps config.settings as it is.

@@ -1,14 +1,18 @@
-"""The app's URLs plus two bench-only views that set the yardsticks for the ratios.
+"""The app's URLs plus bench-only views: two set the yardsticks for the ratios, one is the control
+of the lost-link timing bench.
 
 Both run through the same middleware as every page. Loaded only by `bench.settings`.
 """
 
 from django.http import HttpResponse
+from django.shortcuts import redirect
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from config.urls import urlpatterns as app_urlpatterns
+from registrations import selectors, services
+from registrations.forms import LostLinkForm
 from registrations.models import ActorKind, AuditEntry
 
 
@@ -25,8 +29,21 @@ def insert(request):
     return HttpResponse("inserted")
 
 
+@require_POST
+def lost_link_inline(request):
+    """The control of the lost-link timing bench: the form as it was, looking the address up and
+    writing the audit entry and the email inside the request (a timing oracle)."""
+    form = LostLinkForm(request.POST)
+    if form.is_valid():
+        services.send_status_link(
+            event=selectors.current_event(), email=form.cleaned_data["email"], actor=services.Actor.delegate()
+        )
+    return redirect("registrations:lost_link_sent")
+
+
 urlpatterns = [
     path("bench/bare/", bare),
     path("bench/insert/", insert),
+    path("bench/lost-link-inline/", lost_link_inline),
     *app_urlpatterns,
 ]

@@ -38,6 +38,7 @@ SUBJECTS = {
     "lost_link": _("Your registration link for %(event)s"),
     "under_review": _("Your registration for %(event)s is under review again"),
     "session_cancelled": _("A session of %(event)s was cancelled"),
+    "seats_clashed": _("Two of your sessions at %(event)s are at the same time"),
 }
 
 
@@ -87,6 +88,11 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         "deleted_sessions": [
             {"title": s["title"], "starts_at": datetime.fromisoformat(s["starts_at"])}
             for s in email.context.get("cancelled_sessions", [])
+        ],
+        # Seats cancelled for a clash: the session cancelled (title, start) and the one kept instead.
+        "clashes": [
+            {"title": c["title"], "starts_at": datetime.fromisoformat(c["starts_at"]), "kept": c["kept"]}
+            for c in email.context.get("clashes", [])
         ],
         "site_url": settings.SITE_URL,
     }

@@ -49,6 +49,7 @@ from .models import (
     SessionRegistration,
     StakeholderType,
 )
+from .services.retention import redact_search
 
 CHUNK_SIZE = 2000  # rows fetched per round trip from the database cursor
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the HTTP response or file
@@ -409,7 +410,7 @@ class AttendeeExport:
             % {"rows": rows, "scope": self.scope},
             scope=self.scope,
             shape=self.shape,
-            filter=self.filters,
+            filter=redact_search(self.filters),  # a search is typically someone's name: not kept
             rows=rows,
             complete=complete,
             file=self.file_name(),

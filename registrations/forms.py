@@ -49,6 +49,15 @@ def is_database_id(value) -> bool:
     return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID
 
 
+def clean_email_address(value: str) -> str:
+    """An email field's value in its canonical form (`services.rules`), or the reason it has none."""
+    try:
+        services.email_key(value)
+    except services.InvalidEmail as refusal:
+        raise forms.ValidationError(refusal.message, code=refusal.code) from None
+    return services.normalize_email(value)
+
+
 class IdChoiceField(forms.ModelChoiceField):
     """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite)."""
 
@@ -170,7 +179,7 @@ class RegistrationForm(forms.Form):
         self.helper.disable_csrf = True
 
     def clean_email(self):
-        return services.normalize_email(self.cleaned_data["email"])
+        return clean_email_address(self.cleaned_data["email"])
 
     def clean_language(self):
         return self.cleaned_data.get("language") or active_language()
@@ -198,6 +207,10 @@ class RegistrationForm(forms.Form):
                 event=self.event, stakeholder_type=stakeholder_type, sessions=data.get("sessions") or []
             )
         except services.NotEligible as refusal:
+            self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
+        try:
+            services.check_no_clash(data.get("sessions") or [], tz=self.event.tz)
+        except services.SessionClash as refusal:
             self.add_error("sessions", forms.ValidationError(refusal.message, code=refusal.code))
         return data
 
@@ -285,4 +298,4 @@ class LostLinkForm(forms.Form):
     )
 
     def clean_email(self):
-        return services.normalize_email(self.cleaned_data["email"])
+        return clean_email_address(self.cleaned_data["email"])

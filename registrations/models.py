@@ -15,7 +15,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -236,6 +235,9 @@ class Delegate(models.Model):
     given_name = models.CharField(_("given name"), max_length=100, validators=[validate_no_direction_controls])
     family_name = models.CharField(_("family name"), max_length=100, validators=[validate_no_direction_controls])
     email = models.EmailField(_("email"), max_length=254)
+    # The address's identity, `services.rules.email_key(email)`: written by the services with the
+    # email, compared by equality everywhere (duplicates, lookups, rate limits), unique per event.
+    email_key = models.CharField(max_length=254, editable=False)
     stakeholder_type = models.CharField(_("stakeholder type"), max_length=20, choices=StakeholderType)
     institute = models.ForeignKey(
         Institute,
@@ -283,11 +285,12 @@ class Delegate(models.Model):
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
-                Lower("email"),
-                "event",
-                name="delegate_email_unique_per_event",
+                fields=["event", "email_key"],
+                name="delegate_email_key_unique_per_event",
                 violation_error_message=_("A delegate with this email is already registered for this event."),
             ),
+            # A row written without its key would be nobody's duplicate: refuse it outright.
+            models.CheckConstraint(condition=~Q(email_key=""), name="delegate_email_key_set"),
             models.CheckConstraint(
                 condition=(Q(stakeholder_type=StakeholderType.GOVERNMENT) & Q(institute__isnull=False))
                 | (~Q(stakeholder_type=StakeholderType.GOVERNMENT) & Q(institute__isnull=True)),
@@ -366,6 +369,7 @@ class CancelReason(models.TextChoices):
     REJECTED = "rejected", _("Registration rejected")
     INELIGIBLE = "ineligible", _("No longer eligible for this session")
     SESSION_DELETED = "session_deleted", _("Session cancelled by the organizers")
+    CLASH = "clash", _("At the same time as another session asked for first")
 
 
 class SessionRegistration(models.Model):
@@ -477,6 +481,7 @@ class EmailKind(models.TextChoices):
     LOST_LINK = "lost_link", _("Private link")
     UNDER_REVIEW = "under_review", _("Back under review")
     SESSION_CANCELLED = "session_cancelled", _("Session cancelled")
+    SEATS_CLASHED = "seats_clashed", _("Seats cancelled for a clash")
 
 
 class OutboundEmail(models.Model):
@@ -502,3 +507,23 @@ class OutboundEmail(models.Model):
 
     def __str__(self):
         return f"{self.kind} to delegate {self.delegate_id} ({self.status})"
+
+
+class LostLinkRequest(models.Model):
+    """Someone asked for the private link of an address (the lost-link form).
+
+    The form writes this one row whatever the address, so the answer takes as long for a
+    registered address as for an unknown one; the email worker (`services.resolve_lost_link_requests`,
+    run by `send_queued_emails`) looks the address up, sends the link or drops the request, and
+    deletes the row.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    email_key = models.CharField(max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self):
+        return f"lost link request {self.pk}"

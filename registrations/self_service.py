@@ -332,8 +332,14 @@ def participants_for_delegate(request, delegate):
 
 
 def lost_link_email(group, request) -> str:
-    """The rate-limit key of the lost-link form: the address asked about, as the lookup compares it."""
-    return request.POST.get("email", "").strip().lower()
+    """The rate-limit key of the lost-link form: the address's identity, as the lookup compares it
+    (`services.email_key`), so no spelling of one address gets a limit of its own. An address
+    without one identity is refused by the form and sends nothing; it is counted as written."""
+    email = request.POST.get("email", "")
+    try:
+        return services.email_key(email)
+    except services.InvalidEmail:
+        return email.strip().lower()
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -351,7 +357,8 @@ def lost_link(request):
     form = LostLinkForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
         if form.is_valid():
-            services.send_status_link(event=event, email=form.cleaned_data["email"], actor=services.Actor.delegate())
+            # Only the request is written here, the same for every address; the worker sends the link.
+            services.request_status_link(event=event, email=form.cleaned_data["email"])
             return redirect("registrations:lost_link_sent")
         return render(request, "registrations/lost_link.html", {"event": event, "form": form}, status=400)
     return render(request, "registrations/lost_link.html", {"event": event, "form": form})

@@ -8,7 +8,7 @@ from django.test import Client
 
 from registrations import emails, services
 from registrations.models import AccessTier
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, organizer
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, organizer, venue_time
 
 
 def pytest_report_header(config):
@@ -46,13 +46,27 @@ def event(db):
 
 @pytest.fixture
 def open_session(event):
-    return SessionFactory(event=event, title="Risk assessment science", access_tier=AccessTier.OPEN, capacity=3)
+    """09:00-10:30 on the first day."""
+    return SessionFactory(
+        event=event,
+        title="Risk assessment science",
+        access_tier=AccessTier.OPEN,
+        capacity=3,
+        starts_at=venue_time(event, 9),
+        ends_at=venue_time(event, 10.5),
+    )
 
 
 @pytest.fixture
 def government_session(event):
+    """07:30-09:00, right before `open_session` (half-open times: no clash, a delegate may ask for both)."""
     return SessionFactory(
-        event=event, title="Joint testing of frontier models", access_tier=AccessTier.GOVERNMENT_ONLY, capacity=2
+        event=event,
+        title="Joint testing of frontier models",
+        access_tier=AccessTier.GOVERNMENT_ONLY,
+        capacity=2,
+        starts_at=venue_time(event, 7.5),
+        ends_at=venue_time(event, 9),
     )
 
 
@@ -77,6 +91,7 @@ def send_emails():
     """Deliver everything queued (as the worker would) and return what was sent."""
 
     def _send():
+        services.resolve_lost_link_requests()
         return emails.deliver()
 
     return _send

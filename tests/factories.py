@@ -17,8 +17,14 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.services.rules import email_key
 
 SF = ZoneInfo("America/Los_Angeles")
+
+
+def venue_time(event: Event, hours: float) -> datetime:
+    """A moment on the event's first day, in its venue's zone: venue_time(event, 9.5) is 09:30."""
+    return datetime.combine(event.starts_on, datetime.min.time(), tzinfo=event.tz) + timedelta(hours=hours)
 
 
 def institute(iso_code: str) -> Institute:
@@ -47,8 +53,13 @@ class SessionFactory(factory.django.DjangoModelFactory):
 
     event = factory.SubFactory(EventFactory)
     title = factory.Sequence(lambda n: f"Session {n}")
-    starts_at = factory.LazyAttribute(
-        lambda o: datetime.combine(o.event.starts_on, datetime.min.time(), tzinfo=SF) + timedelta(hours=9)
+    # Sessions made one after another do not overlap (a delegate may ask for all of them): 11:00,
+    # 13:00, ... 21:00 on the first day, 90 minutes each, after the conftest sessions (07:30-10:30).
+    # Tests about clashes give times explicitly.
+    starts_at = factory.LazyAttributeSequence(
+        lambda o, n: (
+            datetime.combine(o.event.starts_on, datetime.min.time(), tzinfo=SF) + timedelta(hours=11 + 2 * (n % 6))
+        )
     )
     ends_at = factory.LazyAttribute(lambda o: o.starts_at + timedelta(minutes=90))
     room = "Main hall"
@@ -66,6 +77,7 @@ class DelegateFactory(factory.django.DjangoModelFactory):
     given_name = factory.Sequence(lambda n: f"Given{n}")
     family_name = "Delegate"
     email = factory.Sequence(lambda n: f"delegate{n}@example.org")
+    email_key = factory.LazyAttribute(lambda o: email_key(o.email))
     stakeholder_type = StakeholderType.ACADEMIA
     institute = None
     organization = "University of Testing"

@@ -221,7 +221,7 @@ def test_superuser_can_do_everything(superuser_client, event, queue):
     data = {**form_data(page), "delegate_quota": "12"}
 
     saved = superuser_client.post(change_url(gb), data)
-    approved = act(superuser_client, "approve_selected", queue[:1])
+    approved = act(superuser_client, "approve_selected", queue[:1], confirm="yes", delegate_ids=str(queue[0].pk))
     deleted = superuser_client.post(reverse("admin:registrations_delegate_delete", args=[queue[3].pk]), {"post": "yes"})
 
     assert (saved.status_code, approved.status_code, deleted.status_code) == (302, 302, 302)
@@ -234,10 +234,22 @@ def test_superuser_can_do_everything(superuser_client, event, queue):
 # --------------------------------------------------------------------------- decisions
 
 
+def test_approve_action_asks_for_confirmation_first(organizer_client, open_session, queue):
+    confirmation = act(organizer_client, "approve_selected", queue[:2])
+
+    assert confirmation.status_code == 200
+    assert confirmation.templates[0].name == "admin/registrations/delegate/decision_confirmation.html"
+    assert [d.given_name for d in confirmation.context["delegates"]] == ["Ana", "Ben"]
+    assert "2 delegates will be approved." in confirmation.text
+    assert 'value="Yes, approve 2 delegates"' in confirmation.text
+    assert set(Delegate.objects.values_list("status", flat=True)) == {DelegateStatus.PENDING}
+    assert (AuditEntry.objects.count(), OutboundEmail.objects.count()) == (0, 0)
+
+
 def test_approve_action_confirms_seats_and_waitlists_the_overflow(
     organizer_client, open_session, queue, organizer_user
 ):
-    response = act(organizer_client, "approve_selected", queue)
+    response = organizer_client.post(CHANGELIST, page_form(act(organizer_client, "approve_selected", queue)))
 
     assert response.status_code == 302
     assert message_texts(response) == [
@@ -254,7 +266,7 @@ def test_approve_action_reports_a_quota_refusal(organizer_client, event):
     Institute.objects.filter(iso_code="GB").update(delegate_quota=1)
     officials = [DelegateFactory(event=event, government=True, given_name=n, family_name="Official") for n in "AB"]
 
-    response = act(organizer_client, "approve_selected", officials)
+    response = organizer_client.post(CHANGELIST, page_form(act(organizer_client, "approve_selected", officials)))
 
     assert message_texts(response) == [
         "Approved 1 delegate: 0 seats confirmed, 0 waitlisted.",
@@ -493,6 +505,24 @@ def test_delegate_filters(organizer_client, mixed, query, expected):
     assert names(response) == expected
 
 
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("Korea", ["Jin"]),  # the member, "Republic of Korea", and the institute's name
+        ("United Kingdom", ["Gia", "Una"]),  # the member only: the institute is "AI Safety Institute"
+        ("Korea AI Safety", ["Jin"]),  # every word must match somewhere
+        ("AI Safety Institute", ["Gia", "Jin", "Una"]),
+    ],
+)
+def test_delegate_search_finds_institutes_by_name_and_member(organizer_client, event, mixed, query, expected):
+    DelegateFactory(event=event, government=True, institute=institute("KR"), email="jin@msit.go.kr", given_name="Jin")
+
+    response = organizer_client.get(CHANGELIST, {"q": query})
+
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
 def test_session_filter(organizer_client, mixed):
     response = organizer_client.get(f"{CHANGELIST}?session={mixed['gov'].pk}")
 
@@ -606,6 +636,7 @@ def bulk_delegates(event, count: int, start: int = 0, sessions=()) -> list[Deleg
                 given_name=f"Bulk{start + i}",
                 family_name="Delegate",
                 email=f"bulk{start + i}@example.org",
+                email_key=f"bulk{start + i}@example.org",
                 stakeholder_type=StakeholderType.ACADEMIA,
                 organization="University of Testing",
                 consent_data_processing=True,
@@ -646,17 +677,21 @@ def test_delegate_changelist_uses_the_same_queries_at_10_and_1000_delegates(orga
 
 
 def approve_through_the_admin(client, delegates):
-    """ "Select all" across the pages of pending delegates, as an organizer does, then approve."""
+    """ "Select all" across the pages of pending delegates, as an organizer does, then approve on the
+    confirmation page. Counts the queries of that confirmed approval."""
+    url = CHANGELIST + "?status__exact=pending"
+    confirmation = client.post(
+        url,
+        {
+            "action": "approve_selected",
+            "index": "0",
+            "select_across": "1",
+            "_selected_action": [d.pk for d in delegates[:100]],
+        },
+    )
+    assert confirmation.status_code == 200
     with CaptureQueriesContext(connection) as queries:
-        response = client.post(
-            CHANGELIST + "?status__exact=pending",
-            {
-                "action": "approve_selected",
-                "index": "0",
-                "select_across": "1",
-                "_selected_action": [d.pk for d in delegates[:100]],
-            },
-        )
+        response = client.post(url, page_form(confirmation))
     assert response.status_code == 302
     inserts = sum(1 for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT"))
     return len(queries), inserts

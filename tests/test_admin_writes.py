@@ -221,7 +221,11 @@ WRITES = [
         lambda w: action(Delegate, "delete_selected", [w["pending"]], post="yes"),
         AuditAction.ERASED,
     ),
-    ("approve action", lambda w: action(Delegate, "approve_selected", [w["pending"]]), AuditAction.APPROVED),
+    (
+        "approve action",
+        lambda w: action(Delegate, "approve_selected", [w["pending"]], confirm="yes"),
+        AuditAction.APPROVED,
+    ),
     (
         "approve button",
         lambda w: (reverse("admin:registrations_delegate_approve", args=[w["pending"].pk]), {}),

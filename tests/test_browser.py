@@ -403,7 +403,15 @@ def test_organizer_approves_filtered_pending_delegates_and_the_overflow_is_waitl
     admin_login(page, organizer())
     open_delegate_changelist(page, status="Pending", stakeholder_type="Academia")
     expect_listed_delegates(page, ["Aiko Tanaka", "Daniel Cohen", "Camille Moreau"])
-    run_delegate_action(page, "Approve selected delegates")
+    run_delegate_action(page, "Approve selected delegates…")
+
+    # The confirmation page lists who will be approved; nothing changes before "Yes".
+    expect(page.get_by_role("heading", name="Approve delegates")).to_be_visible()
+    expect(page.locator("#content table tbody td:first-child")).to_have_text(
+        ["Daniel Cohen", "Camille Moreau", "Aiko Tanaka"]
+    )
+    assert set(Delegate.objects.values_list("status", flat=True)) == {DelegateStatus.PENDING}
+    page.get_by_role("button", name="Yes, approve 3 delegates").click()
 
     expect_admin_messages(
         page,
@@ -581,6 +589,49 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     dropped = f"Vous avez renoncé à la séance «\u00a0{FRENCH_TITLES[OPEN_RISK]}\u00a0»."
     expect(page.get_by_text(dropped)).to_be_visible()
     expect_no_english(page)
+
+
+def test_delegate_changelist_fits_beside_the_filters_at_1280_pixels(new_page, screenshot_dir):
+    call_command("load_demo", verbosity=0)
+    page = new_page(viewport={"width": 1280, "height": 800})
+    admin_login(page, organizer())
+    open_delegate_changelist(page)
+    page.screenshot(path=screenshot_dir / "admin-delegates-1280.png", full_page=True)
+
+    fit = page.locator("#result_list").evaluate(
+        """table => {
+            const pane = table.closest(".results");
+            const right = pane.getBoundingClientRect().right;
+            return {
+                table: table.scrollWidth,
+                pane: pane.clientWidth,
+                offScreen: [...table.querySelectorAll("thead th")]
+                    .filter(th => th.getBoundingClientRect().right > right + 0.5)
+                    .map(th => th.textContent.trim()),
+            };
+        }"""
+    )
+    # No horizontal scrolling: every column, Sessions, Email domain and Registered included, is in view.
+    assert fit["table"] <= fit["pane"], fit
+    assert fit["offScreen"] == []
+    expect(page.locator("#result_list thead th")).to_have_count(9)  # the check box column and eight columns
+
+
+def test_session_page_in_venue_time_shows_no_server_time_note_to_a_browser_elsewhere(new_page, agenda):
+    session = agenda[OPEN_RISK]
+    page = new_page(viewport={"width": 1280, "height": 800}, timezone_id="Asia/Tokyo")
+    admin_login(page, organizer())
+    page.goto(reverse("admin:registrations_session_change", args=[session.pk]))
+
+    expect(page.get_by_text("Times in America/Los_Angeles (venue time)")).to_be_visible()
+    expect(page.locator("#id_starts_at_0")).to_be_visible()
+    # Django's DateTimeShortcuts.js added its "you are N hours ahead of server time" note beside both
+    # date-time fields (the browser is in Tokyo, the page in San Francisco); the admin stylesheet hides it.
+    notes = page.locator(".timezonewarning")
+    expect(notes).to_have_count(2)
+    expect(notes.first).to_contain_text("ahead of server time")
+    for note in notes.all():
+        expect(note).to_be_hidden()
 
 
 # --------------------------------------------------------------------------- accessibility (axe-core)

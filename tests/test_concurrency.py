@@ -349,3 +349,26 @@ def test_a_hanging_mail_server_does_not_block_a_decision_about_the_same_delegate
         ("approved", EmailStatus.SENT, 1),
         ("rejected", EmailStatus.PENDING, 0),
     ]
+
+
+def test_simultaneous_adds_of_sessions_at_the_same_time_give_the_delegate_one_of_them(no_inline_email):
+    """Six tabs, six sessions at 10:00, one click each at once: the delegate's lock serializes the
+    adds, so the first wins and every other is refused as a clash."""
+    event = EventFactory()
+    ten = timezone.now().replace(microsecond=0) + timedelta(days=30)
+    rooms = [
+        SessionFactory(event=event, title=f"Room {n}", starts_at=ten, ends_at=ten + timedelta(minutes=90))
+        for n in range(6)
+    ]
+    delegate = DelegateFactory(event=event)
+
+    def add(session):
+        try:
+            return services.add_session(delegate=delegate, session=session, actor=services.Actor.delegate())
+        except services.SessionClash as refusal:
+            return refusal
+
+    results = run_at_once([lambda s=s: add(s) for s in rooms])
+
+    assert sorted(type(r).__name__ for r in results) == ["SessionClash"] * 5 + ["SessionRegistration"]
+    assert SessionRegistration.objects.filter(delegate=delegate).exclude(status=SeatStatus.CANCELLED).count() == 1

@@ -234,6 +234,7 @@ def test_purge_leaves_no_name_email_or_free_text_and_keeps_the_counts(finished_e
     for delegate in after:
         values = personal_values(delegate)
         assert values.pop("email") == f"erased-{delegate.public_id.hex}@erased.invalid"
+        assert values.pop("email_key") == f"erased-{delegate.public_id.hex}@erased.invalid"
         assert values.pop("link_secret") not in ("", before[delegate.pk].link_secret)
         assert values == dict.fromkeys(values, "")
         assert (

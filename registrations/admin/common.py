@@ -8,6 +8,7 @@ from datetime import UTC
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .. import services
 from ..models import Event
@@ -63,3 +64,27 @@ def in_venue_time(moment, event: Event | None) -> str:
 
 
 VENUE_TIME = _("venue time")
+
+
+NAMES_SHOWN = 10
+
+
+def clashed_message(clashed: list) -> str:
+    """Whose requests were cancelled for a clash: (delegate, cancelled title, title kept), the first few named."""
+    shown = "; ".join(
+        _("%(name)s (“%(title)s”, at the same time as “%(kept)s”)") % {"name": d.full_name, "title": t, "kept": k}
+        for d, t, k in clashed[:NAMES_SHOWN]
+    )
+    more = len(clashed) - NAMES_SHOWN
+    names = (
+        ngettext("%(names)s and %(n)d more", "%(names)s and %(n)d more", more) % {"names": shown, "n": more}
+        if more > 0
+        else shown
+    )
+    return ngettext(
+        "%(n)d request cancelled: it clashed with a session the delegate holds or asked for first, and the "
+        "delegate was told: %(names)s.",
+        "%(n)d requests cancelled: each clashed with a session the delegate holds or asked for first, and each "
+        "delegate was told: %(names)s.",
+        len(clashed),
+    ) % {"n": len(clashed), "names": names}

@@ -4,20 +4,25 @@ a seat or a delegate itself."""
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.models import DELETION, LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
-from ..forms import is_database_id
+from ..forms import clean_email_address, is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
@@ -28,8 +33,9 @@ from ..models import (
     Session,
     SessionRegistration,
 )
+from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
 from .site import site
 
@@ -123,6 +129,15 @@ class DelegateAdminForm(forms.ModelForm):
         model = Delegate
         fields = "__all__"  # noqa: DJ007 - the admin form; fieldsets choose what shows
 
+    def clean_email(self):
+        email = clean_email_address(self.cleaned_data["email"])
+        event_id = self.instance.event_id if self.instance.pk else getattr(self.cleaned_data.get("event"), "pk", None)
+        if event_id is not None and services.email_taken(event_id=event_id, email=email, exclude_pk=self.instance.pk):
+            raise forms.ValidationError(
+                _("A delegate with this email is already registered for this event."), code="duplicate_email"
+            )
+        return email
+
     def clean_consent_data_processing(self):
         consent = self.cleaned_data.get("consent_data_processing")
         if not consent and self.instance.anonymized_at is None:
@@ -164,25 +179,22 @@ class ReturnToPendingForm(forms.Form):
     )
 
 
-# The confirmation pages of the decisions that take something away.
+class ApproveForm(forms.Form):
+    """Nothing to ask: the confirmation page lists who will be approved."""
+
+
+# The confirmation pages of the bulk decisions: who is affected and what follows, before anything changes.
 CONFIRMATIONS = {
+    "approve_selected": {
+        "title": _("Approve delegates"),
+        "crumb": _("Approve"),
+    },
     "reject_selected": {
         "title": _("Reject delegates"),
-        "explanation": _(
-            "will be rejected. Their confirmed seats go to the first eligible delegates on each waitlist, who "
-            "are notified. Each rejected delegate receives an email, with the reason if you give one."
-        ),
-        "verb": _("reject"),
         "crumb": _("Reject"),
     },
     "return_to_pending": {
         "title": _("Return delegates to pending"),
-        "explanation": _(
-            "will be pending again. Seats they hold are released now and go to the first eligible delegates on "
-            "each waitlist; their requests wait for a new decision. Each receives an email saying their "
-            "registration is under review again."
-        ),
-        "verb": _("return"),
         "crumb": _("Return to pending"),
     },
 }
@@ -201,7 +213,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
-        "email",
+        "email_display",
         "status_label",
         "stakeholder_type",
         "affiliation_display",
@@ -220,7 +232,8 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         "needs_visa_letter",
         "is_sample",
     ]
-    search_fields = ["given_name", "family_name", "email", "organization"]
+    # The institute by its name or its member ("Korea", "United Kingdom"), as organizers say it.
+    search_fields = ["given_name", "family_name", "email", "organization", "institute__name", "institute__member"]
     list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
@@ -275,6 +288,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
     def full_name_display(self, obj):
         return obj.full_name
 
+    @admin.display(description=_("email"), ordering="email")
+    def email_display(self, obj):
+        # A line may break before each "@" and "." (<wbr>), so a long address wraps where it reads well
+        # instead of widening the list past its pane.
+        return format_html_join(mark_safe("<wbr>"), "{}", ((part,) for part in re.split(r"(?=[@.])", obj.email)))
+
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
         return format_html(
@@ -296,7 +315,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             parts.append(_("%(n)d waitlisted") % {"n": obj.waitlisted_count})
         if obj.requested_count:
             parts.append(_("%(n)d requested") % {"n": obj.requested_count})
-        return " · ".join(str(p) for p in parts) or "-"
+        if not parts:
+            return "-"
+        # Each count stays on one line; in a narrow column the counts wrap onto lines of their own.
+        return format_html_join(
+            " ", '<span class="seat-count">{}</span>', [(f"{p} ·",) for p in parts[:-1]] + [(parts[-1],)]
+        )
 
     @admin.display(description=_("email domain"), ordering="email_domain_verified")
     def domain_check(self, obj):
@@ -325,15 +349,21 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
             self.message_user(request, done_message(result), messages.SUCCESS)
         if result.waitlisted_in:
             self.message_user(request, waitlisted_message(result.waitlisted_in), messages.INFO)
+        if result.clashed:
+            self.message_user(request, clashed_message(result.clashed), messages.WARNING)
         for _delegate, reason in result.refused:
             self.message_user(request, reason, messages.WARNING)
 
-    @admin.action(description=_("Approve selected delegates"), permissions=["decide"])
+    @admin.action(description=_("Approve selected delegates…"), permissions=["decide"])
     def approve_selected(self, request, queryset):
-        result = services.approve_delegates(
-            delegate_ids=list(queryset.order_by().values_list("pk", flat=True)), actor=organizer(request)
+        return self._confirmed_decision(
+            request,
+            queryset,
+            form_class=ApproveForm,
+            decide=services.approve_delegates,
+            report=approved_message,
+            action="approve_selected",
         )
-        self._report(request, result, approved_message)
 
     def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
         """Run a decision that needs a confirmation page: the first POST shows who is affected, the
@@ -346,7 +376,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
                 result = decide(
                     delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
                     actor=organizer(request),
-                    reason=form.cleaned_data["reason"],
+                    **form.cleaned_data,
                 )
                 self._report(request, result, report)
                 return None
@@ -418,10 +448,12 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         return get_object_or_404(Delegate, pk=object_id)
 
     def approve_view(self, request, object_id):
+        # One click on the delegate's own page: the organizer is looking at the one person it approves.
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         delegate = self._decidable(request, object_id)
-        self.approve_selected(request, Delegate.objects.filter(pk=delegate.pk))
+        result = services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer(request))
+        self._report(request, result, approved_message)
         return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
 
     def reject_view(self, request, object_id):
@@ -475,17 +507,48 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
 
+    def log_deletions(self, request, queryset):
+        # Django's entry would keep the name (str(obj)) in django_admin_log after the erasure.
+        content_type = ContentType.objects.get_for_model(Delegate, for_concrete_model=False)
+        return LogEntry.objects.bulk_create(
+            [
+                LogEntry(
+                    user_id=request.user.pk,
+                    content_type=content_type,
+                    object_id=str(delegate.pk),
+                    object_repr=services.ERASED_REPR,
+                    action_flag=DELETION,
+                )
+                for delegate in queryset
+            ]
+        )
+
+    def response_delete(self, request, obj_display, obj_id):
+        # The "deleted successfully" message may wait in the session: it names nobody either.
+        return super().response_delete(request, services.ERASED_REPR, obj_id)
+
     def delete_model(self, request, obj):
         services.erase_delegates(
             delegate_ids=[obj.pk], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, [obj])
 
     def delete_queryset(self, request, queryset):
+        delegates = list(queryset)
         services.erase_delegates(
-            delegate_ids=list(queryset.values_list("pk", flat=True)),
-            actor=organizer(request),
-            reason=gettext("Deleted in the admin"),
+            delegate_ids=[d.pk for d in delegates], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
+        forget_in_messages(request, delegates)
+
+
+def forget_in_messages(request, delegates) -> None:
+    """Drop this organizer's waiting messages that name the erased delegates ("The delegate “…” was
+    changed"): the erasure scrubs stored sessions, but this request writes its own session back."""
+    values = personal_values(delegates)
+    waiting = list(messages.get_messages(request))  # marks them used: only those added again stay
+    for message in waiting:
+        if not mentions(str(message.message), values):
+            messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
 
 
 def approved_message(result: services.DecisionResult) -> str:

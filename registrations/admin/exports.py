@@ -44,13 +44,16 @@ def _filters(query_dict) -> dict:
 
 
 def changelist_scope(filters: dict) -> str:
-    """A short name for the file: the filter values ("approved-academia"), or "all-delegates"."""
+    """A short name for the file: the filter values ("approved-academia"), or "all-delegates".
+
+    A search says only "search": its text (typically a name) would stay in the audit trail.
+    """
     parts = []
     for key, value in filters.items():
         if key in NON_FILTER_PARAMS:
             continue
         values = value if isinstance(value, list) else [value]
-        parts.extend((f"search-{v}" if key == "q" else str(v)) for v in values if str(v))
+        parts.extend(("search" if key == "q" else str(v)) for v in values if str(v))
     return "-".join(parts) or "all-delegates"
 
 

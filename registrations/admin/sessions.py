@@ -15,7 +15,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from .. import selectors, services
 from ..models import SeatStatus, Session, SessionRegistration
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import SessionExportMixin
 from .site import site
 
@@ -146,6 +146,8 @@ class SessionAdmin(SessionExportMixin, TranslationAdmin):
                 % {"n": result.cancelled},
                 messages.WARNING,
             )
+        if result.clashed:
+            self.message_user(request, clashed_message(result.clashed), messages.WARNING)
         if result.promoted:
             self.message_user(
                 request,

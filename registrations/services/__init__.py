@@ -7,8 +7,8 @@ the current state first, writes an audit entry for every change and queues the e
 (they leave only after the transaction commits).
 
 Where things are:
-- `rules`: the rules as plain functions (access tier, affiliation, official domains, capacity,
-  quota, the status-transition tables). No writes.
+- `rules`: the rules as plain functions (access tier, clashing sessions, affiliation, official
+  domains, capacity, quota, the status-transition tables). No writes.
 - `seats`: locks (delegates, then institutes, then sessions), placing requests on seats or the
   waitlist, promoting the waitlist, cancelling seats.
 - `decisions`: approve, reject, return to pending, withdraw.
@@ -39,8 +39,11 @@ from .delegates import (
     check_institute_quota,
     create_delegate,
     drop_session,
+    email_taken,
     register_delegate,
     replace_status_link,
+    request_status_link,
+    resolve_lost_link_requests,
     send_status_link,
     update_delegate,
     update_delegate_details,
@@ -48,22 +51,27 @@ from .delegates import (
 from .errors import (
     CapacityBelowConfirmed,
     InUse,
+    InvalidEmail,
     InvalidTransition,
     NotEligible,
     QuotaExceeded,
     RegistrationClosed,
     RegistrationError,
     RetentionNotOver,
+    SessionClash,
 )
 from .events import check_event_deletable, delete_events, save_event, save_institute
-from .retention import ERASED_EMAIL_DOMAIN, PurgeResult, erase_delegates, purge_personal_data
+from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
 from .rules import (
     check_affiliation,
+    check_no_clash,
     check_session_access,
     email_domain_matches,
+    email_key,
     may_attend,
     normalize_email,
     sessions_open_to,
+    sessions_overlap,
 )
 from .sessions import (
     SessionUpdate,
@@ -79,12 +87,14 @@ from .sessions import (
 __all__ = [
     "DELEGATE_DETAIL_FIELDS",
     "ERASED_EMAIL_DOMAIN",
+    "ERASED_REPR",
     "SELF_EDITABLE_FIELDS",
     "Actor",
     "CapacityBelowConfirmed",
     "DecisionResult",
     "DelegateUpdate",
     "InUse",
+    "InvalidEmail",
     "InvalidTransition",
     "NotEligible",
     "PurgeResult",
@@ -92,6 +102,7 @@ __all__ = [
     "RegistrationClosed",
     "RegistrationError",
     "RetentionNotOver",
+    "SessionClash",
     "SessionUpdate",
     "SignupOutcome",
     "add_session",
@@ -103,6 +114,7 @@ __all__ = [
     "check_capacity",
     "check_event_deletable",
     "check_institute_quota",
+    "check_no_clash",
     "check_session_access",
     "commit",
     "create_delegate",
@@ -111,6 +123,8 @@ __all__ = [
     "delete_sessions",
     "drop_session",
     "email_domain_matches",
+    "email_key",
+    "email_taken",
     "enforce_session_tier",
     "erase_delegates",
     "may_attend",
@@ -120,11 +134,14 @@ __all__ = [
     "register_delegate",
     "reject_delegates",
     "replace_status_link",
+    "request_status_link",
+    "resolve_lost_link_requests",
     "return_to_pending",
     "save_event",
     "save_institute",
     "send_status_link",
     "sessions_open_to",
+    "sessions_overlap",
     "sessions_with_active_seats",
     "update_delegate",
     "update_delegate_details",

@@ -49,6 +49,8 @@ class DecisionResult:
     cancelled: int = 0
     # Where each waitlisted delegate stands: (delegate, session title) for the organizer's message.
     waitlisted_in: list[tuple[Delegate, str]] = field(default_factory=list)
+    # Requests cancelled for a clash: (delegate, cancelled session title, the session kept instead).
+    clashed: list[tuple[Delegate, str, str]] = field(default_factory=list)
 
 
 def _move_delegates(
@@ -112,7 +114,8 @@ def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> C
 def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionResult:
     """Approve pending delegates: confirm their requested sessions while seats remain, waitlist the rest.
 
-    A government delegate beyond their institute's quota for the event is not approved; the
+    Of two requests at the same time the earlier is placed and the later cancelled, the delegate told
+    why. A government delegate beyond their institute's quota for the event is not approved; the
     result says why. The number of queries does not grow with the number of delegates.
     """
     locked = seats.lock_delegates(delegate_ids)  # lock order: delegates, then institutes, then sessions
@@ -150,7 +153,8 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
 
     _save_statuses(result, DelegateStatus.APPROVED, decision_reason="")
     changes.save()
-    commit(audit, _emails(result, DelegateStatus.APPROVED))
+    commit(audit, _emails(result, DelegateStatus.APPROVED) + changes.clash_emails())
+    result.clashed = [(r.delegate, r.session.title, kept.title) for r, kept in changes.clashes]
     result.confirmed = changes.count(SeatStatus.CONFIRMED)
     result.waitlisted = changes.count(SeatStatus.WAITLISTED)
     result.waitlisted_in = [

@@ -23,6 +23,7 @@ from ..models import (
     EmailKind,
     Event,
     Institute,
+    LostLinkRequest,
     OutboundEmail,
     SeatStatus,
     Session,
@@ -33,7 +34,7 @@ from ..models import (
 from . import rules, seats
 from .audit import Actor, commit, record
 from .decisions import approved_counts
-from .errors import InvalidTransition, NotEligible, QuotaExceeded, RegistrationClosed
+from .errors import InvalidEmail, InvalidTransition, NotEligible, QuotaExceeded, RegistrationClosed
 
 # The delegate's details a signup takes (and the signup form asks for).
 DELEGATE_DETAIL_FIELDS = (
@@ -98,12 +99,24 @@ def _check_details(details: dict) -> None:
     )
 
 
+def email_taken(*, event_id: int, email: str, exclude_pk: int | None = None) -> bool:
+    """Whether another delegate of the event has this address (the same `email_key`)."""
+    others = Delegate.objects.filter(event_id=event_id, email_key=rules.email_key(email))
+    return others.exclude(pk=exclude_pk).exists() if exclude_pk is not None else others.exists()
+
+
+def _set_email(delegate: Delegate, email: str) -> None:
+    """The address as stored and its identity, from the one canonical form (`rules.email_key`)."""
+    delegate.email = rules.normalize_email(email)
+    delegate.email_key = rules.email_key(email)
+
+
 def _new_delegate(event: Event, details: dict) -> Delegate:
     values = {name: details[name] for name in DELEGATE_DETAIL_FIELDS if name in details}
-    values["email"] = rules.normalize_email(values["email"])
     if values["stakeholder_type"] == StakeholderType.GOVERNMENT:
         values["organization"] = ""
     delegate = Delegate(event=event, **values)
+    _set_email(delegate, values["email"])
     delegate.email_domain_verified = rules.email_domain_matches(delegate.email, delegate.institute)
     return delegate
 
@@ -125,18 +138,22 @@ def register_delegate(*, event: Event, details: dict, sessions: Sequence[Session
         raise RegistrationClosed(_("Registration for %(event)s is closed.") % {"event": event})
     _check_details(details)
     rules.check_session_access(event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions)
+    rules.check_no_clash(_unique(sessions), tz=event.tz)
 
     delegate = _new_delegate(event, details)
-    existing = Delegate.objects.filter(event=event, email__iexact=delegate.email).first()
+    existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
     if existing is None:
         try:
             with transaction.atomic():
                 delegate.save()
         except IntegrityError:
-            # Another request registered the same address a moment ago.
-            existing = Delegate.objects.filter(event=event, email__iexact=delegate.email).first()
+            # Another request registered the same address a moment ago: the unique constraint is on
+            # the very key looked up here, so the row is there to find.
+            existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
             if existing is None:
-                raise
+                raise NotEligible(
+                    _("We could not register this address just now. Please try again in a moment.")
+                ) from None
     if existing is not None:
         # One reminder per address in a while: a double click or a replayed form sends no second email.
         recently_told = OutboundEmail.objects.filter(
@@ -211,12 +228,12 @@ def create_delegate(*, delegate: Delegate, actor: Actor) -> Delegate:
         raise ValueError("create_delegate takes a new delegate")
     details = {name: getattr(delegate, name) for name in DELEGATE_DETAIL_FIELDS}
     _check_details(details)
-    delegate.email = rules.normalize_email(delegate.email)
+    _set_email(delegate, delegate.email)
     delegate.status = DelegateStatus.PENDING
     if delegate.is_government:
         delegate.organization = ""
     delegate.email_domain_verified = rules.email_domain_matches(delegate.email, delegate.institute)
-    if Delegate.objects.filter(event_id=delegate.event_id, email__iexact=delegate.email).exists():
+    if email_taken(event_id=delegate.event_id, email=delegate.email):
         raise NotEligible(_("A delegate with this email is already registered for this event."))
     delegate.save()
     commit([record(actor, AuditAction.REGISTERED, delegate=delegate, to_status=DelegateStatus.PENDING)])
@@ -271,14 +288,14 @@ def update_delegate(*, delegate: Delegate, changes: dict, actor: Actor) -> Deleg
     )
     if "institute" in changed:
         check_institute_quota(delegate=locked, institute=after["institute"])
-    if "email" in changed and (
-        Delegate.objects.filter(event_id=locked.event_id, email__iexact=after["email"]).exclude(pk=locked.pk).exists()
-    ):
+    if "email" in changed and email_taken(event_id=locked.event_id, email=after["email"], exclude_pk=locked.pk):
         raise NotEligible(_("A delegate with this email is already registered for this event."))
     if after["stakeholder_type"] == StakeholderType.GOVERNMENT:
         changed["organization"] = ""
     for name, value in changed.items():
         setattr(locked, name, value)
+    if "email" in changed:
+        _set_email(locked, changed["email"])
     locked.email_domain_verified = rules.email_domain_matches(locked.email, locked.institute)
     locked.save()
     commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=sorted(changed))])
@@ -351,7 +368,8 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
 
 @transaction.atomic
 def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> SessionRegistration:
-    """Ask for a seat in one more session, under the same rules as signup and approval."""
+    """Ask for a seat in one more session, under the same rules as signup and approval: refused when
+    it overlaps a session the delegate has asked for, waits for or holds."""
     (delegate,) = seats.lock_delegates([delegate.pk])
     if delegate.status not in ACTIVE_DELEGATE_STATUSES:
         raise InvalidTransition(
@@ -363,6 +381,14 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
             % {"event": delegate.event}
         )
     rules.check_session_access(event=delegate.event, stakeholder_type=delegate.stakeholder_type, sessions=[session])
+    held = [
+        r.session
+        for r in SessionRegistration.objects.filter(delegate=delegate)
+        .exclude(status=SeatStatus.CANCELLED)
+        .exclude(session=session)
+        .select_related("session")
+    ]
+    rules.check_no_clash([session], held, tz=delegate.event.tz)
     sessions = seats.lock_sessions([session.pk])
     registration, created = SessionRegistration.objects.get_or_create(delegate=delegate, session=session)
     if not created and registration.status != SeatStatus.CANCELLED:
@@ -388,7 +414,8 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
                 from_status=previous if not created else "",
                 to_status=registration.status,
             )
-        ]
+        ],
+        changes.clash_emails(),
     )
     return registration
 
@@ -414,18 +441,55 @@ def drop_session(*, delegate: Delegate, session: Session, actor: Actor, reason: 
 # --------------------------------------------------------------------------- the private link
 
 
+def request_status_link(*, event: Event, email: str) -> None:
+    """Someone asked for the private link of `email` (the lost-link form): write the request, only.
+
+    The same single insert whatever the address, so the answer takes as long for a registered
+    address as for an unknown one (no timing oracle); the worker resolves it
+    (`resolve_lost_link_requests`). Raises InvalidEmail for an address without one identity.
+    """
+    LostLinkRequest.objects.create(event=event, email_key=rules.email_key(email))
+
+
+def resolve_lost_link_requests(*, limit: int = 200) -> int:
+    """The worker's half of the lost-link form: send each requested link, or drop the request.
+
+    Each request is deleted once handled (it holds an address, possibly of someone who never
+    registered). Several requests for one address in a batch send one link. Returns how many links
+    were sent.
+    """
+    sent = 0
+    with transaction.atomic():
+        requests = list(
+            LostLinkRequest.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("event")
+            .order_by("created_at", "pk")[:limit]
+        )
+        handled = set()
+        for request in requests:
+            if (request.event_id, request.email_key) in handled:
+                continue
+            handled.add((request.event_id, request.email_key))
+            sent += send_status_link(event=request.event, email=request.email_key, actor=Actor.delegate())
+        LostLinkRequest.objects.filter(pk__in=[r.pk for r in requests]).delete()
+    return sent
+
+
 @transaction.atomic
 def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
     """Send the private link again to the delegate registered for `event` with this address.
 
     The link is the same one: anyone may ask for it to be sent, so asking must not break the
-    delegate's bookmarked link. Returns whether a link was sent; callers answer the same either
-    way, so nobody learns who registered. The email is left to the outbox worker rather than sent
-    during the request, so the answer takes no longer for a registered address. Withdrawn and
-    erased registrations, and events past their retention period, get nothing.
+    delegate's bookmarked link. Returns whether a link was queued. Withdrawn and erased
+    registrations, events past their retention period and addresses without one identity get
+    nothing. (The lost-link form does not call this during the request: see `request_status_link`.)
     """
+    try:
+        key = rules.email_key(email)
+    except InvalidEmail:
+        return False
     delegate = (
-        Delegate.objects.filter(event=event, email__iexact=rules.normalize_email(email), anonymized_at__isnull=True)
+        Delegate.objects.filter(event=event, email_key=key, anonymized_at__isnull=True)
         .exclude(status=DelegateStatus.WITHDRAWN)
         .exclude(link_secret="")
         .first()

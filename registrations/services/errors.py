@@ -21,6 +21,18 @@ class NotEligible(RegistrationError):
     code = "not_eligible"
 
 
+class InvalidEmail(NotEligible):
+    """An address that has no single identity (see `rules.email_key`)."""
+
+    code = "invalid_email"
+
+
+class SessionClash(RegistrationError):
+    """Two sessions asked for at the same time."""
+
+    code = "clash"
+
+
 class QuotaExceeded(RegistrationError):
     code = "quota"
 

@@ -7,7 +7,6 @@ from collections.abc import Iterable
 
 from django.db import transaction
 from django.db.models import Count
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .. import public_version
@@ -16,8 +15,19 @@ from .audit import Actor, commit, record
 from .errors import InUse
 
 
-def _changed_fields(instance, changes: dict) -> dict:
-    return {name: value for name, value in changes.items() if getattr(instance, name) != value}
+def _write_changes(model, pk: int, changes: dict):
+    """Lock the row, write the values that differ; return the row and what changed ({field: {from, to}})."""
+    instance = model.objects.select_for_update().get(pk=pk)
+    changed = {
+        name: {"from": str(getattr(instance, name)), "to": str(value)}
+        for name, value in changes.items()
+        if getattr(instance, name) != value
+    }
+    for name in changed:
+        setattr(instance, name, changes[name])
+    if changed:
+        instance.save(update_fields=list(changed))
+    return instance, changed
 
 
 @transaction.atomic
@@ -27,24 +37,10 @@ def save_event(*, event: Event, changes: dict, actor: Actor) -> Event:
         event.save()
         commit([record(actor, AuditAction.EVENT_CREATED, event=event, name=event.name)])
         return event
-    event = Event.objects.select_for_update().get(pk=event.pk)
-    fields = _changed_fields(event, changes)
-    if fields:
-        before = {name: str(getattr(event, name)) for name in fields}
-        for name, value in fields.items():
-            setattr(event, name, value)
-        event.save(update_fields=list(fields))
+    event, changed = _write_changes(Event, event.pk, changes)
+    if changed:
+        commit([record(actor, AuditAction.EVENT_CHANGED, event=event, fields=changed)])
         public_version.bump(event_ids=[event.pk])
-        commit(
-            [
-                record(
-                    actor,
-                    AuditAction.EVENT_CHANGED,
-                    event=event,
-                    fields={name: {"from": before[name], "to": str(fields[name])} for name in fields},
-                )
-            ]
-        )
     return event
 
 
@@ -89,32 +85,15 @@ def delete_events(*, event_ids: Iterable[int], actor: Actor) -> int:
 
 @transaction.atomic
 def save_institute(*, institute: Institute, changes: dict, actor: Actor) -> Institute:
-    """Create (an unsaved instance) or change a member institute (name, domains, quota); audited."""
+    """Create (an unsaved instance) or change a member institute (name, domains, quota); audited.
+    Every event's signup form lists the institutes, so every event's public pages change."""
     if institute.pk is None:
         institute.save()
         commit([record(actor, AuditAction.INSTITUTE_CHANGED, institute=institute.iso_code, created=True)])
-        public_version.bump()  # every event's signup form lists the institutes
-        return institute
-    institute = Institute.objects.select_for_update().get(pk=institute.pk)
-    fields = _changed_fields(institute, changes)
-    if fields:
-        before = {name: str(getattr(institute, name)) for name in fields}
-        for name, value in fields.items():
-            setattr(institute, name, value)
-        institute.save(update_fields=list(fields))
         public_version.bump()
-        commit(
-            [
-                record(
-                    actor,
-                    AuditAction.INSTITUTE_CHANGED,
-                    institute=institute.iso_code,
-                    fields={name: {"from": before[name], "to": str(fields[name])} for name in fields},
-                )
-            ]
-        )
+        return institute
+    institute, changed = _write_changes(Institute, institute.pk, changes)
+    if changed:
+        commit([record(actor, AuditAction.INSTITUTE_CHANGED, institute=institute.iso_code, fields=changed)])
+        public_version.bump()
     return institute
-
-
-def refusal(error: InUse) -> str:
-    return _("Nothing was deleted. %(why)s") % {"why": error.message}

@@ -1,16 +1,21 @@
 """The rules themselves, as plain functions of their inputs: no database writes, no locks.
 
-Who may attend which session (the access tier), what an affiliation needs, which official domains
-vouch for an address, when an institute's quota is used up, whether a session has a seat left, and
-which status moves are allowed. Every write path (signup, self-service, decisions, the admin)
-asks these before it writes.
+Who may attend which session (the access tier), which sessions clash (overlap in time), what an
+affiliation needs, which official domains vouch for an address, when an institute's quota is used
+up, whether a session has a seat left, and which status moves are allowed. Every write path
+(signup, self-service, decisions, the admin) asks these before it writes.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable
+from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -23,7 +28,7 @@ from ..models import (
     Session,
     StakeholderType,
 )
-from .errors import InvalidTransition, NotEligible
+from .errors import InvalidEmail, InvalidTransition, NotEligible, SessionClash
 
 # --------------------------------------------------------------------------- who may attend what
 
@@ -74,26 +79,153 @@ def affiliation_error_field(stakeholder_type: str, institute: Institute | None) 
     return "organization"
 
 
+# --------------------------------------------------------------------------- clashing sessions
+#
+# Nobody can be in two rooms at once: a delegate never asks for, waits for or holds seats in two
+# sessions that overlap. Times are half-open intervals [starts_at, ends_at): a session ending at 11:00
+# does not clash with one starting at 11:00. Signup and "add a session" refuse a clash; placing seats
+# (approval, the waitlist) keeps the earlier request and cancels the later one with notice.
+
+
+def sessions_overlap(a: Session, b: Session) -> bool:
+    """Whether two different sessions overlap in time (a session never clashes with itself)."""
+    return a.pk != b.pk and a.starts_at < b.ends_at and b.starts_at < a.ends_at
+
+
+def find_clash(session: Session, others: Iterable[Session]) -> Session | None:
+    """The first of `others` that overlaps `session`, or None."""
+    return next((other for other in others if sessions_overlap(session, other)), None)
+
+
+def first_clash(sessions: Iterable[Session], held: Iterable[Session] = ()) -> tuple[Session, Session] | None:
+    """The first overlapping pair: (one of `sessions`, one `held`), or two of `sessions` in agenda order."""
+    held, taken = list(held), []
+    for session in sorted(sessions, key=lambda s: (s.starts_at, s.ends_at, s.pk)):
+        if (other := find_clash(session, held)) is not None:
+            return session, other
+        if (other := find_clash(session, taken)) is not None:
+            return other, session
+        taken.append(session)
+    return None
+
+
+def session_when(session: Session, tz: ZoneInfo) -> str:
+    """ "Tue 3 Mar, 10:00–11:30", in the venue's zone."""
+    start = formats.date_format(timezone.localtime(session.starts_at, tz), "D j M, H:i")
+    return f"{start}–{formats.time_format(timezone.localtime(session.ends_at, tz), 'H:i')}"
+
+
+def clash_message(session: Session, other: Session, tz: ZoneInfo) -> str:
+    return _(
+        "“%(title)s” (%(when)s) is at the same time as “%(other)s” (%(other_when)s): you can attend only one of them."
+    ) % {
+        "title": session.title,
+        "when": session_when(session, tz),
+        "other": other.title,
+        "other_when": session_when(other, tz),
+    }
+
+
+def check_no_clash(sessions: Iterable[Session], held: Iterable[Session] = (), *, tz: ZoneInfo) -> None:
+    """Raise SessionClash naming the first two sessions that overlap: two of `sessions`, or one of
+    them and one of `held` (the delegate's seats that are not cancelled). Times in `tz` (the venue's)."""
+    clash = first_clash(sessions, held)
+    if clash is not None:
+        raise SessionClash(clash_message(*clash, tz))
+
+
 # --------------------------------------------------------------------------- identity
 
 
+# One identity per address. Django's EmailValidator matches the local part case-insensitively, so
+# it lets through a few non-ASCII letters that fold to ASCII ones (the Kelvin sign "K" to k, the long
+# s "ſ" to s, the dotless "ı" and dotted "İ" to i); Python's lower(), PostgreSQL's UPPER() and
+# LOWER() each map them differently, so comparing addresses with any of them let one address
+# pass for another. The canonical form is computed here, once, in Python, and stored
+# (`Delegate.email_key`); every comparison is an equality on it. The rules:
+#   1. the local part (before the @) is NFKC-normalized (the Kelvin sign becomes K, the long s an
+#      s); it must then be plain ASCII (the dotless ı and dotted İ are refused: no mail provider
+#      we know of hands those out) and not quoted ("alice"@... is refused: the same mailbox
+#      written differently, or one that only a lenient server delivers);
+#   2. the domain is lower-cased; an internationalized one must already be in the form IDNA looks
+#      up (a full-width letter, an invisible space or a soft hyphen, which the lookup would drop
+#      or fold, make a lookalike of another domain: refused);
+#   3. the key is the local part lower-cased (ASCII only, so every lower() agrees) and the domain
+#      in its ASCII (IDNA) form, so bücher.de and xn--bcher-kva.de are one domain.
+MAX_EMAIL_LENGTH = 254
+
+
+def _split(email: str) -> tuple[str, str]:
+    """The address's local part and domain in canonical form, or InvalidEmail saying why not."""
+    local, sep, domain = email.strip().rpartition("@")
+    if not sep or not local or not domain:
+        raise InvalidEmail(_("Enter a valid email address."))
+    local = unicodedata.normalize("NFKC", local)
+    if local.startswith('"') or local.endswith('"'):
+        raise InvalidEmail(_("Write the email address without quotation marks."))
+    if not local.isascii():
+        raise InvalidEmail(
+            _(
+                "The part of the email address before the @ can only use plain letters (a-z), digits and "
+                "punctuation; please check it for letters such as “ı” or “İ”."
+            )
+        )
+    domain = domain.lower()
+    if not domain.isascii() and _idna_round_trip(domain) != domain:
+        raise InvalidEmail(
+            _(
+                "The part of the email address after the @ contains characters that change when it is "
+                "looked up (such as full-width letters or invisible spaces); please type it again."
+            )
+        )
+    try:
+        validate_email(f"{local}@{domain}")
+    except ValidationError:
+        raise InvalidEmail(_("Enter a valid email address.")) from None
+    if len(local) + 1 + len(_ascii_domain(domain)) > MAX_EMAIL_LENGTH:
+        raise InvalidEmail(_("The email address is too long."))
+    return local, domain
+
+
+def _idna_round_trip(domain: str) -> str | None:
+    try:
+        return domain.encode("idna").decode("idna")
+    except UnicodeError:
+        return None
+
+
+def _ascii_domain(domain: str) -> str:
+    return domain if domain.isascii() else domain.encode("idna").decode("ascii")
+
+
 def normalize_email(email: str) -> str:
-    """The address as stored: surrounding spaces removed, the domain lower-cased."""
-    email = email.strip()
-    local, _sep, domain = email.rpartition("@")
-    return f"{local}@{domain.lower()}" if local else email
+    """The address as stored and written to: the local part NFKC-normalized, the domain lower-cased.
+
+    Raises InvalidEmail for a quoted or non-ASCII local part (see above).
+    """
+    local, domain = _split(email)
+    return f"{local}@{domain}"
+
+
+def email_key(email: str) -> str:
+    """The address's identity (`Delegate.email_key`): two addresses are the same delegate exactly
+    when their keys are equal. Raises InvalidEmail like `normalize_email`."""
+    local, domain = _split(email)
+    return f"{local.lower()}@{_ascii_domain(domain)}"
 
 
 def email_domain_matches(email: str, institute: Institute | None) -> bool:
     """True when the address is on one of the institute's official domains or their subdomains.
 
-    Compared after lower-casing; a lookalike such as gov.uk.example.com, a trailing dot or
-    non-ASCII lookalike letters do not match.
+    Compared on the canonical key: a lookalike such as gov.uk.example.com, a trailing dot,
+    non-ASCII lookalike letters (their IDNA form is another domain) or a quoted local part do not
+    match.
     """
-    if institute is None or "@" not in email:
+    if institute is None:
         return False
-    domain = email.rsplit("@", 1)[1].lower()
-    if not domain.isascii():
+    try:
+        domain = email_key(email).rsplit("@", 1)[1]
+    except InvalidEmail:
         return False
     return any(domain == d or domain.endswith("." + d) for d in institute.domain_list)
 

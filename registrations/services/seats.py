@@ -1,5 +1,9 @@
 """Seats: the locks, placing requests on seats or the waitlist, promoting the waitlist, cancelling.
 
+Nobody holds two seats at the same time (`rules.sessions_overlap`): placing requests keeps the
+earlier request and cancels a later one that clashes with it, and the waitlist never promotes a
+delegate into a session that clashes with a seat they hold; either way the delegate is emailed why.
+
 Locks are always taken in the same order, so two decisions never deadlock: delegates (by id), then
 institutes (by id), then sessions (by id). A seat changes only while its session row is locked, and
 the confirmed seats are counted after that lock is taken. `lock_sessions` is the one place that
@@ -74,6 +78,8 @@ class SeatChanges:
 
     moves: dict[tuple[str, str], list[SessionRegistration]] = field(default_factory=lambda: defaultdict(list))
     audit: list[AuditEntry] = field(default_factory=list)
+    # Seats cancelled because they clash with a session asked for first: (cancelled seat, that session).
+    clashes: list[tuple[SessionRegistration, Session]] = field(default_factory=list)
 
     def move(
         self, registration: SessionRegistration, status: str, actor: Actor, reason: str = "", cancel_reason: str = ""
@@ -105,6 +111,41 @@ class SeatChanges:
     def count(self, status: str) -> int:
         return sum(len(regs) for (s, _r), regs in self.moves.items() if s == status)
 
+    def clash_emails(self) -> list[Outgoing]:
+        """One email per delegate whose seats were cancelled for a clash, saying which and why."""
+        by_delegate: dict[int, tuple[Delegate, list[dict]]] = {}
+        for registration, kept in self.clashes:
+            by_delegate.setdefault(registration.delegate_id, (registration.delegate, []))[1].append(
+                {
+                    "title": registration.session.title,
+                    "starts_at": registration.session.starts_at.isoformat(),
+                    "kept": kept.title,
+                }
+            )
+        return [(EmailKind.SEATS_CLASHED, delegate, {"clashes": items}) for delegate, items in by_delegate.values()]
+
+
+def cancel_clash(registration: SessionRegistration, kept: Session, changes: SeatChanges, actor: Actor) -> None:
+    """The clash rule at seat time: a seat that overlaps one asked for first is cancelled, with notice."""
+    changes.move(
+        registration,
+        SeatStatus.CANCELLED,
+        actor,
+        reason=_("At the same time as “%(title)s”.") % {"title": kept.title},
+        cancel_reason=CancelReason.CLASH,
+    )
+    changes.clashes.append((registration, kept))
+
+
+def held_sessions(delegate_ids: Iterable[int], statuses: Iterable[str]) -> dict[int, list[Session]]:
+    """The sessions of these delegates' seats in these statuses, per delegate id (one query)."""
+    held: dict[int, list[Session]] = defaultdict(list)
+    for registration in SessionRegistration.objects.filter(
+        delegate_id__in=set(delegate_ids), status__in=list(statuses)
+    ).select_related("session"):
+        held[registration.delegate_id].append(registration.session)
+    return held
+
 
 def cancel_ineligible(registration: SessionRegistration, changes: SeatChanges, actor: Actor) -> None:
     """The tier rule at seat time: a government-only seat is never held by a non-government delegate."""
@@ -124,24 +165,36 @@ def place(
     changes: SeatChanges,
     actor: Actor,
 ) -> None:
-    """Confirm each registration while its session has seats, waitlist the rest (first come, first served)."""
+    """Confirm each registration while its session has seats, waitlist the rest (first come, first served).
+
+    A request that clashes with a seat the delegate holds or waits for, or with one of their earlier
+    requests placed here, is cancelled (`changes.clashes`; the caller emails `changes.clash_emails()`).
+    """
+    held = held_sessions({r.delegate_id for r in registrations}, [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
     for registration in sorted(registrations, key=lambda r: (r.requested_at, r.pk)):
         session = sessions[registration.session_id]
         registration.session = session
+        mine = held[registration.delegate_id]
         if not rules.may_attend(registration.delegate.stakeholder_type, session):
             cancel_ineligible(registration, changes, actor)
+        elif (kept := rules.find_clash(session, mine)) is not None:
+            cancel_clash(registration, kept, changes, actor)
         elif rules.has_seat_left(session, confirmed[session.pk]):
             confirmed[session.pk] += 1
+            mine.append(session)
             changes.move(registration, SeatStatus.CONFIRMED, actor)
-        elif registration.status != SeatStatus.WAITLISTED:
-            changes.move(registration, SeatStatus.WAITLISTED, actor)
+        else:
+            mine.append(session)
+            if registration.status != SeatStatus.WAITLISTED:
+                changes.move(registration, SeatStatus.WAITLISTED, actor)
 
 
 def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> SeatChanges:
     """Give every free seat of these sessions to the first eligible waitlisted delegates, and save.
 
-    Call inside a transaction, after the changes that freed the seats are saved. The promoted
-    delegates' emails are appended to `outgoing`.
+    Call inside a transaction, after the changes that freed the seats are saved. A waitlisted seat
+    that clashes with a seat its delegate holds is cancelled instead, and the next in line promoted.
+    The promoted and cancelled delegates' emails are appended to `outgoing`.
     """
     changes = SeatChanges()
     session_ids = set(session_ids)
@@ -151,13 +204,14 @@ def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> Se
     confirmed = confirmed_counts(session_ids)
     waiting = [s_id for s_id, session in sessions.items() if rules.has_seat_left(session, confirmed[s_id])]
     if waiting:
-        waitlisted = (
+        waitlisted = list(
             SessionRegistration.objects.filter(
                 session_id__in=waiting, status=SeatStatus.WAITLISTED, delegate__status=DelegateStatus.APPROVED
             )
             .select_related("delegate__event")
             .order_by("requested_at", "pk")
         )
+        held = held_sessions({r.delegate_id for r in waitlisted}, [SeatStatus.CONFIRMED])
         system = Actor.system()
         for registration in waitlisted:
             session = sessions[registration.session_id]
@@ -166,10 +220,16 @@ def promote_waitlist(session_ids: Iterable[int], outgoing: list[Outgoing]) -> Se
                 cancel_ineligible(registration, changes, system)
                 continue
             if rules.has_seat_left(session, confirmed[session.pk]):
+                mine = held[registration.delegate_id]
+                if (kept := rules.find_clash(session, mine)) is not None:
+                    cancel_clash(registration, kept, changes, system)
+                    continue
                 confirmed[session.pk] += 1
+                mine.append(session)
                 changes.move(registration, SeatStatus.CONFIRMED, system, reason=_("Promoted from the waitlist"))
                 outgoing.append((EmailKind.PROMOTED, registration.delegate, {"session": session.pk}))
     changes.save()
+    outgoing.extend(changes.clash_emails())
     return changes
 
 

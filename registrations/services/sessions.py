@@ -2,14 +2,17 @@
 
 An edit is validated and written in one transaction with its consequences: a capacity is never set
 below the confirmed seats and a higher one promotes the waitlist; a session made government-only
-cancels the seats of non-government delegates (each is told); a deleted session first cancels every
-seat in it, with an email to each delegate who held or waited for one.
+cancels the seats of non-government delegates (each is told); new times that make the session
+overlap another one a delegate also asked for cancel the later of the two requests (the delegate is
+told, the organizer shown who); a deleted session first cancels every seat in it, with an email to
+each delegate who held or waited for one.
 """
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.utils.translation import gettext as _
@@ -19,13 +22,14 @@ from ..models import (
     AccessTier,
     AuditAction,
     CancelReason,
+    Delegate,
     EmailKind,
     SeatStatus,
     Session,
     SessionRegistration,
     StakeholderType,
 )
-from . import seats
+from . import rules, seats
 from .audit import Actor, Outgoing, commit, record
 from .errors import CapacityBelowConfirmed
 
@@ -35,6 +39,8 @@ class SessionUpdate:
     session: Session
     cancelled: int = 0  # non-government seats cancelled by a move to government-only
     promoted: int = 0  # waitlisted delegates promoted by a higher capacity
+    # Requests cancelled because new times made them clash: (delegate, cancelled title, title kept).
+    clashed: list[tuple[Delegate, str, str]] = field(default_factory=list)
 
 
 def check_capacity(*, session: Session, capacity: int | None) -> None:
@@ -71,9 +77,27 @@ def update_session(*, session: Session, changes: dict, actor: Actor) -> SessionU
     The tier goes first: its cancellations tell every barred delegate (a promotion for a new capacity
     would otherwise skip barred waitlisted delegates silently). The event a session belongs to never
     changes: its seats are that event's.
+
+    New times may make the session overlap another of its event's. A delegate who asked for both
+    keeps the one asked for first; the other request is cancelled (its seat goes to the waitlist) and
+    the delegate is emailed why, so nobody holds two seats at once or gets a calendar that puts them
+    in two rooms; `clashed` names them for the organizer. (Keeping both seats and only warning was
+    the alternative; but organizers cannot drop a delegate's seat, and the delegate would be left
+    with an impossible schedule.)
     """
-    locked = seats.lock_sessions([session.pk])[session.pk]
     changes = {name: value for name, value in changes.items() if name != "event"}
+    overlapping: set[int] = set()
+    if {"starts_at", "ends_at"} & set(changes):
+        # Lock every session the new times may overlap together with this one (in id order, like every lock).
+        current = Session.objects.values("event_id", "starts_at", "ends_at").get(pk=session.pk)
+        start, end = changes.get("starts_at", current["starts_at"]), changes.get("ends_at", current["ends_at"])
+        overlapping = set(
+            Session.objects.filter(event_id=current["event_id"], starts_at__lt=end, ends_at__gt=start)
+            .exclude(pk=session.pk)
+            .values_list("pk", flat=True)
+        )
+    locked_sessions = seats.lock_sessions({session.pk} | overlapping)
+    locked = locked_sessions[session.pk]
     if "capacity" in changes:
         check_capacity(session=locked, capacity=changes["capacity"])
     before = {name: getattr(locked, name) for name in changes}
@@ -97,11 +121,49 @@ def update_session(*, session: Session, changes: dict, actor: Actor) -> SessionU
     result = SessionUpdate(session=locked)
     if fields.get("access_tier") == AccessTier.GOVERNMENT_ONLY:
         result.cancelled = _enforce_tier(locked, actor)
+    if {"starts_at", "ends_at"} & set(fields):
+        others = [s for pk, s in locked_sessions.items() if pk != locked.pk and rules.sessions_overlap(locked, s)]
+        result.clashed = _cancel_clashes(locked, others, actor)
     if "capacity" in changes and changes["capacity"] != locked.capacity:
         result.promoted = _change_capacity(locked, changes["capacity"], actor)
     if fields:
         public_version.bump(event_ids=[locked.event_id])  # last: the event row is locked after the seats
     return result
+
+
+def _cancel_clashes(locked: Session, others: list[Session], actor: Actor) -> list[tuple[Delegate, str, str]]:
+    """Of each delegate's two requests that now overlap (this session and another), cancel the later."""
+    if not others:
+        return []
+    sessions = {s.pk: s for s in [locked, *others]}
+    holders = SessionRegistration.objects.filter(session=locked).exclude(status=SeatStatus.CANCELLED)
+    registrations = list(
+        SessionRegistration.objects.filter(session_id__in=sessions, delegate_id__in=holders.values("delegate_id"))
+        .exclude(status=SeatStatus.CANCELLED)
+        .select_related("delegate__event")
+        .order_by("requested_at", "pk")
+    )
+    changes, freed = seats.SeatChanges(), set()
+    kept: dict[int, list[Session]] = defaultdict(list)
+    for registration in registrations:
+        registration.session = sessions[registration.session_id]
+        mine = kept[registration.delegate_id]
+        # Only clashes this move made: this session against the others, not the others among themselves.
+        candidates = mine if registration.session_id == locked.pk else [s for s in mine if s.pk == locked.pk]
+        other = rules.find_clash(registration.session, candidates)
+        if other is None:
+            mine.append(registration.session)
+            continue
+        if registration.status == SeatStatus.CONFIRMED:
+            freed.add(registration.session_id)
+        seats.cancel_clash(registration, other, changes, actor)
+    if not changes.clashes:
+        return []
+    changes.save()
+    outgoing: list[Outgoing] = []
+    seats.promote_waitlist(freed, outgoing)
+    commit([], changes.clash_emails() + outgoing)
+    return [(r.delegate, r.session.title, other.title) for r, other in changes.clashes]
 
 
 @transaction.atomic

@@ -346,8 +346,13 @@ class Command(BaseCommand):
         for n, (given, family, email, kind, affiliation, job, country) in enumerate(DELEGATES):
             government = kind == StakeholderType.GOVERNMENT
             allowed = sessions if government else open_sessions
-            # Everybody asks for the plenary and a rotating handful, so the small sessions overflow.
-            wanted = [allowed[0]] + [allowed[(n + k) % len(allowed)] for k in (1, 2, 3)]
+            # Everybody asks for the plenary and a rotating handful, so the small sessions overflow
+            # (never two at the same time: signup refuses a clash).
+            wanted = [allowed[0]]
+            for k in range(1, len(allowed)):
+                candidate = allowed[(n + k) % len(allowed)]
+                if len(wanted) < 4 and not any(services.sessions_overlap(candidate, s) for s in wanted):
+                    wanted.append(candidate)
             outcome = services.register_delegate(
                 event=event,
                 details={

@@ -2,11 +2,14 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from registrations import emails
+from registrations import emails, services
 
 
 class Command(BaseCommand):
-    help = "Deliver queued emails (retrying failures with backoff). With --loop, keep polling."
+    help = (
+        "Answer lost-link requests, then deliver queued emails (retrying failures with backoff). "
+        "With --loop, keep polling."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--loop", action="store_true", help="Keep running, polling the outbox.")
@@ -15,6 +18,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, interval, limit, **options):
         while True:
+            services.resolve_lost_link_requests(limit=limit)
             sent, failed = emails.deliver(limit=limit)
             if sent or failed or not loop:
                 self.stdout.write(f"sent {sent}, failed {failed}")
