@@ -432,3 +432,19 @@ def test_page_title_says_the_form_has_errors(client, event, open_session):
     assert re.search(r"<title>Error: Register · ", refused)
     french = Client(headers={"accept-language": "fr"}).post(REGISTER, {}).content.decode()
     assert re.search("<title>Erreur\u00a0: ", french)
+
+
+def test_migration_fills_the_reason_of_delegates_rejected_before_it(event, organizer_actor):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("registrations.migrations.0011_event_address_delegate_decision_reason")
+    delegate = DelegateFactory(event=event)
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor, reason="Not eligible.")
+    Delegate.objects.filter(pk=delegate.pk).update(decision_reason="")  # as it was before the column existed
+
+    migration.reasons_from_the_audit_trail(apps, None)
+
+    delegate.refresh_from_db()
+    assert delegate.decision_reason == "Not eligible."

@@ -3,6 +3,18 @@
 from django.db import migrations, models
 
 
+def reasons_from_the_audit_trail(apps, schema_editor):
+    """A delegate rejected before this migration: the reason of their last rejection, from the audit trail."""
+    Delegate = apps.get_model("registrations", "Delegate")
+    AuditEntry = apps.get_model("registrations", "AuditEntry")
+    for delegate in Delegate.objects.filter(status="rejected", anonymized_at__isnull=True).only("pk"):
+        entry = (
+            AuditEntry.objects.filter(delegate=delegate, action="rejected").exclude(reason="").order_by("-created_at", "-pk").first()
+        )
+        if entry is not None:
+            Delegate.objects.filter(pk=delegate.pk).update(decision_reason=entry.reason)
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -45,4 +57,5 @@ class Migration(migrations.Migration):
             name='practical_information_fr',
             field=models.TextField(blank=True, help_text="Doors, ID, lunch: shown on the agenda, on delegates' status pages and in the approval email.", null=True),
         ),
+        migrations.RunPython(reasons_from_the_audit_trail, migrations.RunPython.noop),
     ]
