@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -57,10 +58,17 @@ def register(request):
             else:
                 # What the visitor sent, echoed once by the next page: the same for a new address and a
                 # known one (the page tells nobody whether an address was registered before).
-                request.session[SIGNUP_RECEIPT_KEY] = signing.dumps(
-                    form.receipt(), salt=SIGNUP_RECEIPT_SALT, compress=True
+                response = redirect("registrations:register_done")
+                response.set_cookie(
+                    SIGNUP_RECEIPT_COOKIE,
+                    signing.dumps(form.receipt(), salt=SIGNUP_RECEIPT_SALT, compress=True),
+                    max_age=SIGNUP_RECEIPT_MAX_AGE,
+                    path=reverse("registrations:register_done"),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
                 )
-                return redirect("registrations:register_done")
+                return response
         status = 400
     context = {
         "event": event,
@@ -79,9 +87,11 @@ def register(request):
     return response
 
 
-# The signup's receipt rides to the confirmation page in the visitor's session, signed and short-lived,
-# and is read once: a reload, or a visit without it, shows the generic page.
-SIGNUP_RECEIPT_KEY = "registrations:signup_receipt"
+# The signup's receipt (the address and sessions the visitor sent, no delegate id) rides to the
+# confirmation page in a cookie of that page only: signed, short-lived, read once (a reload, or a visit
+# without it, shows the generic page). It stays in the visitor's browser: no session row is written
+# during a registration rush, and nothing personal is left in the database to erase.
+SIGNUP_RECEIPT_COOKIE = "signup_receipt"
 SIGNUP_RECEIPT_SALT = "registrations.views.register_done"
 SIGNUP_RECEIPT_MAX_AGE = 600  # seconds
 
@@ -91,7 +101,7 @@ SIGNUP_RECEIPT_MAX_AGE = 600  # seconds
 def register_done(request):
     event = selectors.current_event()
     receipt = None
-    signed = request.session.pop(SIGNUP_RECEIPT_KEY, None) if request.method == "GET" else None
+    signed = request.COOKIES.get(SIGNUP_RECEIPT_COOKIE) if request.method == "GET" else None
     if signed and event is not None:
         try:
             receipt = signing.loads(signed, salt=SIGNUP_RECEIPT_SALT, max_age=SIGNUP_RECEIPT_MAX_AGE)
@@ -104,7 +114,10 @@ def register_done(request):
             "sessions": list(event.sessions.filter(pk__in=receipt["sessions"]).order_by("starts_at", "title")),
             "domain_unverified": receipt["domain_unverified"],
         }
-    return render(request, "registrations/register_done.html", context)
+    response = render(request, "registrations/register_done.html", context)
+    if signed:
+        response.delete_cookie(SIGNUP_RECEIPT_COOKIE, path=reverse("registrations:register_done"), samesite="Lax")
+    return response
 
 
 def privacy(request):

@@ -17,7 +17,7 @@ from registrations.forms import AUTOCOMPLETE
 from registrations.models import Delegate, ParticipantListVisibility, SeatStatus, SessionRegistration
 from registrations.pagecache import seats_left_text
 from registrations.selectors import sessions_with_seats
-from registrations.views import SIGNUP_RECEIPT_KEY, SIGNUP_RECEIPT_MAX_AGE, SIGNUP_RECEIPT_SALT
+from registrations.views import SIGNUP_RECEIPT_COOKIE, SIGNUP_RECEIPT_MAX_AGE, SIGNUP_RECEIPT_SALT
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, institute
 from tests.test_signup import REGISTER, signup
 
@@ -261,7 +261,10 @@ def test_confirmation_page_is_shown_once_then_generic(client, event, open_sessio
 
 def test_confirmation_page_carries_no_delegate_id_and_a_stale_receipt_is_ignored(client, event, open_session):
     client.post(REGISTER, signup(sessions=[open_session.pk]))
-    signed = client.session[SIGNUP_RECEIPT_KEY]
+    cookie = client.cookies[SIGNUP_RECEIPT_COOKIE]
+    assert (cookie["path"], cookie["max-age"], cookie["httponly"]) == ("/register/done/", SIGNUP_RECEIPT_MAX_AGE, True)
+    assert "sessionid" not in client.cookies  # no session row written for the signup
+    signed = cookie.value
     assert Delegate.objects.get().public_id.hex not in signed
     assert signing.loads(signed, salt=SIGNUP_RECEIPT_SALT) == {
         "event": event.pk,
