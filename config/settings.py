@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -155,6 +156,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# Members as they name themselves (django-countries says "South Korea", "United States of America").
+COUNTRIES_OVERRIDE = {
+    "KR": gettext_lazy("Republic of Korea"),
+    "US": gettext_lazy("United States"),
+}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -8,6 +8,7 @@ import secrets
 import uuid
 import zoneinfo
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -75,12 +76,21 @@ class Event(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     venue = models.CharField(max_length=200)
+    address = models.CharField(
+        _("street address"),
+        max_length=300,
+        blank=True,
+        help_text=_("The venue's street address, shown to delegates with a link to a map."),
+    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     starts_on = models.DateField()
     ends_on = models.DateField()
     registration_opens_at = models.DateTimeField()
     registration_closes_at = models.DateTimeField()
-    practical_information = models.TextField(blank=True, help_text=_("Shown to delegates on their status page."))
+    practical_information = models.TextField(
+        blank=True,
+        help_text=_("Doors, ID, lunch: shown on the agenda, on delegates' status pages and in the approval email."),
+    )
     contact_email = models.EmailField(blank=True)
     retention_days = models.PositiveIntegerField(
         default=180, help_text=_("Personal data is purged this many days after the event ends.")
@@ -128,6 +138,13 @@ class Event(models.Model):
     def is_registration_open(self, at=None) -> bool:
         at = at or timezone.now()
         return self.registration_opens_at <= at < self.registration_closes_at
+
+    @property
+    def map_url(self) -> str:
+        """A search for the street address on OpenStreetMap (a link, no embedded map or script)."""
+        if not self.address:
+            return ""
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": self.address})
 
     @property
     def retention_ends_at(self):
@@ -272,6 +289,12 @@ class Delegate(models.Model):
         verbose_name=_("invitation"),
         help_text=_("The invitation this delegate registered through; it limits their sessions to those it covers."),
     )
+    decision_reason = models.TextField(
+        _("reason given"),
+        blank=True,
+        editable=False,
+        help_text=_("The reason the organizers gave with a rejection, shown on the delegate's status page."),
+    )
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
@@ -337,7 +360,8 @@ class Delegate(models.Model):
 
     @property
     def affiliation(self) -> str:
-        return self.institute.name if self.institute_id else self.organization
+        """The institute with its member ("AI Safety Institute (United Kingdom)"), else the organization."""
+        return str(self.institute) if self.institute_id else self.organization
 
 
 # A delegate's personal data: what the retention purge empties and "download my data" returns.
@@ -353,6 +377,7 @@ PERSONAL_DATA_FIELDS = (
     "needs_visa_letter",
     "consent_data_processing",
     "consent_participant_list",
+    "decision_reason",
 )
 
 

@@ -197,10 +197,33 @@ def _added_message(registration) -> str:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @with_delegate
 def drop_session(request, delegate, session_id: int):
+    """Asks first (GET: what dropping means for this seat), then drops (POST)."""
     session = get_object_or_404(Session, pk=session_id, event=delegate.event)
+    if request.method != "POST":
+        registration = next(
+            (
+                r
+                for r in selectors.delegate_registrations(delegate)
+                if r.session_id == session.pk and r.status != SeatStatus.CANCELLED
+            ),
+            None,
+        )
+        return render(
+            request,
+            "registrations/drop_session.html",
+            {
+                "delegate": delegate,
+                "event": delegate.event,
+                "token": links.make_token(delegate),
+                "session": session,
+                "registration": registration,
+                "can_change": services.can_change_registration(delegate),
+            },
+            status=200 if registration is not None else 404,
+        )
     try:
         services.drop_session(delegate=delegate, session=session, actor=services.Actor.delegate())
     except services.RegistrationError as refusal:

@@ -312,7 +312,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("institute or organization"))
     def affiliation_display(self, obj):
-        return obj.institute.name if obj.institute_id else obj.organization
+        return obj.affiliation
 
     @admin.display(description=_("sessions"))
     def sessions_summary(self, obj):
