@@ -45,6 +45,20 @@ def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[S
     ).annotate(seats_left=Greatest(F("capacity") - F("confirmed_count"), Value(0)))
 
 
+def attendance_count() -> Coalesce:
+    """Standing check-ins of the session (a subquery, so it adds no row to the seat counts' join)."""
+    from .models import CheckIn
+
+    standing = (
+        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(standing), 0)
+
+
 def agenda(event: Event) -> list[Session]:
     return list(sessions_with_seats(event.sessions.all()).order_by("starts_at", "title"))
 

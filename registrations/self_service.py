@@ -13,7 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -21,9 +21,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from . import calendar, links, selectors, services
+from . import badge_pdf as badge_printing
+from . import badges, calendar, links, selectors, services
 from .forms import AddSessionForm, DelegateDetailsForm, LostLinkForm
-from .models import Event, SeatStatus, Session
+from .models import DelegateStatus, Event, SeatStatus, Session
 
 
 # How often the lost-link form may be used: per client address, and per email address asked about.
@@ -85,6 +86,11 @@ def _status_page(request, delegate, *, add_form=None, status=200):
             "can_change": active,
             "add_form": add_form,
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
+            "badge_qr": (
+                badges.qr_svg(badges.code_for(delegate), label=_("Your badge code"))
+                if delegate.status == DelegateStatus.APPROVED
+                else ""
+            ),
         },
         status=status,
     )
@@ -303,3 +309,17 @@ def lost_link(request):
 @require_safe
 def lost_link_sent(request):
     return render(request, "registrations/lost_link_sent.html", {"event": selectors.current_event()})
+
+
+@require_safe
+@with_delegate
+def badge_pdf(request, delegate):
+    """The approved delegate's badge (A6 PDF), to print or to show on the phone."""
+    if delegate.status != DelegateStatus.APPROVED:
+        raise Http404(_("A badge comes with an approved registration."))
+    return FileResponse(
+        badge_printing.badge_file([delegate]),
+        as_attachment=True,
+        filename=f"badge-{delegate.event.slug}.pdf",
+        content_type="application/pdf",
+    )

@@ -127,6 +127,7 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "view_sessionregistration",
         "view_auditentry",
         "view_outboundemail",
+        "view_checkin",
     }
 
 

@@ -4,6 +4,7 @@
 - `events`: events and member institutes.
 - `sessions`: sessions, their seats, waitlists and attendees.
 - `delegates`: the delegate list, decisions (approve, reject, return to pending) and edits.
+- `attendance`: check-ins and their export, the badge actions (print, reissue).
 - `records`: the audit trail and the email outbox (read-only).
 - `exports`: the CSV exports of the delegate, session and institute pages.
 - `common`: what they share (times in each event's zone, the form-to-service bridge).
@@ -11,6 +12,6 @@
 Every save, deletion and decision goes through `registrations.services`.
 """
 
-from . import delegates, events, records, sessions
+from . import attendance, delegates, events, records, sessions
 
-__all__ = ["delegates", "events", "records", "sessions"]
+__all__ = ["attendance", "delegates", "events", "records", "sessions"]

@@ -29,6 +29,7 @@ from ..models import (
     SessionRegistration,
 )
 from ..services.rules import affiliation_error_field
+from .attendance import BadgeActionsMixin
 from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
 from .site import site
@@ -197,7 +198,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",

@@ -15,6 +15,8 @@ Where things are:
 - `delegates`: signup, creation and edits by organizers, a delegate's own changes, the private link.
 - `sessions`: creating, editing (capacity, tier) and deleting sessions.
 - `events`: events and institutes.
+- `door`: checking in at a session's door or the venue entrance (`rules.admission` decides), undoing
+  a check-in, reissuing a badge, the offline admit list and the replay of offline scans.
 - `retention`: the retention purge and erasure.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
