@@ -164,7 +164,7 @@ def test_scan_refuses_a_guest_at_a_government_only_session(door_client, gov_sess
     guest = approved(gov_session.event, government=False, stakeholder_type=StakeholderType.INDUSTRY)
     answer = scan(door_client, gov_session, badges.code_for(guest)).json()
     assert (answer["admit"], answer["reason"]) == (False, "government_only")
-    assert answer["message"] == "Government-only session: this is a industry delegate's badge."
+    assert answer["message"] == "Government-only session: this badge belongs to a guest (industry)."
     assert CheckIn.objects.count() == 0
 
 

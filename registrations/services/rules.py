@@ -239,7 +239,7 @@ def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door ask
         if not may_attend(delegate.stakeholder_type, session):
             return Verdict.refuse(
                 DoorRefusal.GOVERNMENT_ONLY,
-                _("Government-only session: this is a %(type)s delegate's badge.")
+                _("Government-only session: this badge belongs to a guest (%(type)s).")
                 % {"type": delegate.get_stakeholder_type_display().lower()},
             )
         if seat_status != SeatStatus.CONFIRMED:

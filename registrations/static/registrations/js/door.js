@@ -187,7 +187,13 @@
   });
   document.getElementById("verdict-next").addEventListener("click", closeVerdict);
   document.addEventListener("keydown", function (event) {
-    if (event.key === "Escape" && !verdict.hidden) closeVerdict(event);
+    if (verdict.hidden) return;
+    if (event.key === "Escape") { closeVerdict(event); return; }
+    // A hardware scanner reading the next badge while an answer is shown: start the next scan.
+    if (event.key.length === 1 && !event.target.closest("input, textarea") && !event.ctrlKey && !event.metaKey) {
+      closeVerdict(event);
+      field.value = event.key;
+    }
   });
 
   // ------------------------------------------------------------------ undo
