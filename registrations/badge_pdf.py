@@ -6,9 +6,11 @@ pip wheel with no system libraries (WeasyPrint needs Pango and HarfBuzz from the
 the glyphs used, and writes a page at a time, so a batch of thousands stays small in memory. Its
 limit, no complex-script shaping, does not touch Latin, Japanese, Chinese or Korean names.
 
-The font is WenQuanYi Zen Hei (Debian's fonts-wqy-zenhei, installed by `.ci/run` and the Makefile):
-one TrueType collection that covers accented Latin, CJK ideographs, kana and Hangul, so a name is
-never drawn as empty boxes. `BADGE_FONT` may point at another TrueType font with that coverage.
+The fonts are Debian's, installed by `.ci/run` and `make fonts` (never fetched by the app): DejaVu
+Sans (fonts-dejavu-core) for Latin with every European accent, Greek and Cyrillic, and WenQuanYi Zen
+Hei (fonts-wqy-zenhei) for Chinese, Japanese kana and kanji, and Korean Hangul. Each character is
+drawn in the first of the two that has it, so a name is never a row of empty boxes.
+`BADGE_LATIN_FONT` / `BADGE_FONT` may point at other TrueType files.
 """
 
 from __future__ import annotations
@@ -30,11 +32,11 @@ from reportlab.pdfgen.canvas import Canvas
 from . import badges
 from .models import Delegate, StakeholderType
 
-FONT_NAME = "BadgeSans"
-FONT_CANDIDATES = (
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-    "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc",
-)
+# Two TrueType fonts, chosen per character: DejaVu Sans for Latin (every accent of European names),
+# Greek and Cyrillic; WenQuanYi Zen Hei for Chinese, Japanese and Korean.
+LATIN_FONT, CJK_FONT = "BadgeSans", "BadgeCJK"
+LATIN_CANDIDATES = ("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",)
+CJK_CANDIDATES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc")
 # Government delegates' band and guests' (civil society, academia, industry) differ at a glance.
 BAND_COLOURS = {StakeholderType.GOVERNMENT: HexColor("#5b2391")}
 GUEST_BAND = HexColor("#d2691e")
@@ -49,31 +51,73 @@ class FontMissing(RuntimeError):
     pass
 
 
-def font_path() -> str | None:
-    configured = os.environ.get("BADGE_FONT", "")
-    for candidate in ((configured,) if configured else ()) + FONT_CANDIDATES:
+def _first_file(configured: str, candidates: tuple[str, ...]) -> str | None:
+    for candidate in ((configured,) if configured else ()) + candidates:
         if candidate and Path(candidate).is_file():
             return candidate
     return None
 
 
+def font_paths() -> tuple[str | None, str | None]:
+    """The Latin and the CJK font files (BADGE_LATIN_FONT / BADGE_FONT override the Debian paths)."""
+    return (
+        _first_file(os.environ.get("BADGE_LATIN_FONT", ""), LATIN_CANDIDATES),
+        _first_file(os.environ.get("BADGE_FONT", ""), CJK_CANDIDATES),
+    )
+
+
 @lru_cache(maxsize=1)
-def register_font() -> str:
-    path = font_path()
-    if path is None:
+def register_fonts() -> tuple[tuple[str, dict], ...]:
+    """Register the badge fonts once; (name, character map) in the order they are tried."""
+    latin, cjk = font_paths()
+    if latin is None or cjk is None:
         raise FontMissing(
-            "No CJK-capable badge font: install Debian's fonts-wqy-zenhei (make fonts) or set BADGE_FONT."
+            "Badge fonts missing: install Debian's fonts-dejavu-core and fonts-wqy-zenhei (make fonts), "
+            "or set BADGE_LATIN_FONT and BADGE_FONT."
         )
-    pdfmetrics.registerFont(TTFont(FONT_NAME, path, subfontIndex=0))
-    return FONT_NAME
+    pdfmetrics.registerFont(TTFont(LATIN_FONT, latin))
+    pdfmetrics.registerFont(TTFont(CJK_FONT, cjk, subfontIndex=0))
+    return tuple((name, pdfmetrics.getFont(name).face.charToGlyph) for name in (LATIN_FONT, CJK_FONT))
+
+
+def runs(text: str) -> list[tuple[str, str]]:
+    """The text cut into (font, piece) runs: each character in the first font that has a glyph for it."""
+    fonts = register_fonts()
+    pieces: list[tuple[str, str]] = []
+    for character in text:
+        code = ord(character)
+        font = next((name for name, glyphs in fonts if glyphs.get(code)), fonts[0][0])
+        if pieces and pieces[-1][0] == font:
+            pieces[-1] = (font, pieces[-1][1] + character)
+        else:
+            pieces.append((font, character))
+    return pieces
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters no badge font can draw (they would print as empty boxes)."""
+    fonts = register_fonts()
+    return [c for c in text if not c.isspace() and not any(glyphs.get(ord(c)) for _name, glyphs in fonts)]
+
+
+def text_width(text: str, size: float) -> float:
+    return sum(pdfmetrics.stringWidth(piece, font, size) for font, piece in runs(text))
+
+
+def draw_centred(canvas: Canvas, x: float, y: float, text: str, size: float) -> None:
+    x -= text_width(text, size) / 2
+    for font, piece in runs(text):
+        canvas.setFont(font, size)
+        canvas.drawString(x, y, piece)
+        x += pdfmetrics.stringWidth(piece, font, size)
 
 
 def band_colour(delegate: Delegate):
     return BAND_COLOURS.get(delegate.stakeholder_type, GUEST_BAND)
 
 
-def _fit(text: str, font: str, size: float, smallest: float, width: float) -> float:
-    while size > smallest and pdfmetrics.stringWidth(text, font, size) > width:
+def _fit(text: str, size: float, smallest: float, width: float) -> float:
+    while size > smallest and text_width(text, size) > width:
         size -= 1
     return size
 
@@ -81,43 +125,36 @@ def _fit(text: str, font: str, size: float, smallest: float, width: float) -> fl
 def _draw_badge(canvas: Canvas, delegate: Delegate, box: tuple[float, float, float, float]) -> None:
     """One badge in `box` (x, y of its lower-left corner, width, height)."""
     x, y, w, h = box
-    font = register_font()
     pad = 6 * mm
     inner = w - 2 * pad
+    middle = x + w / 2
     # The colour band with the stakeholder type.
     band = 16 * mm
     canvas.setFillColor(band_colour(delegate))
     canvas.rect(x, y + h - band, w, band, stroke=0, fill=1)
     canvas.setFillColor(white)
     label = delegate.get_stakeholder_type_display().upper()
-    canvas.setFont(font, _fit(label, font, 16, 8, inner))
-    canvas.drawCentredString(x + w / 2, y + h - band + 5.5 * mm, label)
+    draw_centred(canvas, middle, y + h - band + 5.5 * mm, label, _fit(label, 16, 8, inner))
     # The event.
     canvas.setFillColor(black)
     event = delegate.event.name
-    size = _fit(event, font, 9, 6, inner)
-    canvas.setFont(font, size)
-    canvas.drawCentredString(x + w / 2, y + h - band - 6 * mm, event)
+    draw_centred(canvas, middle, y + h - band - 6 * mm, event, _fit(event, 9, 6, inner))
     # The name, as large as fits: one line, or given and family names on two.
     top = y + h - band - 20 * mm
     name = delegate.full_name
-    size = _fit(name, font, 30, 18, inner)
-    if pdfmetrics.stringWidth(name, font, size) <= inner:
-        canvas.setFont(font, size)
-        canvas.drawCentredString(x + w / 2, top - size, name)
+    size = _fit(name, 30, 18, inner)
+    if text_width(name, size) <= inner:
+        draw_centred(canvas, middle, top - size, name, size)
         below = top - size - 8 * mm
     else:
         lines = [delegate.given_name, delegate.family_name]
-        size = min(_fit(line, font, 26, 9, inner) for line in lines)
-        canvas.setFont(font, size)
+        size = min(_fit(line, 26, 9, inner) for line in lines)
         for i, line in enumerate(lines):
-            canvas.drawCentredString(x + w / 2, top - size * (i + 1) - 2 * i, line)
+            draw_centred(canvas, middle, top - size * (i + 1) - 2 * i, line, size)
         below = top - 2 * size - 10 * mm
     # The affiliation.
     affiliation = str(delegate.institute) if delegate.institute_id else delegate.organization
-    size = _fit(affiliation, font, 13, 7, inner)
-    canvas.setFont(font, size)
-    canvas.drawCentredString(x + w / 2, below, affiliation)
+    draw_centred(canvas, middle, below, affiliation, _fit(affiliation, 13, 7, inner))
     # The QR code, at the bottom.
     matrix = badges.qr_matrix(badges.code_for(delegate))
     side = min(42 * mm, below - y - 12 * mm)
@@ -141,7 +178,7 @@ def _cut_marks(canvas: Canvas, x: float, y: float, w: float, h: float) -> None:
 def write_badges(delegates: Iterable[Delegate], out, *, layout: str = "a6") -> int:
     """Write the badges to the binary file `out`; return how many. `layout` "a6" (one per page) or
     "a4" (four per page, cut marks). Delegates are drawn as they come (pass an iterator)."""
-    register_font()
+    register_fonts()
     canvas = Canvas(out, pagesize=A4 if layout == "a4" else A6, pageCompression=1)
     canvas.setTitle(_("Badges"))
     count = 0
@@ -165,7 +202,7 @@ def write_badges(delegates: Iterable[Delegate], out, *, layout: str = "a6") -> i
             _draw_badge(canvas, delegate, (0, 0, CELL_W, CELL_H))
         count += 1
     if count == 0:
-        canvas.drawString(20 * mm, 20 * mm, _("No badges to print."))
+        draw_centred(canvas, A6[0] / 2, 20 * mm, _("No badges to print."), 12)
     canvas.save()
     return count
 

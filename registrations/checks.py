@@ -73,3 +73,19 @@ def badge_signing_key_is_set(app_configs, **kwargs):
             id="registrations.W003",
         )
     ]
+
+
+@checks.register()
+def badge_font_is_installed(app_configs, **kwargs):
+    from .badge_pdf import font_paths
+
+    if None not in font_paths():
+        return []
+    return [
+        checks.Warning(
+            "Badge fonts missing: badge PDFs cannot be made and approval emails go without the badge.",
+            hint="Install Debian's fonts-dejavu-core and fonts-wqy-zenhei (make fonts), or set BADGE_LATIN_FONT "
+            "and BADGE_FONT to TrueType files.",
+            id="registrations.W004",
+        )
+    ]
