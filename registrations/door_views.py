@@ -164,7 +164,7 @@ def _answer(result: door_service.ScanResult, place) -> dict:
         data.update(door_service.shown(result.delegate, result.verdict))
     if result.verdict.admit and result.check_in is not None:
         data["check_in"] = result.check_in.pk
-    data["attendance"] = door_service.attendance(place)
+        data["attendance"] = door_service.attendance(place)  # a refusal leaves the counts as they were
     return data
 
 

@@ -79,6 +79,7 @@ def _seat_status(delegate_id: int, session: Session | None) -> str | None:
         return None
     return (
         SessionRegistration.objects.filter(delegate_id=delegate_id, session=session)
+        .order_by()
         .values_list("status", flat=True)
         .first()
     )
@@ -92,7 +93,9 @@ def resolve_badge(event: Event, code: str) -> tuple[Delegate | None, int | None,
         return None, None, rules.unknown_badge()
     if ref.event_id != event.pk:
         return None, None, rules.badge_for_other_event()
-    delegate = Delegate.objects.filter(event=event, public_id=ref.public_id).only("pk").first()
+    delegate = (
+        Delegate.objects.select_related("event", "institute").filter(event=event, public_id=ref.public_id).first()
+    )
     if delegate is None:
         return None, None, rules.unknown_badge()
     return delegate, ref.version, None
@@ -109,7 +112,12 @@ def check_in(
     scan_id: str = "",
 ) -> ScanResult:
     """Scan a badge code (or check in a delegate found by name: no badge version to compare) and
-    record the check-in when the rule admits them. One transaction; refusals write nothing."""
+    record the check-in when the rule admits them. Refusals write nothing.
+
+    The rule is asked first without a lock: most refusals (a second scan, a guest at a
+    government-only session, an old badge) need none, so doors scanning at once do not queue behind
+    each other. An admission is decided again with the delegate's row locked, then written.
+    """
     badge_version = None
     if delegate is None:
         delegate, badge_version, refusal = resolve_badge(door.event, code)
@@ -117,9 +125,18 @@ def check_in(
             return ScanResult(refusal, offline=offline)
     elif delegate.event_id != door.event.pk:
         return ScanResult(rules.badge_for_other_event(), offline=offline)
+    standing = _standing(delegate.pk, door.session_id)
+    verdict = _verdict(delegate, door.session, badge_version, standing)
+    if not verdict.admit:
+        return ScanResult(verdict, delegate, standing, offline)
     scanned_at = scanned_at or timezone.now()
+    return _admit(door, actor, delegate.pk, badge_version, scanned_at, offline=offline, scan_id=scan_id)
+
+
+def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan_id) -> ScanResult:
+    """Decide again with the delegate's row locked, and record the check-in if still admitted."""
     with transaction.atomic():
-        locked = seats.lock_delegates([delegate.pk])
+        locked = seats.lock_delegates([delegate_id])
         if not locked:
             return ScanResult(rules.unknown_badge(), offline=offline)
         delegate = locked[0]
