@@ -76,7 +76,6 @@ def test_door_at_phone_width_admits_a_government_badge_and_refuses_a_guest(new_p
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "door-admit-phone.png"))
     expect(page.locator("#attendance-count")).to_have_text("1")
-
     page.get_by_role("link", name="Next scan").click()
     expect(verdict).to_be_hidden()
     scan(page, badges.code_for(door["guest"]))
@@ -110,3 +109,24 @@ def test_door_keeps_deciding_offline_and_sends_the_scans_when_the_network_return
     check_in = CheckIn.objects.get()
     assert (check_in.delegate, check_in.door, check_in.offline) == (door["uk"], "North door", True)
     expect(page.locator("#attendance-count")).to_have_text("1")
+    assert stored_admit_lists(page) == 1
+
+    # Signing out drops the admit list from the browser.
+    page.get_by_role("button", name="Sign out").click()
+    expect(page.get_by_role("heading", name="Door sign-in")).to_be_visible()
+    assert stored_admit_lists(page) == 0
+
+
+COUNT_LISTS = """() => new Promise((resolve, reject) => {
+  const request = indexedDB.open("door", 1);
+  request.onsuccess = () => {
+    const count = request.result.transaction("lists").objectStore("lists").count();
+    count.onsuccess = () => resolve(count.result);
+    count.onerror = () => reject(count.error);
+  };
+  request.onerror = () => reject(request.error);
+})"""
+
+
+def stored_admit_lists(page) -> int:
+    return page.evaluate(COUNT_LISTS)
