@@ -127,7 +127,7 @@ def test_admission_asks_may_attend_for_the_tier(event, gov_session, monkeypatch)
     verdict = rules.admission(delegate=guest, session=gov_session, seat_status=SeatStatus.CONFIRMED, badge_version=1)
     assert verdict.reason == rules.DoorRefusal.GOVERNMENT_ONLY
     # The door has no tier rule of its own: whatever may_attend says holds at the door.
-    monkeypatch.setattr(rules, "may_attend", lambda stakeholder_type, session: True)
+    monkeypatch.setattr(rules, "may_attend", lambda *args, **kwargs: True)
     assert rules.admission(delegate=guest, session=gov_session, seat_status=SeatStatus.CONFIRMED, badge_version=1).admit
 
 
@@ -494,6 +494,15 @@ def test_door_login_with_a_password_in_development(client, door_user):
     assert response.status_code == 302 and response.url == reverse("registrations:door")
 
 
+def test_repeated_wrong_passwords_at_the_door_login_lock_the_account_out(client, door_user):
+    login = reverse("registrations:door_login")
+    answers = [client.post(login, {"username": "door", "password": "wrong"}).status_code for _ in range(5)]
+    assert answers == [200, 200, 200, 200, 429]  # the fifth failure locks the account out (AXES_FAILURE_LIMIT)
+    locked = client.post(login, {"username": "door", "password": "a-long-test-password"})
+    assert locked.status_code == 429
+    assert "_auth_user_id" not in client.session
+
+
 # --------------------------------------------------------------------------- two doors at once
 
 
@@ -529,3 +538,11 @@ def test_two_doors_scanning_one_badge_at_once_record_one_check_in():
     assert {a.verdict.reason for a in answers if not a.verdict.admit} == {"already_checked_in"}
     assert CheckIn.objects.filter(delegate=delegate).count() == 1
     assert AuditEntry.objects.filter(action=AuditAction.CHECKED_IN).count() == 1
+
+
+def test_deleting_a_session_records_how_many_were_checked_in(door_client, plenary, organizer_actor):
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    assert scan(door_client, plenary, badges.code_for(delegate)).json()["admit"] is True
+    services.delete_sessions(session_ids=[plenary.pk], actor=organizer_actor)
+    assert AuditEntry.objects.get(action=AuditAction.SESSION_DELETED).details["checked_in"] == 1
+    assert CheckIn.objects.count() == 0
