@@ -142,7 +142,7 @@ def _draw_badge(canvas: Canvas, delegate: Delegate, box: tuple[float, float, flo
     # The name, as large as fits: one line, or given and family names on two.
     top = y + h - band - 20 * mm
     name = delegate.full_name
-    size = _fit(name, 30, 18, inner)
+    size = _fit(name, 34, 18, inner)
     if text_width(name, size) <= inner:
         draw_centred(canvas, middle, top - size, name, size)
         below = top - size - 8 * mm
@@ -157,14 +157,17 @@ def _draw_badge(canvas: Canvas, delegate: Delegate, box: tuple[float, float, flo
     draw_centred(canvas, middle, below, affiliation, _fit(affiliation, 13, 7, inner))
     # The QR code, at the bottom.
     matrix = badges.qr_matrix(badges.code_for(delegate))
-    side = min(42 * mm, below - y - 12 * mm)
+    side = min(50 * mm, below - y - 16 * mm)
     module = side / len(matrix)
-    qx, qy = x + (w - side) / 2, y + 8 * mm
+    qx, qy = x + (w - side) / 2, y + 9 * mm
     path = canvas.beginPath()
     for row, column, run in badges.dark_runs(matrix):
         path.rect(qx + column * module, qy + side - (row + 1) * module, run * module, module)
     canvas.setFillColor(black)
     canvas.drawPath(path, stroke=0, fill=1)
+    # The code as text, for typing at a door whose scanner fails (it names no one).
+    code = badges.code_for(delegate)
+    draw_centred(canvas, middle, y + 4 * mm, code, _fit(code, 6, 4, inner))
 
 
 def _cut_marks(canvas: Canvas, x: float, y: float, w: float, h: float) -> None:

@@ -86,6 +86,7 @@ def _status_page(request, delegate, *, add_form=None, status=200):
             "can_change": active,
             "add_form": add_form,
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
+            "badge_code": badges.code_for(delegate) if delegate.status == DelegateStatus.APPROVED else "",
             "badge_qr": (
                 badges.qr_svg(badges.code_for(delegate), label=_("Your badge code"))
                 if delegate.status == DelegateStatus.APPROVED

@@ -67,6 +67,8 @@ def scan(page, code: str) -> None:
 
 def test_door_at_phone_width_admits_a_government_badge_and_refuses_a_guest(new_page, door, screenshot_dir):
     page = open_door(new_page, door)
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.screenshot(path=str(screenshot_dir / "door-page-phone.png"))
     scan(page, badges.code_for(door["uk"]))
     verdict = page.locator("#verdict")
     expect(verdict).to_be_visible()
