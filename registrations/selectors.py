@@ -295,6 +295,18 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             {"kind": email.kind, "status": email.status, "queued_at": email.created_at, "sent_at": email.sent_at}
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
         ],
+        # Where and when a door let them in (door staff's user names left out, as organizers' are).
+        "check_ins": [
+            {
+                "session": check_in.session.title if check_in.session_id else None,
+                "door": check_in.door,
+                "at": check_in.scanned_at,
+                "offline": check_in.offline,
+                "undone_at": check_in.undone_at,
+                "why_undone": check_in.undo_reason,
+            }
+            for check_in in delegate.check_ins.select_related("session").order_by("scanned_at", "pk")
+        ],
     }
 
 

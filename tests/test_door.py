@@ -546,3 +546,13 @@ def test_deleting_a_session_records_how_many_were_checked_in(door_client, plenar
     services.delete_sessions(session_ids=[plenary.pk], actor=organizer_actor)
     assert AuditEntry.objects.get(action=AuditAction.SESSION_DELETED).details["checked_in"] == 1
     assert CheckIn.objects.count() == 0
+
+
+def test_download_my_data_lists_the_delegates_check_ins(door_client, plenary):
+    from registrations import links
+
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    scan(door_client, plenary, badges.code_for(delegate), door="North door")
+    data = json.loads(door_client.get(links.status_path(delegate) + "my-data.json").content)
+    assert [(c["session"], c["door"], c["offline"]) for c in data["check_ins"]] == [("Plenary", "North door", False)]
+    assert "door" not in json.dumps(data["check_ins"]).replace('"door": "North door"', "")
