@@ -132,3 +132,15 @@ COUNT_LISTS = """() => new Promise((resolve, reject) => {
 
 def stored_admit_lists(page) -> int:
     return page.evaluate(COUNT_LISTS)
+
+
+def test_door_staff_undo_a_mistaken_check_in_with_a_reason(new_page, door):
+    page = open_door(new_page, door)
+    scan(page, badges.code_for(door["uk"]))
+    expect(page.locator("#verdict-word")).to_have_text("ADMIT")
+    page.get_by_placeholder("Why undo?").fill("Scanned the wrong badge")
+    page.get_by_role("button", name="Undo check-in").click()
+    expect(page.locator("#verdict-message")).to_have_text("Check-in of Priya Shah undone.")
+    expect(page.locator("#attendance-count")).to_have_text("0")
+    check_in = CheckIn.objects.get()
+    assert (check_in.undo_reason, check_in.undone_by_name) == ("Scanned the wrong badge", "door")

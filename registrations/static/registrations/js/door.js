@@ -212,7 +212,8 @@
       setText("verdict-message", answer.message || data.textUndone);
       undoForm.hidden = true;
     } catch (error) {
-      undoForm.submit();
+      setOnline(false);
+      setText("verdict-message", data.textUndoOffline);
     }
   });
 
