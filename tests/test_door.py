@@ -556,3 +556,16 @@ def test_download_my_data_lists_the_delegates_check_ins(door_client, plenary):
     data = json.loads(door_client.get(links.status_path(delegate) + "my-data.json").content)
     assert [(c["session"], c["door"], c["offline"]) for c in data["check_ins"]] == [("Plenary", "North door", False)]
     assert "door" not in json.dumps(data["check_ins"]).replace('"door": "North door"', "")
+
+
+@pytest.mark.parametrize("others", [1, 5])
+def test_a_repeated_scan_costs_the_same_few_queries_however_many_are_in(
+    door_client, plenary, others, django_assert_num_queries
+):
+    delegates = [approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)]) for _ in range(others + 1)]
+    for delegate in delegates:
+        assert scan(door_client, plenary, badges.code_for(delegate)).json()["admit"] is True
+    # Session and user, their permissions (2), the event and the session, then one query for the
+    # delegate with their seat and standing check-in. No lock, no write.
+    with django_assert_num_queries(7):
+        assert scan(door_client, plenary, badges.code_for(delegates[0])).json()["reason"] == "already_checked_in"

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -70,32 +70,59 @@ class ScanResult:
     offline: bool = False
 
 
-def _standing(delegate_id: int, session_id: int | None) -> CheckIn | None:
-    return CheckIn.objects.filter(delegate_id=delegate_id, session_id=session_id, undone_at__isnull=True).first()
-
-
-def _seat_status(delegate_id: int, session: Session | None) -> str | None:
-    if session is None:
-        return None
-    return (
-        SessionRegistration.objects.filter(delegate_id=delegate_id, session=session)
-        .order_by()
-        .values_list("status", flat=True)
-        .first()
+def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> QuerySet[Delegate]:
+    """Delegates with what the door rule needs about this session, in the same query: the status of
+    their seat (`door_seat`) and their standing check-in (`door_check_in`, `_at`, `_door`)."""
+    session_id = session.pk if session is not None else None
+    here = CheckIn.objects.filter(delegate=OuterRef("pk"), session_id=session_id, undone_at__isnull=True).order_by()
+    seat = (
+        Subquery(
+            SessionRegistration.objects.filter(delegate=OuterRef("pk"), session_id=session_id)
+            .order_by()
+            .values("status")[:1]
+        )
+        if session_id is not None
+        else Value(None, output_field=CharField())
+    )
+    return delegates.select_related("event", "institute").annotate(
+        door_seat=seat,
+        door_check_in=Subquery(here.values("pk")[:1]),
+        door_checked_in_at=Subquery(here.values("scanned_at")[:1]),
+        door_checked_in_door=Subquery(here.values("door")[:1]),
     )
 
 
-def resolve_badge(event: Event, code: str) -> tuple[Delegate | None, int | None, rules.Verdict | None]:
-    """The delegate a scanned code names and its badge version, or the refusal for a code that names none."""
+def _standing(delegate: Delegate) -> CheckIn | None:
+    """The standing check-in `with_door_facts` found (enough of it to say when and where)."""
+    if delegate.door_check_in is None:
+        return None
+    return CheckIn(
+        pk=delegate.door_check_in, scanned_at=delegate.door_checked_in_at, door=delegate.door_checked_in_door
+    )
+
+
+def _verdict(delegate: Delegate, session: Session | None, badge_version: int | None) -> rules.Verdict:
+    return rules.admission(
+        delegate=delegate,
+        session=session,
+        seat_status=delegate.door_seat,
+        badge_version=badge_version,
+        checked_in_at=delegate.door_checked_in_at,
+        checked_in_door=delegate.door_checked_in_door or "",
+    )
+
+
+def resolve_badge(door: Door, code: str) -> tuple[Delegate | None, int | None, rules.Verdict | None]:
+    """The delegate a scanned code names (with the door's facts) and the badge's version, or the
+    refusal for a code that names no one here."""
     try:
         ref = badges.read(code)
     except badges.InvalidBadge:
         return None, None, rules.unknown_badge()
-    if ref.event_id != event.pk:
+    if ref.event_id != door.event.pk:
         return None, None, rules.badge_for_other_event()
-    delegate = (
-        Delegate.objects.select_related("event", "institute").filter(event=event, public_id=ref.public_id).first()
-    )
+    found = Delegate.objects.filter(event=door.event, public_id=ref.public_id)
+    delegate = with_door_facts(found, door.session).first()
     if delegate is None:
         return None, None, rules.unknown_badge()
     return delegate, ref.version, None
@@ -114,21 +141,23 @@ def check_in(
     """Scan a badge code (or check in a delegate found by name: no badge version to compare) and
     record the check-in when the rule admits them. Refusals write nothing.
 
-    The rule is asked first without a lock: most refusals (a second scan, a guest at a
-    government-only session, an old badge) need none, so doors scanning at once do not queue behind
-    each other. An admission is decided again with the delegate's row locked, then written.
+    The rule is asked first without a lock (one query reads the delegate, the seat and any standing
+    check-in): most refusals (a second scan, a guest at a government-only session, an old badge)
+    need no lock, so doors scanning at once do not queue behind each other. An admission is decided
+    again with the delegate's row locked, then written.
     """
     badge_version = None
     if delegate is None:
-        delegate, badge_version, refusal = resolve_badge(door.event, code)
+        delegate, badge_version, refusal = resolve_badge(door, code)
         if refusal is not None:
             return ScanResult(refusal, offline=offline)
     elif delegate.event_id != door.event.pk:
         return ScanResult(rules.badge_for_other_event(), offline=offline)
-    standing = _standing(delegate.pk, door.session_id)
-    verdict = _verdict(delegate, door.session, badge_version, standing)
+    else:
+        delegate = with_door_facts(Delegate.objects.filter(pk=delegate.pk), door.session).first()
+    verdict = _verdict(delegate, door.session, badge_version)
     if not verdict.admit:
-        return ScanResult(verdict, delegate, standing, offline)
+        return ScanResult(verdict, delegate, _standing(delegate), offline)
     scanned_at = scanned_at or timezone.now()
     return _admit(door, actor, delegate.pk, badge_version, scanned_at, offline=offline, scan_id=scan_id)
 
@@ -136,14 +165,12 @@ def check_in(
 def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan_id) -> ScanResult:
     """Decide again with the delegate's row locked, and record the check-in if still admitted."""
     with transaction.atomic():
-        locked = seats.lock_delegates([delegate_id])
-        if not locked:
+        if not seats.lock_delegates([delegate_id]):
             return ScanResult(rules.unknown_badge(), offline=offline)
-        delegate = locked[0]
-        standing = _standing(delegate.pk, door.session_id)
-        verdict = _verdict(delegate, door.session, badge_version, standing)
+        delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
+        verdict = _verdict(delegate, door.session, badge_version)
         if not verdict.admit:
-            return ScanResult(verdict, delegate, standing, offline)
+            return ScanResult(verdict, delegate, _standing(delegate), offline)
         try:
             with transaction.atomic():
                 new = CheckIn.objects.create(
@@ -158,8 +185,9 @@ def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan
                     scan_id=scan_id,
                 )
         except IntegrityError:  # another door recorded it first (the constraint, should a lock be missing)
-            standing = _standing(delegate.pk, door.session_id)
-            return ScanResult(_verdict(delegate, door.session, badge_version, standing), delegate, standing, offline)
+            delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
+            verdict = _verdict(delegate, door.session, badge_version)
+            return ScanResult(verdict, delegate, _standing(delegate), offline)
         commit(
             [
                 record(
@@ -173,17 +201,6 @@ def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan
             ]
         )
     return ScanResult(verdict, delegate, new, offline)
-
-
-def _verdict(delegate, session, badge_version, standing: CheckIn | None) -> rules.Verdict:
-    return rules.admission(
-        delegate=delegate,
-        session=session,
-        seat_status=_seat_status(delegate.pk, session),
-        badge_version=badge_version,
-        checked_in_at=standing.scanned_at if standing else None,
-        checked_in_door=standing.door if standing else "",
-    )
 
 
 def undo_check_in(*, event: Event, check_in_id: int, reason: str, actor: Actor) -> CheckIn:
