@@ -399,6 +399,15 @@ def test_offline_scans_are_recorded_in_scan_order_once(door_client, plenary):
     assert again.json()["conflicts"] == [] and CheckIn.objects.count() == 2
 
 
+def test_offline_scans_sent_out_of_order_are_recorded_in_scan_order(door_client, plenary):
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    code = badges.code_for(delegate)
+    later, earlier = offline_scan(code, 5, scan_id="later"), offline_scan(code, 10, scan_id="earlier")
+    answer = sync(door_client, plenary, [later, earlier]).json()
+    assert [c["scan"] for c in answer["conflicts"]] == ["later"]
+    assert CheckIn.objects.get().scan_id == "earlier"
+
+
 def test_a_badge_admitted_at_two_doors_offline_is_reported_as_a_conflict(door_client, plenary):
     delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
     code = badges.code_for(delegate)
@@ -501,6 +510,25 @@ def test_repeated_wrong_passwords_at_the_door_login_lock_the_account_out(client,
     locked = client.post(login, {"username": "door", "password": "a-long-test-password"})
     assert locked.status_code == 429
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.parametrize(
+    ("key", "warnings"), [("", ["registrations.W003"]), ("short", ["registrations.W003"]), ("k" * 40, [])]
+)
+def test_check_deploy_warns_without_a_badge_signing_key(settings, key, warnings):
+    from registrations import checks
+
+    settings.BADGE_SIGNING_KEY = key
+    assert [w.id for w in checks.badge_signing_key_is_set(None)] == warnings
+
+
+def test_without_a_badge_key_development_derives_one_from_the_secret_key(settings, event):
+    settings.BADGE_SIGNING_KEY = ""
+    code = badges.code_for(DelegateFactory(event=event))
+    assert badges.read(code).event_id == event.pk
+    settings.SECRET_KEY = "another-secret-" + "s" * 40
+    with pytest.raises(badges.InvalidBadge):
+        badges.read(code)
 
 
 # --------------------------------------------------------------------------- two doors at once

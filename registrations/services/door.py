@@ -367,7 +367,8 @@ def record_offline_scans(
     now = now or timezone.now()
     expires = check_admit_list_signature(list_signature, door=door)
     outcomes = []
-    for scan in scans:
+    # In the order they were scanned (the door's clock), whatever order they arrive in.
+    for scan in sorted(scans, key=lambda scan: scan.scanned_at):
         if scan.scan_id and CheckIn.objects.filter(event=door.event, scan_id=scan.scan_id).exists():
             outcomes.append(OfflineOutcome(scan, None, conflict=False))
             continue

@@ -146,7 +146,9 @@
       entry.message = data.textAlreadyOffline;
       await saveList(admitList).catch(function () {});
     }
-    const id = (crypto.randomUUID && crypto.randomUUID()) || String(Date.now()) + Math.random();
+    // Keys sort in scan order (IndexedDB returns them sorted): the time first, then a random part.
+    const random = (crypto.randomUUID && crypto.randomUUID()) || String(Math.random()).slice(2);
+    const id = Date.now().toString(36).padStart(10, "0") + "-" + random;
     await enqueue({ id: id, code: code, at: new Date().toISOString(), admitted: !!answer.admit, door: doorKey });
     await showQueue();
     return answer;
