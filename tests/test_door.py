@@ -597,3 +597,25 @@ def test_a_repeated_scan_costs_the_same_few_queries_however_many_are_in(
     # delegate with their seat and standing check-in. No lock, no write.
     with django_assert_num_queries(7):
         assert scan(door_client, plenary, badges.code_for(delegates[0])).json()["reason"] == "already_checked_in"
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"session": "9" * 30},
+        {"event": "9" * 30},
+        {"session": "-1"},
+        {"session": "1e3"},
+        {"event": "x\x00"},
+        {"door": "d" * 5000},
+    ],
+)
+def test_bad_door_parameters_get_a_400_never_a_500(door_client, plenary, params):
+    place = {"event": plenary.event_id, "session": plenary.pk, "door": "North", **params}
+    for url in ("/door/search/", "/door/status/", "/door/admit-list/"):
+        response = door_client.get(url, {**place, "q": "ab"}, **JSON)
+        assert response.status_code in {200, 400}, (url, response.status_code)
+    assert door_client.get("/door/", place).status_code in {200, 400}
+    assert door_client.post(SCAN, {**place, "code": "x"}, **JSON).status_code in {200, 400}
+    undo = door_client.post("/door/undo/", {**place, "check_in": "9" * 30, "reason": "x"}, **JSON)
+    assert undo.status_code in {400, 409}

@@ -305,7 +305,8 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
         )
         entries[badges.code_hash(badges.code_for(delegate))] = shown(delegate, verdict)
         if delegate.badge_version > 1:
-            reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=0)
+            older = delegate.badge_version - 1  # any older version gets the same answer
+            reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=older)
             for version in range(1, delegate.badge_version):
                 old = badges.make_code(event_id=delegate.event_id, public_id=delegate.public_id, version=version)
                 entries[badges.code_hash(old)] = shown(delegate, reissued)
