@@ -209,3 +209,25 @@ def test_attendance_export_lists_check_ins_with_undone_ones_marked(organizer_cli
         ("Venue entrance", "Ana", "Main gate", ""),
     ]
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT).count() == 1
+
+
+# Queries of the admin's check-in list, the attendance export and the session list (with its
+# "checked in" column): the same at one and at three check-ins.
+QUERIES = {"changelist": 11, "export": 13, "sessions": 8}
+
+
+@pytest.mark.parametrize("size", [1, 3])
+def test_attendance_lists_cost_the_same_queries_at_any_size(organizer_client, event, size, django_assert_num_queries):
+    session = SessionFactory(event=event, title="Plenary", access_tier=AccessTier.OPEN)
+    for _ in range(size):
+        delegate = approved(event, government=True)
+        SessionRegistrationFactory(delegate=delegate, session=session, status=SeatStatus.CONFIRMED)
+        attend(event, session, delegate)
+    organizer_client.get(reverse("admin:registrations_checkin_changelist"))  # the session and user are cached
+    with django_assert_num_queries(QUERIES["changelist"]):
+        assert organizer_client.get(reverse("admin:registrations_checkin_changelist")).status_code == 200
+    with django_assert_num_queries(QUERIES["export"]):
+        response = organizer_client.get(reverse("admin:registrations_checkin_export"))
+        assert len(b"".join(response.streaming_content).splitlines()) == size + 1
+    with django_assert_num_queries(QUERIES["sessions"]):
+        assert organizer_client.get(reverse("admin:registrations_session_changelist")).status_code == 200
