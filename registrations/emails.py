@@ -84,9 +84,9 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
         ],
         "site_url": settings.SITE_URL,
     }
-    badge = _badge_attachment(email)
-    context["badge_attached"] = badge is not None
     with timezone.override(event.tz), translation.override(settings.LANGUAGE_CODE):
+        badge = _badge_attachment(email)  # its labels in the email's language
+        context["badge_attached"] = badge is not None
         subject = SUBJECTS[email.kind] % {"event": event.name}
         text = render_to_string(f"registrations/email/{email.kind}.txt", context)
         html = render_to_string(f"registrations/email/{email.kind}.html", context)

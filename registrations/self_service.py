@@ -72,6 +72,8 @@ def _status_page(request, delegate, *, add_form=None, status=200):
     event = delegate.event
     registrations = selectors.delegate_registrations(delegate)
     active = services.can_change_registration(delegate)
+    # An approved delegate's badge: its QR code and the code as text (it names no one).
+    badge_code = badges.code_for(delegate) if delegate.status == DelegateStatus.APPROVED else ""
     if add_form is None and active:
         add_form = AddSessionForm(delegate=delegate, registrations=registrations)
     return render(
@@ -86,12 +88,8 @@ def _status_page(request, delegate, *, add_form=None, status=200):
             "can_change": active,
             "add_form": add_form,
             "participant_list_visible": selectors.participant_list_visible(event, delegate),
-            "badge_code": badges.code_for(delegate) if delegate.status == DelegateStatus.APPROVED else "",
-            "badge_qr": (
-                badges.qr_svg(badges.code_for(delegate), label=_("Your badge code"))
-                if delegate.status == DelegateStatus.APPROVED
-                else ""
-            ),
+            "badge_code": badge_code,
+            "badge_qr": badges.qr_svg(badge_code, label=_("Your badge code")) if badge_code else "",
         },
         status=status,
     )
