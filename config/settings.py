@@ -39,6 +39,10 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or 
         "DJANGO_DEBUG is off (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
+# Signs badge codes (registrations.badges). Dedicated, so rotating SECRET_KEY does not void printed
+# badges. Empty in development: derived from SECRET_KEY; `check --deploy` warns (registrations.W003).
+BADGE_SIGNING_KEY = os.environ.get("BADGE_SIGNING_KEY", "")
+
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 

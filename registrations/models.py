@@ -307,6 +307,12 @@ class Delegate(models.Model):
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    badge_version = models.PositiveIntegerField(
+        _("badge version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised when a badge is reissued: every door refuses the older badges."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -557,14 +563,16 @@ class Invitation(models.Model):
 
     @cached_property
     def covered_session_ids(self) -> frozenset[int]:
-        """The ids of the sessions this invitation covers (one query per instance)."""
-        return frozenset(self.sessions.values_list("pk", flat=True))
+        """The ids of the sessions this invitation covers (one query per instance, none when the
+        sessions were prefetched)."""
+        return frozenset(session.pk for session in self.sessions.all())
 
 
 class ActorKind(models.TextChoices):
     ORGANIZER = "organizer", _("Organizer")
     DELEGATE = "delegate", _("Delegate")
     SYSTEM = "system", _("System")
+    DOOR_STAFF = "door_staff", _("Door staff")
 
 
 class AuditAction(models.TextChoices):
@@ -603,6 +611,10 @@ class AuditAction(models.TextChoices):
     INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
     INVITATION_EXPIRED = "invitation_expired", _("Invitation expired")
+    BADGE_REISSUED = "badge_reissued", _("Badge reissued")
+    CHECKED_IN = "checked_in", _("Checked in")
+    CHECK_IN_UNDONE = "check_in_undone", _("Check-in undone")
+    CHECK_IN_CONFLICT = "check_in_conflict", _("Admitted twice while offline")
 
 
 class AuditEntry(models.Model):
@@ -725,3 +737,58 @@ class LostLinkRequest(models.Model):
 
     def __str__(self):
         return f"lost link request {self.pk}"
+
+
+class CheckIn(models.Model):
+    """A delegate let in at a door: into one session, or through the venue entrance (no session).
+
+    Written and undone only through `services.door` (audited). One standing check-in per delegate and
+    session (and one at the entrance): the database refuses a second, so two doors scanning the same
+    badge at once record one. An undone check-in stays, with who undid it and why.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_ins")
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="check_ins")
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="check_ins",
+        help_text=_("Empty: the venue entrance."),
+    )
+    door = models.CharField(_("door"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField(_("checked in by"), max_length=150, blank=True)
+    scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    offline = models.BooleanField(_("scanned offline"), default=False)
+    scan_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text=_("The door's own id of an offline scan (sent once).")
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by_name = models.CharField(_("undone by"), max_length=150, blank=True)
+    undo_reason = models.CharField(_("why undone"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        verbose_name = _("check-in")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate", "session"],
+                condition=Q(session__isnull=False, undone_at__isnull=True),
+                name="checkin_once_per_session",
+                violation_error_message=_("This delegate is already checked in to this session."),
+            ),
+            models.UniqueConstraint(
+                fields=["delegate"],
+                condition=Q(session__isnull=True, undone_at__isnull=True),
+                name="checkin_once_at_entrance",
+                violation_error_message=_("This delegate is already checked in at the venue entrance."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "session", "undone_at"])]
+        permissions = [("check_in", "Can check delegates in at the door")]
+
+    def __str__(self):
+        return f"{self.delegate} at {self.door}"

@@ -82,6 +82,20 @@ def seats_left(capacity, confirmed, held):
     return Greatest(capacity - Coalesce(confirmed, Value(0)) - held, Value(0))
 
 
+def attendance_count() -> Coalesce:
+    """Standing check-ins of the session (a subquery, so it adds no row to the seat counts' join)."""
+    from .models import CheckIn
+
+    standing = (
+        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(standing), 0)
+
+
 def agenda(event: Event) -> list[Session]:
     return list(sessions_with_seats(event.sessions.all()).order_by("starts_at", "title"))
 
@@ -297,6 +311,18 @@ def delegate_personal_data(delegate: Delegate) -> dict:
                 "sent_at": local(email.sent_at),
             }
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
+        ],
+        # Where and when a door let them in (door staff's user names left out, as organizers' are).
+        "check_ins": [
+            {
+                "session": check_in.session.title if check_in.session_id else None,
+                "door": check_in.door,
+                "at": check_in.scanned_at,
+                "offline": check_in.offline,
+                "undone_at": check_in.undone_at,
+                "why_undone": check_in.undo_reason,
+            }
+            for check_in in delegate.check_ins.select_related("session").order_by("scanned_at", "pk")
         ],
     }
 

@@ -130,6 +130,7 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "view_invitation",
         "add_invitation",
         "change_invitation",
+        "view_checkin",
     }
 
 

@@ -541,8 +541,10 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
     assert "Séances confirmées (heure du Pacifique)\u00a0:" in approval.body
     assert "9 h 00 - 9 h 45 (heure du Pacifique), Grande salle" in approval.body
     assert english_words(approval.body) == []
-    ((filename, ics, mimetype),) = approval.attachments
-    assert (filename, mimetype) == ("san-francisco-convening-sessions.ics", "text/calendar")
+    attachments = {mimetype: (filename, content) for filename, content, mimetype in approval.attachments}
+    assert sorted(attachments) == ["application/pdf", "text/calendar"]  # the calendar and the badge
+    filename, ics = attachments["text/calendar"]
+    assert filename == "san-francisco-convening-sessions.ics"
     (entry,) = Calendar.from_ical(ics).walk("VEVENT")
     assert str(entry["summary"]) == "Séance plénière d'ouverture"
     assert str(entry["location"]) == (

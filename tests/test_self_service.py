@@ -459,7 +459,15 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
     assert response["Content-Type"] == "application/json"
     assert response["Content-Disposition"] == f'attachment; filename="{event.slug}-my-data.json"'
     data = json.loads(response.content)
-    assert set(data) == {"generated_at", "event", "delegate", "session_registrations", "audit_trail", "emails"}
+    assert set(data) == {
+        "generated_at",
+        "event",
+        "delegate",
+        "session_registrations",
+        "audit_trail",
+        "emails",
+        "check_ins",
+    }
     assert data["delegate"] == {
         "public_id": str(delegate.public_id),
         "given_name": "Camille",

@@ -35,6 +35,7 @@ from ..models import (
 )
 from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
+from .attendance import BadgeActionsMixin
 from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
 from .site import site
@@ -209,7 +210,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
