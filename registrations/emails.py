@@ -41,7 +41,12 @@ SUBJECTS = {
     "seats_clashed": _("Two of your sessions at %(event)s are at the same time"),
     "invitation": _("Invitation to %(event)s"),
     "invitation_reminder": _("Reminder: your invitation to %(event)s expires soon"),
+    "badge_reissued": _("Your new badge for %(event)s"),
 }
+
+
+# The emails that carry the delegate's badge.
+BADGE_ATTACHED = frozenset({"approved", "badge_reissued"})
 
 
 def _outbound(kind: str, recipient, context: dict) -> OutboundEmail:
@@ -151,16 +156,17 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
 
 
 def _badge_attachment(email: OutboundEmail) -> bytes | None:
-    """The approval email carries the badge (PDF). A missing badge font is logged, never a lost email."""
+    """The approval and badge-reissued emails carry the badge (PDF, the current version). A missing
+    badge font is logged, never a lost email."""
     from . import badge_pdf
 
     delegate = email.delegate
-    if email.kind != "approved" or delegate.status != DelegateStatus.APPROVED:
+    if email.kind not in BADGE_ATTACHED or delegate.status != DelegateStatus.APPROVED:
         return None
     try:
         return badge_pdf.badge_pdf_bytes(delegate)
     except badge_pdf.FontMissing as missing:
-        logger.warning("Approval email to delegate %s without its badge: %s", delegate.pk, missing)
+        logger.warning("Email %s to delegate %s without its badge: %s", email.kind, delegate.pk, missing)
         return None
 
 

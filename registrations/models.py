@@ -673,6 +673,7 @@ class EmailKind(models.TextChoices):
     SEATS_CLASHED = "seats_clashed", _("Seats cancelled for a clash")
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
+    BADGE_REISSUED = "badge_reissued", _("Badge reissued")
 
 
 class OutboundEmail(models.Model):

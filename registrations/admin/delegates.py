@@ -199,6 +199,10 @@ CONFIRMATIONS = {
         "title": _("Return delegates to pending"),
         "crumb": _("Return to pending"),
     },
+    "reissue_badges": {
+        "title": _("Reissue badges"),
+        "crumb": _("Reissue badge"),
+    },
 }
 
 

@@ -10,6 +10,7 @@ SESSION_START_FORMAT = r"l j F Y, G \h i"
 SESSION_END_FORMAT = r"G \h i"
 DATED_SESSION_START_FORMAT = SESSION_START_FORMAT
 MOMENT_FORMAT = r"l j F Y, G \h i"
+CLOCK_FORMAT = r"G \h i"
 NAME_THE_ZONE = True
 SPACED_RANGE = True
 # The CLDR locale that names the zones: Canadian French says "heure du Pacifique" and "heure de
