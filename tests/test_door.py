@@ -658,7 +658,7 @@ def test_already_checked_in_says_the_time_in_the_door_staffs_language(door_clien
     )
     place = {"event": plenary.event_id, "session": plenary.pk, "code": code}
     answer = door_client.post(SCAN, place, HTTP_ACCEPT_LANGUAGE="fr", **JSON).json()
-    assert answer["message"] == "Entrée déjà enregistrée à 7 h 48, à Nord."
+    assert answer["message"] == "Entrée déjà enregistrée à 7\u00a0h\u00a048, à Nord."  # no-break spaces
     assert scan(door_client, plenary, code).json()["message"] == "Already checked in at 07:48, at Nord."
 
 

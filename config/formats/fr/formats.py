@@ -10,7 +10,8 @@ SESSION_START_FORMAT = r"l j F Y, G \h i"
 SESSION_END_FORMAT = r"G \h i"
 DATED_SESSION_START_FORMAT = SESSION_START_FORMAT
 MOMENT_FORMAT = r"l j F Y, G \h i"
-CLOCK_FORMAT = r"G \h i"
+# No-break spaces: "7 h 48" never breaks over two lines (the door's big message wraps).
+CLOCK_FORMAT = "G\u00a0\\h\u00a0i"
 NAME_THE_ZONE = True
 SPACED_RANGE = True
 # The CLDR locale that names the zones: Canadian French says "heure du Pacifique" and "heure de
