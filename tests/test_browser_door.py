@@ -229,3 +229,12 @@ def test_the_door_in_french_at_phone_width_has_no_english_and_no_overflow(new_pa
     no_overflow(page)
     expect_no_english(page)
     page.screenshot(path=str(screenshot_dir / "door-undone-fr.png"))
+
+
+def test_the_name_search_takes_a_one_syllable_korean_family_name(new_page, door, event):
+    DelegateFactory(event=event, status=DelegateStatus.APPROVED, given_name="민준", family_name="이")
+    page = open_door(new_page, door)
+    page.get_by_label("No badge? Find by name").fill("이")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#search-results .search-result")).to_have_count(1)
+    expect(page.locator("#search-results")).to_contain_text("민준 이")
