@@ -73,7 +73,15 @@ class DomainVerifiedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _seat_statuses(request) -> list[str]:
+    """The seat statuses the "seat" filter asks for (all but cancelled when it is not set)."""
+    seat = request.GET.get(SeatFilter.parameter_name)
+    return [seat] if seat in SeatStatus.values else list(ACTIVE_SEAT_STATUSES)
+
+
 class SessionFilter(admin.SimpleListFilter):
+    """Delegates with a seat in one session: any seat but a cancelled one, or those the "seat" filter names."""
+
     title = _("session")
     parameter_name = "session"
 
@@ -84,9 +92,26 @@ class SessionFilter(admin.SimpleListFilter):
         if self.value() and is_database_id(self.value()):
             return queryset.filter(
                 session_registrations__session_id=int(self.value()),
-                session_registrations__status__in=ACTIVE_SEAT_STATUSES,
+                session_registrations__status__in=_seat_statuses(request),
             ).distinct()
         return queryset
+
+
+class SeatFilter(admin.SimpleListFilter):
+    """Delegates holding a seat in this status: in the session the "session" filter names, else in any."""
+
+    title = _("seat status")
+    parameter_name = "seat"
+
+    def lookups(self, request, model_admin):
+        return SeatStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in SeatStatus.values:
+            return queryset
+        if is_database_id(request.GET.get(SessionFilter.parameter_name) or ""):
+            return queryset  # SessionFilter applies both, on the same seat
+        return queryset.filter(session_registrations__status=self.value()).distinct()
 
 
 class TierFilter(admin.SimpleListFilter):
@@ -226,6 +251,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
         "stakeholder_type",
         "institute",
         SessionFilter,
+        SeatFilter,
         TierFilter,
         DomainVerifiedFilter,
         "event",
