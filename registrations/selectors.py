@@ -277,7 +277,24 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             {"kind": email.kind, "status": email.status, "queued_at": email.created_at, "sent_at": email.sent_at}
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
         ],
+        "messages_from_the_organizers": _messages_received(delegate, registrations),
     }
+
+
+def _messages_received(delegate: Delegate, registrations: list) -> list[dict]:
+    """The organizers' group messages to this delegate, as written to them (their private link
+    itself is left out of the file)."""
+    from .services import messages
+
+    values = messages.placeholder_values(delegate, registrations, status_link="[your private link]")
+    return [
+        {
+            "sent_at": message.created_at,
+            "subject": messages.personalize(message.subject, values),
+            "body": messages.personalize(message.body, values),
+        }
+        for message in delegate.messages_received.order_by("created_at", "pk")
+    ]
 
 
 def _personal_value(delegate: Delegate, name: str):

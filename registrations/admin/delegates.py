@@ -37,6 +37,7 @@ from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
 from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
+from .messages import DelegateMessageMixin
 from .site import site
 
 
@@ -234,7 +235,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(DelegateMessageMixin, DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",

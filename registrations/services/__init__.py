@@ -18,6 +18,7 @@ Where things are:
 - `invitations`: invitations (create, edit, send, remind, revoke, expire, decline, use) and their
   import (`invitation_import`).
 - `retention`: the retention purge and erasure.
+- `messages`: organizers' messages to a group of delegates, and saved views of the delegate list.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
 """
