@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from . import selectors
 from .models import (
+    CheckIn,
     Delegate,
     DelegateStatus,
     EmailStatus,
@@ -58,6 +59,18 @@ def _seat_count(status: str) -> Coalesce:
     return Coalesce(Subquery(seats), Value(0))
 
 
+def _checked_in_count() -> Coalesce:
+    """Standing (not undone) check-ins into the session."""
+    standing = (
+        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(standing), Value(0))
+
+
 def _status_counts(prefix: str = "") -> dict:
     return {status: Count(f"{prefix}pk", filter=Q(**{f"{prefix}status": status})) for status in STATUSES}
 
@@ -80,8 +93,8 @@ class Dashboard:
     links: dict = field(default_factory=dict)
     # Awaiting endorsement: shown once institute endorsements exist (helper `focal`, issue 14).
     endorsements_enabled: bool = False
-    # Checked in: shown once attendance exists (helper `door`, issue 14).
-    attendance_enabled: bool = False
+    # Checked in per session (the door's standing check-ins, `CheckIn`).
+    attendance_enabled: bool = True
 
 
 def build(event: Event, now: datetime | None = None) -> Dashboard:
@@ -170,9 +183,19 @@ def build(event: Event, now: datetime | None = None) -> Dashboard:
             confirmed_count=_seat_count(SeatStatus.CONFIRMED),
             waitlisted_count=_seat_count(SeatStatus.WAITLISTED),
             held_count=selectors.held_seats(),
+            checked_in_count=_checked_in_count(),
         )
         .order_by("starts_at", "title", "pk")
-        .values("pk", "title", "starts_at", "capacity", "confirmed_count", "waitlisted_count", "held_count")
+        .values(
+            "pk",
+            "title",
+            "starts_at",
+            "capacity",
+            "confirmed_count",
+            "waitlisted_count",
+            "held_count",
+            "checked_in_count",
+        )
     ):
         taken = session["confirmed_count"] + session["held_count"]
         session["fill"] = taken / session["capacity"] if session["capacity"] else 0
@@ -184,8 +207,8 @@ def build(event: Event, now: datetime | None = None) -> Dashboard:
             "waitlisted": changelist("delegate", session=session["pk"], seat="waitlisted"),
             "held": changelist("invitation", session=session["pk"]),
             "change": reverse("admin:registrations_session_change", args=[session["pk"]]),
+            "checked_in": changelist("checkin", session__id__exact=session["pk"], undone_at__isempty=1),
         }
-        # TODO(door): checked in per session, when attendance exists.
         board.sessions.append(session)
 
     # 5. Queues that need a person (four queries: three short lists and one count).

@@ -236,3 +236,19 @@ def test_same_number_of_queries_at_100_and_10000_delegates(organizer_client, eve
     large = dashboard_queries(organizer_client, event)
 
     assert small == large
+
+
+def test_sessions_count_standing_check_ins_and_link_to_them(organizer_client, event, busy, open_session):
+    from registrations.models import CheckIn
+
+    first, second = busy["approved"]
+    CheckIn.objects.create(event=event, delegate=first, session=open_session, door="Main hall")
+    CheckIn.objects.create(
+        event=event, delegate=second, session=open_session, door="Main hall", undone_at=timezone.now()
+    )
+
+    (row,) = [s for s in dashboard.build(event).sessions if s["pk"] == open_session.pk]
+
+    assert row["checked_in_count"] == 1
+    response = organizer_client.get(row["links"]["checked_in"])
+    assert [c.delegate_id for c in response.context_data["cl"].queryset] == [first.pk]

@@ -23,7 +23,7 @@ Outgoing = tuple[EmailKind, Delegate | Invitation, dict]
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an organizer (a user), the delegate themselves, or the system."""
+    """Who made a change: an organizer (a user), door staff (a user), the delegate themselves, or the system."""
 
     kind: str
     user: AbstractBaseUser | None = None
@@ -35,6 +35,10 @@ class Actor:
     @classmethod
     def delegate(cls) -> Actor:
         return cls(ActorKind.DELEGATE)
+
+    @classmethod
+    def door_staff(cls, user) -> Actor:
+        return cls(ActorKind.DOOR_STAFF, user)
 
     @classmethod
     def system(cls) -> Actor:

@@ -7,7 +7,10 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo's superuser 'admin' and organizer 'organizer' with fresh random passwords."
+    help = (
+        "Create (or reset) the demo's superuser 'admin', organizer 'organizer' and door staff 'door' with fresh "
+        "random passwords."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Where the demo is served.")
@@ -26,6 +29,12 @@ class Command(BaseCommand):
         organizer.set_password(organizer_password)
         organizer.save()
         organizer.groups.add(Group.objects.get(name="Organizers"))
+        door_password = secrets.token_urlsafe(12)
+        door, _ = users.objects.get_or_create(username="door", defaults={"email": "door@example.org"})
+        door.is_staff = door.is_superuser = False  # the door pages only, never the admin
+        door.set_password(door_password)
+        door.save()
+        door.groups.add(Group.objects.get(name="Door staff"))
         url = url.rstrip("/") + "/"
         self.stdout.write(
             self.style.SUCCESS(
@@ -33,6 +42,8 @@ class Command(BaseCommand):
                 f"  Admin: {url}{settings.ADMIN_PATH}\n"
                 f"    superuser  admin      / {admin_password}\n"
                 f"    organizer  organizer  / {organizer_password}\n"
+                f"  Door: {url}door/\n"
+                f"    door staff door       / {door_password}\n"
                 "  (new random passwords each time `make run` starts)\n"
             )
         )
