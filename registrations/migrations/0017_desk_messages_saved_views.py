@@ -10,7 +10,6 @@ ORGANIZER_PERMISSIONS = [
     "view_delegatemessage",
     "view_savedview",
     "add_savedview",
-    "change_savedview",
     "delete_savedview",
 ]
 
