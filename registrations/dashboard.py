@@ -98,7 +98,7 @@ class Dashboard:
 
 
 def build(event: Event, now: datetime | None = None) -> Dashboard:
-    """Everything the dashboard shows for `event`, in a fixed number of queries (nine)."""
+    """Everything the dashboard shows for `event`, in a fixed number of queries (ten)."""
     now = now or timezone.now()
     board = Dashboard(event=event)
     delegates = Delegate.objects.filter(event=event).order_by()
