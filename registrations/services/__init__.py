@@ -17,6 +17,8 @@ Where things are:
 - `events`: events and institutes.
 - `invitations`: invitations (create, edit, send, remind, revoke, expire, decline, use) and their
   import (`invitation_import`).
+- `endorsements`: institutes' focal points endorse or decline their government delegates; the
+  organizers' override.
 - `retention`: the retention purge and erasure.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
@@ -57,6 +59,7 @@ from .errors import (
     InvalidTransition,
     InvitationUnusable,
     NotEligible,
+    NotFocalPoint,
     QuotaExceeded,
     RegistrationClosed,
     RegistrationError,
@@ -102,6 +105,7 @@ __all__ = [
     "InvalidTransition",
     "InvitationUnusable",
     "NotEligible",
+    "NotFocalPoint",
     "PurgeResult",
     "QuotaExceeded",
     "RegistrationClosed",

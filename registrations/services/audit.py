@@ -23,7 +23,8 @@ Outgoing = tuple[EmailKind, Delegate | Invitation, dict]
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an organizer (a user), the delegate themselves, or the system."""
+    """Who made a change: an organizer (a user), an institute's focal point (a user), the delegate
+    themselves, or the system."""
 
     kind: str
     user: AbstractBaseUser | None = None
@@ -35,6 +36,11 @@ class Actor:
     @classmethod
     def delegate(cls) -> Actor:
         return cls(ActorKind.DELEGATE)
+
+    @classmethod
+    def focal_point(cls, user) -> Actor:
+        """A focal point acting for their institute in the institute portal."""
+        return cls(ActorKind.FOCAL_POINT, user)
 
     @classmethod
     def system(cls) -> Actor:

@@ -1,0 +1,410 @@
+"""Institute focal points: the endorsement rule through every approval path, the portal and its
+object-level security (another institute's delegates, guests, other events, a deactivated account)."""
+
+import pytest
+from django.urls import reverse
+
+from registrations import services
+from registrations.models import (
+    ActorKind,
+    AuditAction,
+    AuditEntry,
+    Delegate,
+    DelegateStatus,
+    Endorsement,
+    Institute,
+)
+from registrations.services import endorsements
+from tests.factories import DelegateFactory, EventFactory, focal_point, institute
+from tests.test_admin import CHANGELIST, act, message_texts, page_form
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture
+def required_event(db):
+    return EventFactory(endorsement_required=True, slug="summit")
+
+
+@pytest.fixture
+def gb(db):
+    return focal_point("GB")
+
+
+@pytest.fixture
+def officials(required_event):
+    return [
+        DelegateFactory(event=required_event, government=True, given_name=name, family_name="Official")
+        for name in ("Ada", "Ben", "Cleo")
+    ]
+
+
+@pytest.fixture
+def portal(client, gb):
+    client.force_login(gb.user)
+    return client
+
+
+def status_of(delegate) -> str:
+    return Delegate.objects.get(pk=delegate.pk).status
+
+
+def endorsement_of(delegate) -> str:
+    return Delegate.objects.get(pk=delegate.pk).endorsement
+
+
+# --------------------------------------------------------------------------- the rule
+
+
+def test_rule_refuses_approval_without_endorsement_naming_the_institute(officials, organizer_actor):
+    result = services.approve_delegates(delegate_ids=[officials[0].pk], actor=organizer_actor)
+
+    assert result.done == []
+    assert result.refused[0][1] == (
+        f"Ada Official was not approved: summit requires an endorsement by {institute('GB').name}, "
+        "which has not endorsed them yet."
+    ).replace("summit", str(officials[0].event))
+    assert status_of(officials[0]) == DelegateStatus.PENDING
+
+
+def test_rule_lets_endorsed_delegates_through_and_ignores_guests(officials, gb, organizer_actor, required_event):
+    guest = DelegateFactory(event=required_event)
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+
+    result = services.approve_delegates(delegate_ids=[officials[0].pk, guest.pk], actor=organizer_actor)
+
+    assert sorted(d.pk for d in result.done) == sorted([officials[0].pk, guest.pk])
+
+
+def test_rule_does_not_apply_where_the_event_does_not_require_it(organizer_actor, db):
+    delegate = DelegateFactory(event=EventFactory(endorsement_required=False), government=True)
+
+    result = services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer_actor)
+
+    assert [d.pk for d in result.done] == [delegate.pk]
+
+
+def test_declined_delegate_is_refused_with_the_decline_named(officials, gb, organizer_actor):
+    endorsements.decline(focal_point=gb, delegate_ids=[officials[0].pk], reason="Not on our list")
+
+    result = services.approve_delegates(delegate_ids=[officials[0].pk], actor=organizer_actor)
+
+    assert "declined to endorse" in result.refused[0][1]
+    assert institute("GB").name in result.refused[0][1]
+
+
+def test_override_approves_with_an_audited_reason(officials, organizer_actor):
+    result = services.approve_delegates(
+        delegate_ids=[officials[0].pk], actor=organizer_actor, override_reason="Head of delegation, confirmed by phone"
+    )
+
+    assert [d.pk for d in result.done] == [officials[0].pk]
+    delegate = Delegate.objects.get(pk=officials[0].pk)
+    assert (delegate.status, delegate.endorsement) == (DelegateStatus.APPROVED, Endorsement.OVERRIDDEN)
+    entry = AuditEntry.objects.get(action=AuditAction.ENDORSEMENT_OVERRIDDEN)
+    assert (entry.delegate_id, entry.reason, entry.actor_kind) == (
+        officials[0].pk,
+        "Head of delegation, confirmed by phone",
+        ActorKind.ORGANIZER,
+    )
+
+
+def test_override_respects_the_quota_and_leaves_no_override_when_refused(officials, organizer_actor):
+    Institute.objects.filter(iso_code="GB").update(delegate_quota=1)
+
+    result = services.approve_delegates(
+        delegate_ids=[officials[0].pk, officials[1].pk], actor=organizer_actor, override_reason="Urgent"
+    )
+
+    assert [d.pk for d in result.done] == [officials[0].pk]
+    assert endorsement_of(officials[1]) == Endorsement.PENDING
+    assert AuditEntry.objects.filter(action=AuditAction.ENDORSEMENT_OVERRIDDEN).count() == 1
+
+
+def test_focal_point_endorsement_is_audited_as_the_focal_point(officials, gb):
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+
+    entry = AuditEntry.objects.get(action=AuditAction.ENDORSED)
+    assert (entry.actor_kind, entry.actor_user_id, entry.delegate_id) == (
+        ActorKind.FOCAL_POINT,
+        gb.user_id,
+        officials[0].pk,
+    )
+    assert (entry.from_status, entry.to_status) == (Endorsement.PENDING, Endorsement.ENDORSED)
+
+
+def test_focal_point_cannot_endorse_an_approved_delegate(officials, gb, organizer_actor):
+    services.approve_delegates(delegate_ids=[officials[0].pk], actor=organizer_actor, override_reason="r")
+
+    result = endorsements.decline(focal_point=gb, delegate_ids=[officials[0].pk], reason="No")
+
+    assert result.done == []
+    assert endorsement_of(officials[0]) == Endorsement.OVERRIDDEN
+
+
+def test_decline_needs_a_reason(officials, gb):
+    with pytest.raises(services.NotEligible):
+        endorsements.decline(focal_point=gb, delegate_ids=[officials[0].pk], reason="  ")
+    assert endorsement_of(officials[0]) == Endorsement.PENDING
+
+
+def test_service_ignores_other_institutes_delegates_and_guests(required_event, gb):
+    french = DelegateFactory(event=required_event, government=True, institute=institute("FR"), email="a@fr.example")
+    guest = DelegateFactory(event=required_event)
+
+    result = endorsements.endorse(focal_point=gb, delegate_ids=[french.pk, guest.pk])
+
+    assert result.done == []
+    assert AuditEntry.objects.filter(action=AuditAction.ENDORSED).count() == 0
+
+
+def test_deactivated_focal_point_cannot_act_through_the_service(officials, gb):
+    gb.is_active = False
+    gb.save()
+
+    with pytest.raises(services.NotFocalPoint):
+        endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+    assert endorsement_of(officials[0]) == Endorsement.PENDING
+
+
+# --------------------------------------------------------------------------- the admin's paths
+
+
+def test_admin_bulk_approve_refuses_unendorsed_with_the_institute(organizer_client, officials, gb):
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+
+    response = organizer_client.post(CHANGELIST, page_form(act(organizer_client, "approve_selected", officials[:2])))
+
+    texts = message_texts(response)
+    assert texts[0].startswith("Approved 1 delegate")
+    assert texts[1].startswith("Ben Official was not approved") and institute("GB").name in texts[1]
+    assert [status_of(d) for d in officials[:2]] == [DelegateStatus.APPROVED, DelegateStatus.PENDING]
+
+
+def test_admin_approve_button_refuses_unendorsed(organizer_client, officials):
+    response = organizer_client.post(
+        reverse("admin:registrations_delegate_approve", args=[officials[0].pk]), follow=True
+    )
+
+    assert any(institute("GB").name in text for text in message_texts(response))
+    assert status_of(officials[0]) == DelegateStatus.PENDING
+
+
+def test_admin_change_form_cannot_set_status_or_endorsement(organizer_client, officials):
+    url = reverse("admin:registrations_delegate_change", args=[officials[0].pk])
+    data = page_form(organizer_client.get(url))
+    data.update({"status": DelegateStatus.APPROVED, "endorsement": Endorsement.ENDORSED})
+
+    organizer_client.post(url, data)
+
+    delegate = Delegate.objects.get(pk=officials[0].pk)
+    assert (delegate.status, delegate.endorsement) == (DelegateStatus.PENDING, Endorsement.PENDING)
+
+
+def test_admin_override_without_a_reason_is_refused(organizer_client, officials):
+    confirmation = act(organizer_client, "approve_without_endorsement", [officials[0]])
+    assert confirmation.status_code == 200
+
+    response = organizer_client.post(CHANGELIST, {**page_form(confirmation), "override_reason": ""})
+
+    assert response.status_code == 400
+    assert "Give a reason" in response.text
+    assert status_of(officials[0]) == DelegateStatus.PENDING
+
+
+def test_admin_override_with_a_reason_approves_and_audits(organizer_client, officials):
+    confirmation = act(organizer_client, "approve_without_endorsement", [officials[0]])
+
+    organizer_client.post(CHANGELIST, {**page_form(confirmation), "override_reason": "Minister's adviser"})
+
+    delegate = Delegate.objects.get(pk=officials[0].pk)
+    assert (delegate.status, delegate.endorsement, delegate.endorsement_reason) == (
+        DelegateStatus.APPROVED,
+        Endorsement.OVERRIDDEN,
+        "Minister's adviser",
+    )
+
+
+def test_admin_crafted_approve_post_cannot_override_without_the_override_action(organizer_client, officials):
+    organizer_client.post(
+        CHANGELIST,
+        {
+            "action": "approve_selected",
+            "index": "0",
+            "_selected_action": [officials[0].pk],
+            "confirm": "yes",
+            "delegate_ids": str(officials[0].pk),
+            "override_reason": "sneaky",
+        },
+    )
+
+    assert status_of(officials[0]) == DelegateStatus.PENDING
+
+
+def test_admin_reject_suggests_the_focal_points_reason(organizer_client, officials, gb):
+    endorsements.decline(focal_point=gb, delegate_ids=[officials[0].pk], reason="Not one of ours")
+
+    confirmation = act(organizer_client, "reject_selected", [officials[0]])
+
+    assert confirmation.context["form"]["reason"].value() == "Not one of ours"
+    assert status_of(officials[0]) == DelegateStatus.PENDING
+
+
+def test_admin_list_shows_and_filters_endorsement(organizer_client, officials, gb):
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+
+    page = organizer_client.get(CHANGELIST, {"endorsement__exact": "endorsed"})
+
+    assert [d.pk for d in page.context["cl"].result_list] == [officials[0].pk]
+    assert "endorsement-endorsed" in page.text
+
+
+# --------------------------------------------------------------------------- the portal
+
+
+def test_portal_lists_the_institutes_delegates_only(portal, officials, required_event):
+    DelegateFactory(event=required_event, government=True, institute=institute("FR"), email="x@fr.example")
+    DelegateFactory(event=required_event)
+
+    page = portal.get(reverse("registrations:portal_event", args=[required_event.slug]))
+
+    assert page.status_code == 200
+    assert sorted(d.pk for d in page.context["delegates"]) == sorted(d.pk for d in officials)
+    assert (page.context["quota"], page.context["left"]) == (
+        institute("GB").delegate_quota,
+        institute("GB").delegate_quota,
+    )
+
+
+def test_portal_bulk_endorse_asks_for_confirmation_then_endorses(portal, officials, required_event):
+    url = reverse("registrations:portal_decide", args=[required_event.slug])
+
+    confirmation = portal.post(url, {"action": "endorse", "delegate": [officials[0].pk, officials[1].pk]})
+
+    assert confirmation.status_code == 200
+    assert endorsement_of(officials[0]) == Endorsement.PENDING
+    done = portal.post(
+        url, {"action": "endorse", "delegate_ids": f"{officials[0].pk},{officials[1].pk}", "confirm": "yes"}
+    )
+    assert done.status_code == 302
+    assert [endorsement_of(d) for d in officials] == [Endorsement.ENDORSED, Endorsement.ENDORSED, Endorsement.PENDING]
+
+
+def test_portal_decline_requires_a_reason(portal, officials, required_event):
+    url = reverse("registrations:portal_decide", args=[required_event.slug])
+
+    refused = portal.post(url, {"action": "decline", "delegate_ids": str(officials[2].pk), "confirm": "yes"})
+    assert refused.status_code == 400
+    assert endorsement_of(officials[2]) == Endorsement.PENDING
+
+    portal.post(url, {"action": "decline", "delegate_ids": str(officials[2].pk), "confirm": "yes", "reason": "Left"})
+    delegate = Delegate.objects.get(pk=officials[2].pk)
+    assert (delegate.endorsement, delegate.endorsement_reason) == (Endorsement.DECLINED, "Left")
+
+
+def test_portal_requires_login(client, required_event):
+    response = client.get(reverse("registrations:portal_event", args=[required_event.slug]))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("registrations:portal_login"))
+
+
+def test_portal_refuses_staff(organizer_client, required_event):
+    assert organizer_client.get(reverse("registrations:portal")).status_code == 403
+
+
+def test_portal_login_with_password(client, gb):
+    response = client.post(reverse("registrations:portal_login"), {"username": gb.user.username, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("registrations:portal")).status_code == 200
+
+
+def test_portal_login_refuses_a_deactivated_focal_point(client, gb):
+    gb.is_active = False
+    gb.save()
+    response = client.post(reverse("registrations:portal_login"), {"username": gb.user.username, "password": PASSWORD})
+    assert response.status_code == 200
+    assert "cannot use the institute portal" in response.text
+
+
+# --------------------------------------------------------------------------- the security matrix
+
+
+@pytest.fixture
+def foreign_ids(required_event, db):
+    """Ids the GB focal point must never reach: another institute's delegate, a guest, another event's."""
+    return {
+        "other institute": DelegateFactory(
+            event=required_event, government=True, institute=institute("FR"), email="fr@fr.example"
+        ),
+        "guest": DelegateFactory(event=required_event),
+        "other event": DelegateFactory(event=EventFactory(endorsement_required=True), government=True),
+    }
+
+
+@pytest.mark.parametrize("which", ["other institute", "guest", "other event"])
+def test_portal_detail_is_404_for_foreign_ids(portal, foreign_ids, required_event, which):
+    url = reverse("registrations:portal_delegate", args=[required_event.slug, foreign_ids[which].pk])
+    assert portal.get(url).status_code == 404
+
+
+@pytest.mark.parametrize("which", ["other institute", "guest", "other event"])
+@pytest.mark.parametrize("action", ["endorse", "decline"])
+@pytest.mark.parametrize("confirm", ["", "yes"])
+def test_portal_actions_are_404_and_change_nothing_for_foreign_ids(
+    portal, foreign_ids, officials, required_event, which, action, confirm
+):
+    url = reverse("registrations:portal_decide", args=[required_event.slug])
+    target = foreign_ids[which]
+
+    response = portal.post(
+        url,
+        {"action": action, "delegate_ids": f"{officials[0].pk},{target.pk}", "confirm": confirm, "reason": "x"},
+    )
+
+    assert response.status_code == 404
+    assert [endorsement_of(officials[0]), endorsement_of(target)] == [Endorsement.PENDING, Endorsement.PENDING]
+    assert not AuditEntry.objects.filter(actor_kind=ActorKind.FOCAL_POINT).exists()
+
+
+def test_portal_seat_ids_are_not_delegate_ids(portal, officials, required_event, open_session):
+    """A seat (session registration) is never acted on directly: the portal has no URL taking one."""
+    urls = {p.name for p in __import__("registrations.urls", fromlist=["urlpatterns"]).urlpatterns}
+    assert not any("seat" in (name or "") for name in urls if (name or "").startswith("portal"))
+
+
+def _portal_requests(event, delegate):
+    return [
+        ("get", reverse("registrations:portal"), {}),
+        ("get", reverse("registrations:portal_event", args=[event.slug]), {}),
+        ("get", reverse("registrations:portal_delegate", args=[event.slug, delegate.pk]), {}),
+        (
+            "post",
+            reverse("registrations:portal_decide", args=[event.slug]),
+            {"action": "endorse", "delegate_ids": str(delegate.pk), "confirm": "yes"},
+        ),
+        (
+            "post",
+            reverse("registrations:portal_decide", args=[event.slug]),
+            {"action": "decline", "delegate_ids": str(delegate.pk), "confirm": "yes", "reason": "x"},
+        ),
+    ]
+
+
+@pytest.mark.parametrize("step", range(5))
+def test_deactivated_focal_point_is_refused_everywhere_at_once(portal, gb, officials, required_event, step):
+    gb.is_active = False
+    gb.save()
+    method, url, data = _portal_requests(required_event, officials[0])[step]
+
+    response = getattr(portal, method)(url, data)
+
+    assert response.status_code == 403
+    assert endorsement_of(officials[0]) == Endorsement.PENDING
+
+
+@pytest.mark.parametrize("step", range(5))
+def test_portal_on_an_unknown_event_is_404(portal, officials, step):
+    method, url, data = _portal_requests(EventFactory.build(slug="nowhere"), officials[0])[step]
+    if step == 0:
+        return
+    assert getattr(portal, method)(url, data).status_code == 404
