@@ -721,8 +721,7 @@ class EmailKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
     FOCAL_POINT_ACTIVATION = "focal_point_activation", _("Focal point: activation link")
-    FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations")
-    FOCAL_POINT_DECISIONS = "focal_point_decisions", _("Focal point: organizers' decisions")
+    FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations and decisions")
 
 
 class OutboundEmail(models.Model):
@@ -772,8 +771,8 @@ class OutboundEmail(models.Model):
 
     @property
     def event(self):
-        if self.focal_point_id:
-            return Event.objects.filter(pk=self.context.get("event_id")).first()
+        if self.focal_point_id:  # a focal point's notices are about their institute, across events
+            return None
         return self.recipient.event
 
 

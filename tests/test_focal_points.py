@@ -408,3 +408,171 @@ def test_portal_on_an_unknown_event_is_404(portal, officials, step):
     if step == 0:
         return
     assert getattr(portal, method)(url, data).status_code == 404
+
+
+# --------------------------------------------------------------------------- lifecycle: admin, activation, 2FA
+
+
+FOCAL_ADD = reverse("admin:registrations_focalpoint_add")
+
+
+def _activation_path(mail) -> str:
+    import re
+
+    return re.search(r"https?://[^/\s]+(/institute/activate/\S+/)", mail.body).group(1)
+
+
+def test_organizer_creates_a_focal_point_and_the_activation_link_sets_a_password(
+    organizer_client, client, mailoutbox, send_emails, django_capture_on_commit_callbacks, db
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = organizer_client.post(
+            FOCAL_ADD,
+            {
+                "institute": institute("JP").pk,
+                "email": "Focal@Aisi.GO.jp",
+                "given_name": "Hana",
+                "family_name": "Sato",
+                "language": "en",
+            },
+        )
+    assert response.status_code == 302
+    focal = institute("JP").focal_points.get()
+    assert (focal.user.is_staff, focal.user.has_usable_password(), focal.user.email) == (
+        False,
+        False,
+        "Focal@aisi.go.jp",
+    )
+    assert (
+        AuditEntry.objects.filter(action=AuditAction.FOCAL_POINT_CHANGED, actor_kind=ActorKind.ORGANIZER).count() == 1
+    )
+    send_emails()
+    path = _activation_path(mailoutbox[-1])
+    organizer_client.logout()
+
+    page = client.post(path, {"new_password1": "Tr1cky-passphrase-42", "new_password2": "Tr1cky-passphrase-42"})
+
+    assert page.status_code == 302
+    assert client.get(reverse("registrations:portal")).status_code == 200
+    client.logout()
+    assert client.get(path).status_code == 404  # used once
+
+
+def test_two_factor_activation_enrolls_a_device_and_login_needs_the_code(client, gb, settings):
+    from django.contrib.auth.tokens import default_token_generator
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    settings.ADMIN_REQUIRE_2FA = True
+    path = reverse(
+        "registrations:portal_activate",
+        args=[urlsafe_base64_encode(force_bytes(gb.user.pk)), default_token_generator.make_token(gb.user)],
+    )
+    assert client.post(path, {"new_password1": "Tr1cky-passphrase-42", "new_password2": "Tr1cky-passphrase-42"})[
+        "Location"
+    ] == reverse("registrations:portal_enroll")
+    # Not verified yet: the portal is closed until the code is confirmed.
+    assert client.get(reverse("registrations:portal")).status_code == 302
+    gb.user.refresh_from_db()  # the new password's session hash
+    client.force_login(gb.user)
+    enroll = client.get(reverse("registrations:portal_enroll"))
+    assert enroll.status_code == 200 and "<svg" in enroll.text
+    device = TOTPDevice.objects.get(user=gb.user)
+    assert client.post(reverse("registrations:portal_enroll"), {"token": "000000"}).status_code == 400
+    assert not TOTPDevice.objects.get(user=gb.user).confirmed
+    device.throttle_reset()  # django-otp waits after a wrong code; the test does not
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    assert client.post(reverse("registrations:portal_enroll"), {"token": code}).status_code == 302
+    assert client.get(reverse("registrations:portal")).status_code == 200
+    client.logout()
+
+    without_code = client.post(
+        reverse("registrations:portal_login"), {"username": gb.user.username, "password": "Tr1cky-passphrase-42"}
+    )
+    assert without_code.status_code == 200
+    assert client.get(reverse("registrations:portal")).status_code == 302
+    # A second enrollment is refused once a device is confirmed.
+    client.force_login(gb.user)
+    assert client.get(reverse("registrations:portal_enroll")).status_code == 403
+
+
+def test_portal_login_locks_out_after_repeated_failures(client, gb, settings):
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        client.post(reverse("registrations:portal_login"), {"username": gb.user.username, "password": "wrong"})
+
+    locked = client.post(reverse("registrations:portal_login"), {"username": gb.user.username, "password": PASSWORD})
+
+    assert locked.status_code == 429
+    assert client.get(reverse("registrations:portal")).status_code == 302
+
+
+def test_organizer_deactivation_is_audited_and_ends_access(organizer_client, gb, client):
+    url = reverse("admin:registrations_focalpoint_change", args=[gb.pk])
+    organizer_client.post(url, {"language": "en"})  # "active" unticked
+
+    assert not type(gb).objects.get(pk=gb.pk).is_active
+    entry = AuditEntry.objects.get(action=AuditAction.FOCAL_POINT_CHANGED)
+    assert (entry.from_status, entry.to_status) == ("active", "inactive")
+
+
+# --------------------------------------------------------------------------- the digest
+
+
+def test_digest_collects_registrations_and_decisions_once_per_window(
+    required_event, gb, organizer_actor, mailoutbox, send_emails
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from registrations.services.audit import commit, record
+
+    ada = DelegateFactory(event=required_event, government=True, given_name="Ada", family_name="Official")
+    guest = DelegateFactory(event=required_event, given_name="Gus")
+    french = DelegateFactory(event=required_event, government=True, institute=institute("FR"), email="f@fr.example")
+    commit([record(services.Actor.delegate(), AuditAction.REGISTERED, delegate=d) for d in (ada, guest, french)])
+    services.approve_delegates(delegate_ids=[ada.pk], actor=organizer_actor, override_reason="Known to us")
+    later = timezone.now() + timedelta(seconds=1)
+
+    assert endorsements.queue_digests(now=later) == 1
+    assert endorsements.queue_digests(now=later + timedelta(minutes=1)) == 0  # within the window: nothing
+    send_emails()
+    digest = [m for m in mailoutbox if m.to == [gb.user.email]]
+    assert len(digest) == 1
+    assert "Ada Official, registered" in digest[0].body
+    assert "Ada Official, approved" in digest[0].body
+    assert "Known to us" in digest[0].body
+    assert "Gus" not in digest[0].body and french.full_name not in digest[0].body
+
+
+def test_digest_skips_inactive_focal_points_and_quiet_institutes(required_event, gb):
+    from registrations.services.audit import commit, record
+
+    assert endorsements.queue_digests() == 0
+    gb.is_active = False
+    gb.save()
+    ada = DelegateFactory(event=required_event, government=True)
+    commit([record(services.Actor.delegate(), AuditAction.REGISTERED, delegate=ada)])
+    assert endorsements.queue_digests() == 0
+
+
+def test_portal_pages_have_no_inline_code(portal, officials, required_event, client):
+    from tests.inline_code import inline_code
+
+    pages = [
+        reverse("registrations:portal"),
+        reverse("registrations:portal_event", args=[required_event.slug]),
+        reverse("registrations:portal_delegate", args=[required_event.slug, officials[0].pk]),
+    ]
+    for url in pages:
+        response = portal.get(url)
+        assert response.status_code == 200 and inline_code(response.text) == [], url
+    confirm = portal.post(
+        reverse("registrations:portal_decide", args=[required_event.slug]),
+        {"action": "decline", "delegate": [officials[0].pk]},
+    )
+    assert inline_code(confirm.text) == []
+    portal.logout()
+    assert inline_code(client.get(reverse("registrations:portal_login")).text) == []

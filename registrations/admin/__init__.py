@@ -5,6 +5,7 @@
 - `sessions`: sessions, their seats, waitlists and attendees.
 - `delegates`: the delegate list, decisions (approve, reject, return to pending) and edits.
 - `invitations`: invitations (create, edit, import, send, remind, revoke) and their funnel.
+- `focal_points`: institutes' focal points (create with an activation link, switch off).
 - `records`: the audit trail and the email outbox (read-only).
 - `exports`: the CSV exports of the delegate, session and institute pages.
 - `common`: what they share (times in each event's zone, the form-to-service bridge).
@@ -12,6 +13,6 @@
 Every save, deletion and decision goes through `registrations.services`.
 """
 
-from . import delegates, events, invitations, records, sessions
+from . import delegates, events, focal_points, invitations, records, sessions
 
-__all__ = ["delegates", "events", "invitations", "records", "sessions"]
+__all__ = ["delegates", "events", "focal_points", "invitations", "records", "sessions"]

@@ -14,11 +14,11 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from .. import emails
-from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, Invitation
+from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, FocalPoint, Invitation
 
 # An email a change causes: (kind, recipient, context for rendering); the recipient is a delegate
 # or an invitation (its invitee).
-Outgoing = tuple[EmailKind, Delegate | Invitation, dict]
+Outgoing = tuple[EmailKind, Delegate | Invitation | FocalPoint, dict]
 
 
 @dataclass(frozen=True)

@@ -13,13 +13,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import timedelta
 
+from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction, AuditEntry, Delegate, Endorsement, FocalPoint, StakeholderType
+from ..models import AuditAction, AuditEntry, Delegate, EmailKind, Endorsement, FocalPoint, StakeholderType
 from . import rules, seats
 from .audit import Actor, commit, record
 from .errors import NotEligible, NotFocalPoint
@@ -146,3 +149,138 @@ def override(delegates: list[Delegate], actor: Actor, reason: str) -> list[Audit
         endorsement=Endorsement.OVERRIDDEN, endorsement_reason=reason, endorsement_at=timezone.now()
     )
     return audit
+
+
+# --------------------------------------------------------------------------- focal points (organizers)
+
+
+def _username_for(email: str) -> str:
+    return rules.email_key(email)[:150]
+
+
+def account_taken(email: str) -> bool:
+    return get_user_model().objects.filter(username=_username_for(email)).exists()
+
+
+@transaction.atomic
+def create_focal_point(
+    *, institute, email: str, given_name: str, family_name: str, language: str, actor: Actor
+) -> FocalPoint:
+    """A new focal point: a non-staff account without a password, and an activation link by email
+    (they set a password there and, where two-factor sign-in is on, enroll an authenticator)."""
+    email = rules.normalize_email(email)
+    username = _username_for(email)
+    User = get_user_model()
+    if account_taken(email):
+        raise NotEligible(_("%(email)s already has an account.") % {"email": email})
+    user = User(username=username, email=email, first_name=given_name, last_name=family_name, is_staff=False)
+    user.set_unusable_password()
+    user.save()
+    focal_point = FocalPoint.objects.create(user=user, institute=institute, language=language)
+    commit(
+        [
+            record(
+                actor,
+                AuditAction.FOCAL_POINT_CHANGED,
+                to_status="active",
+                focal_point=focal_point.pk,
+                institute=institute.pk,
+                username=username,
+            )
+        ],
+        [(EmailKind.FOCAL_POINT_ACTIVATION, focal_point, {})],
+    )
+    return focal_point
+
+
+@transaction.atomic
+def update_focal_point(*, focal_point: FocalPoint, is_active: bool, language: str, actor: Actor) -> FocalPoint:
+    """Switch a focal point on or off (off ends their portal access at their next request) or change
+    their language."""
+    locked = FocalPoint.objects.select_for_update(of=("self",)).get(pk=focal_point.pk)
+    before = "active" if locked.is_active else "inactive"
+    locked.is_active, locked.language = is_active, language
+    locked.save(update_fields=["is_active", "language"])
+    commit(
+        [
+            record(
+                actor,
+                AuditAction.FOCAL_POINT_CHANGED,
+                from_status=before,
+                to_status="active" if is_active else "inactive",
+                focal_point=locked.pk,
+                institute=locked.institute_id,
+            )
+        ]
+    )
+    return locked
+
+
+@transaction.atomic
+def send_activation(*, focal_point_ids: Iterable[int], actor: Actor) -> int:
+    """Send the activation link again (a new link; the account's password is not touched until it is used)."""
+    focal_points = list(FocalPoint.objects.filter(pk__in=set(focal_point_ids), is_active=True))
+    commit(
+        [
+            record(actor, AuditAction.FOCAL_POINT_CHANGED, focal_point=f.pk, institute=f.institute_id, link="sent")
+            for f in focal_points
+        ],
+        [(EmailKind.FOCAL_POINT_ACTIVATION, f, {}) for f in focal_points],
+    )
+    return len(focal_points)
+
+
+# --------------------------------------------------------------------------- notices (the digest)
+
+# What a focal point hears about: registrations under their institute and the organizers' decisions.
+DIGEST_ACTIONS = (
+    AuditAction.REGISTERED,
+    AuditAction.APPROVED,
+    AuditAction.REJECTED,
+    AuditAction.RETURNED_TO_PENDING,
+    AuditAction.WITHDRAWN,
+    AuditAction.ENDORSEMENT_OVERRIDDEN,
+)
+
+
+def digest_entries(focal_point: FocalPoint, since, until) -> QuerySet[AuditEntry]:
+    entries = AuditEntry.objects.filter(
+        action__in=DIGEST_ACTIONS,
+        delegate__institute_id=focal_point.institute_id,
+        delegate__stakeholder_type=StakeholderType.GOVERNMENT,
+        created_at__lt=until,
+    )
+    if since is not None:
+        entries = entries.filter(created_at__gte=since)
+    return entries.select_related("delegate", "event").order_by("created_at", "pk")
+
+
+@transaction.atomic
+def queue_digests(*, now=None) -> int:
+    """Queue one digest per active focal point with news since their last one, at most every
+    FOCAL_POINT_DIGEST_MINUTES. Idempotent: the window moves forward under the focal point's lock, so
+    two workers never send the same news twice."""
+    now = now or timezone.now()
+    due_before = now - timedelta(minutes=settings.FOCAL_POINT_DIGEST_MINUTES)
+    queued = []
+    focal_points = (
+        FocalPoint.objects.select_for_update(skip_locked=True, of=("self",))
+        .filter(is_active=True, user__is_active=True)
+        .filter(Q(last_digest_at__isnull=True) | Q(last_digest_at__lte=due_before))
+        .order_by("pk")
+    )
+    for focal_point in focal_points:
+        since = focal_point.last_digest_at or focal_point.created_at
+        if not digest_entries(focal_point, since, now).exists():
+            continue
+        queued.append(
+            (
+                EmailKind.FOCAL_POINT_DIGEST,
+                focal_point,
+                {"since": since.isoformat(), "until": now.isoformat()},
+            )
+        )
+        focal_point.last_digest_at = now
+        focal_point.save(update_fields=["last_digest_at"])
+    commit([], queued, deliver_now=False)
+    return len(queued)
