@@ -11,6 +11,7 @@ a guest or another event's delegate is a 404.
 
 from __future__ import annotations
 
+import io
 from base64 import b32encode
 from functools import wraps
 
@@ -23,8 +24,9 @@ from django.contrib.auth.forms import AuthenticationForm, SetPasswordForm
 from django.contrib.auth.tokens import default_token_generator
 from django.contrib.auth.views import LoginView
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -40,11 +42,19 @@ from django_otp import login as otp_login
 from django_otp.forms import OTPAuthenticationForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_ratelimit.decorators import ratelimit
+from openpyxl import Workbook
 from qrcode.image.svg import SvgPathImage
 
-from . import services
-from .forms import is_database_id
-from .models import DelegateStatus, Endorsement, Event, SeatStatus, SessionRegistration
+from . import exports, services
+from .forms import clean_email_address, is_database_id
+from .models import (
+    DelegateStatus,
+    Endorsement,
+    Event,
+    SeatStatus,
+    SessionRegistration,
+    validate_no_direction_controls,
+)
 from .services import endorsements, rules
 
 
@@ -358,3 +368,100 @@ def enroll(request):
         },
         status=400 if form.is_bound and form.errors else 200,
     )
+
+
+# --------------------------------------------------------------------------- nominations
+
+
+class NominateForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Colleague's full name"), max_length=200)
+    email = forms.EmailField(label=gettext_lazy("Colleague's official email address"), max_length=254)
+    language = forms.ChoiceField(label=gettext_lazy("Language of the invitation"), choices=settings.LANGUAGES)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"]
+        validate_no_direction_controls(name)
+        return name
+
+    def clean_email(self):
+        return clean_email_address(self.cleaned_data["email"])
+
+
+@require_http_methods(["GET", "POST"])
+@focal_point_required
+def nominate(request, slug):
+    """Nominate a colleague: a personal government invitation for this institute, sent at once."""
+    focal_point, event = request.focal_point, _event(slug)
+    form = NominateForm(request.POST or None, initial={"language": focal_point.language})
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = endorsements.nominate(
+                focal_point=focal_point,
+                event=event,
+                email=form.cleaned_data["email"],
+                name=form.cleaned_data["name"],
+                language=form.cleaned_data["language"],
+            )
+        except services.NotFocalPoint as refusal:
+            raise PermissionDenied(refusal.message) from refusal
+        except services.RegistrationError as refusal:
+            form.add_error(None, refusal.message)
+        else:
+            messages.success(
+                request,
+                _("Invitation sent to %(email)s. They are endorsed when they register.") % {"email": invitation.email},
+            )
+            return redirect("registrations:portal_nominate", slug=event.slug)
+    return render(
+        request,
+        "registrations/portal/nominate.html",
+        {
+            "focal_point": focal_point,
+            "event": event,
+            "form": form,
+            "nominations": list(endorsements.nominations_of(focal_point, event)),
+        },
+        status=400 if form.is_bound and form.errors else 200,
+    )
+
+
+# --------------------------------------------------------------------------- the delegation's file
+
+
+@focal_point_required
+def delegation_csv(request, slug):
+    focal_point, event = request.focal_point, _event(slug)
+    export = exports.AttendeeExport(
+        delegates=endorsements.delegates_of(focal_point).filter(event=event),
+        scope=focal_point.institute.iso_code,
+        event=event,
+        filters={"institute": focal_point.institute_id},
+    )
+    return export.response(services.Actor.focal_point(focal_point.user))
+
+
+@focal_point_required
+def delegation_xlsx(request, slug):
+    focal_point, event = request.focal_point, _event(slug)
+    export = exports.AttendeeExport(
+        delegates=endorsements.delegates_of(focal_point).filter(event=event),
+        scope=focal_point.institute.iso_code,
+        event=event,
+        filters={"institute": focal_point.institute_id},
+    )
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=focal_point.institute.iso_code)
+    rows = 0
+    for row in export.rows():
+        sheet.append(exports.neutralize_row(row))
+        rows += 1
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with transaction.atomic():
+        export.audit_entry(services.Actor.focal_point(focal_point.user), rows=max(rows - 1, 0), complete=True).save()
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{export.file_name().removesuffix(".csv")}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response

@@ -21,6 +21,9 @@ urlpatterns = [
     path("institute/enroll/", portal.enroll, name="portal_enroll"),
     path("institute/<slug:slug>/", portal.event_delegation, name="portal_event"),
     path("institute/<slug:slug>/decide/", portal.decide, name="portal_decide"),
+    path("institute/<slug:slug>/nominate/", portal.nominate, name="portal_nominate"),
+    path("institute/<slug:slug>/delegation.csv", portal.delegation_csv, name="portal_csv"),
+    path("institute/<slug:slug>/delegation.xlsx", portal.delegation_xlsx, name="portal_xlsx"),
     path("institute/<slug:slug>/delegates/<int:delegate_id>/", portal.delegate_detail, name="portal_delegate"),
     # Invitation links.
     path("invite/<str:token>/", invite.invitation, name="invitation"),

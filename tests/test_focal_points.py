@@ -387,10 +387,20 @@ def _portal_requests(event, delegate):
             reverse("registrations:portal_decide", args=[event.slug]),
             {"action": "decline", "delegate_ids": str(delegate.pk), "confirm": "yes", "reason": "x"},
         ),
+        (
+            "post",
+            reverse("registrations:portal_nominate", args=[event.slug]),
+            {"name": "Grace Hopper", "email": "grace@dsit.gov.uk", "language": "en"},
+        ),
+        ("get", reverse("registrations:portal_csv", args=[event.slug]), {}),
+        ("get", reverse("registrations:portal_xlsx", args=[event.slug]), {}),
     ]
 
 
-@pytest.mark.parametrize("step", range(5))
+PORTAL_REQUESTS = 8
+
+
+@pytest.mark.parametrize("step", range(PORTAL_REQUESTS))
 def test_deactivated_focal_point_is_refused_everywhere_at_once(portal, gb, officials, required_event, step):
     gb.is_active = False
     gb.save()
@@ -400,9 +410,10 @@ def test_deactivated_focal_point_is_refused_everywhere_at_once(portal, gb, offic
 
     assert response.status_code == 403
     assert endorsement_of(officials[0]) == Endorsement.PENDING
+    assert not AuditEntry.objects.filter(actor_kind=ActorKind.FOCAL_POINT).exists()
 
 
-@pytest.mark.parametrize("step", range(5))
+@pytest.mark.parametrize("step", range(PORTAL_REQUESTS))
 def test_portal_on_an_unknown_event_is_404(portal, officials, step):
     method, url, data = _portal_requests(EventFactory.build(slug="nowhere"), officials[0])[step]
     if step == 0:
@@ -576,3 +587,104 @@ def test_portal_pages_have_no_inline_code(portal, officials, required_event, cli
     assert inline_code(confirm.text) == []
     portal.logout()
     assert inline_code(client.get(reverse("registrations:portal_login")).text) == []
+
+
+# --------------------------------------------------------------------------- nominations and the delegation's file
+
+
+def test_nomination_is_a_government_invitation_for_the_institute_and_the_nominee_registers_endorsed(
+    portal, gb, required_event, client
+):
+    from registrations import links
+    from registrations.models import AccessTier, Invitation, InvitationStatus, StakeholderType
+    from tests.factories import SessionFactory
+
+    government_only = SessionFactory(event=required_event, access_tier=AccessTier.GOVERNMENT_ONLY)
+    url = reverse("registrations:portal_nominate", args=[required_event.slug])
+
+    response = portal.post(url, {"name": "Grace Hopper", "email": "grace@dsit.gov.uk", "language": "en"})
+
+    assert response.status_code == 302
+    invitation = Invitation.objects.get()
+    assert (invitation.stakeholder_type, invitation.institute_id, invitation.status, invitation.nominated_by_id) == (
+        StakeholderType.GOVERNMENT,
+        institute("GB").pk,
+        InvitationStatus.SENT,
+        gb.pk,
+    )
+    assert AuditEntry.objects.get(action=AuditAction.NOMINATED).actor_kind == ActorKind.FOCAL_POINT
+
+    signup = client.post(
+        reverse("registrations:invitation", args=[links.invitation_token(invitation)]),
+        {
+            "given_name": "Grace",
+            "family_name": "Hopper",
+            "email": "grace@dsit.gov.uk",
+            "stakeholder_type": "government",
+            "institute": institute("FR").pk,  # crafted: the nomination's institute wins
+            "sessions": [government_only.pk],
+            "consent_data_processing": "on",
+            "language": "en",
+        },
+    )
+
+    assert signup.status_code == 302, signup.content.decode()[:3000]
+    delegate = Delegate.objects.get(email="grace@dsit.gov.uk")
+    assert (delegate.institute_id, delegate.stakeholder_type, delegate.endorsement) == (
+        institute("GB").pk,
+        StakeholderType.GOVERNMENT,
+        Endorsement.ENDORSED,
+    )
+    # Endorsed by the nomination: the organizers may approve at once (the quota applies).
+    result = services.approve_delegates(delegate_ids=[delegate.pk], actor=services.Actor.system())
+    assert [d.pk for d in result.done] == [delegate.pk]
+
+
+def test_nomination_is_refused_for_a_deactivated_focal_point(portal, gb, required_event):
+    from registrations.models import Invitation
+
+    gb.is_active = False
+    gb.save()
+    response = portal.post(
+        reverse("registrations:portal_nominate", args=[required_event.slug]),
+        {"name": "Grace Hopper", "email": "grace@dsit.gov.uk", "language": "en"},
+    )
+    assert response.status_code == 403
+    assert not Invitation.objects.exists()
+
+
+def test_guest_invitations_still_cannot_be_for_government_or_government_only_sessions(organizer_actor, required_event):
+    from registrations.models import AccessTier, Invitation
+    from registrations.services import invitations
+    from tests.factories import SessionFactory
+
+    government_only = SessionFactory(event=required_event, access_tier=AccessTier.GOVERNMENT_ONLY)
+    guest = Invitation(
+        event=required_event,
+        email="g@example.org",
+        organization="Lab",
+        stakeholder_type="academia",
+        expires_at=required_event.registration_closes_at,
+    )
+    with pytest.raises(services.NotEligible):
+        invitations.create_invitation(invitation=guest, sessions=[government_only], actor=organizer_actor)
+
+
+def test_delegation_csv_and_xlsx_hold_the_institutes_delegates_only(portal, officials, required_event, foreign_ids):
+    import io
+
+    from openpyxl import load_workbook
+
+    csv_response = portal.get(reverse("registrations:portal_csv", args=[required_event.slug]))
+    text = b"".join(csv_response.streaming_content).decode()
+    assert csv_response.status_code == 200
+    for d in officials:
+        assert d.email in text
+    for d in foreign_ids.values():
+        assert d.email not in text
+
+    xlsx = portal.get(reverse("registrations:portal_xlsx", args=[required_event.slug]))
+    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    emails = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert emails == {d.email for d in officials}
+    assert AuditEntry.objects.filter(action=AuditAction.EXPORT, actor_kind=ActorKind.FOCAL_POINT).count() == 2

@@ -21,6 +21,7 @@ from ..models import (
     Delegate,
     DelegateStatus,
     EmailKind,
+    Endorsement,
     Event,
     Institute,
     Invitation,
@@ -157,6 +158,9 @@ def register_delegate(
 
     delegate = _new_delegate(event, details)
     delegate.invitation = invitation
+    nominated = invitation is not None and invitation.institute_id is not None
+    if nominated:  # the institute's own nominee: endorsed by the nomination
+        delegate.endorsement, delegate.endorsement_at = Endorsement.ENDORSED, now
     existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
     if existing is None:
         try:
@@ -206,6 +210,21 @@ def register_delegate(
         # with a slow mail server, a signup answers without waiting for SMTP.
         deliver_now=False,
     )
+    if nominated:
+        nominator = invitation.nominated_by
+        commit(
+            [
+                record(
+                    Actor.focal_point(nominator.user) if nominator and nominator.user_id else Actor.system(),
+                    AuditAction.ENDORSED,
+                    delegate=delegate,
+                    from_status=Endorsement.PENDING,
+                    to_status=Endorsement.ENDORSED,
+                    invitation=invitation,
+                    nominated=True,
+                )
+            ]
+        )
     if invitation is not None:
         invitations.use_invitation(invitation=invitation, delegate=delegate, now=now)
         if pre_approved:

@@ -22,8 +22,19 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import AuditAction, AuditEntry, Delegate, EmailKind, Endorsement, FocalPoint, StakeholderType
-from . import rules, seats
+from ..models import (
+    AuditAction,
+    AuditEntry,
+    Delegate,
+    EmailKind,
+    Endorsement,
+    Event,
+    FocalPoint,
+    Invitation,
+    InvitationKind,
+    StakeholderType,
+)
+from . import invitations, rules, seats
 from .audit import Actor, commit, record
 from .errors import NotEligible, NotFocalPoint
 
@@ -284,3 +295,43 @@ def queue_digests(*, now=None) -> int:
         focal_point.save(update_fields=["last_digest_at"])
     commit([], queued, deliver_now=False)
     return len(queued)
+
+
+# --------------------------------------------------------------------------- nominations
+
+# How long a nomination may wait at most (it also ends when registration closes).
+NOMINATION_VALID_FOR = timedelta(days=30)
+
+
+@transaction.atomic
+def nominate(*, focal_point: FocalPoint, event: Event, email: str, name: str, language: str) -> Invitation:
+    """A focal point nominates a colleague: a personal government invitation bound to their institute,
+    covering every session, sent at once. The nominee registers through it, endorsed by the
+    nomination; the organizers approve them within the institute's quota as any other delegate."""
+    focal_point = _lock_focal_point(focal_point)
+    now = timezone.now()
+    if not event.is_registration_open(now):
+        raise NotEligible(_("Registration for %(event)s is not open: nobody can be nominated now.") % {"event": event})
+    actor = Actor.focal_point(focal_point.user)
+    invitation = Invitation(
+        event=event,
+        kind=InvitationKind.PERSONAL,
+        email=email,
+        name=name.strip(),
+        organization=focal_point.institute.name,
+        stakeholder_type=StakeholderType.GOVERNMENT,
+        institute=focal_point.institute,
+        nominated_by=focal_point,
+        pre_approved=False,
+        holds_seats=False,
+        expires_at=min(event.registration_closes_at, now + NOMINATION_VALID_FOR),
+        language=language or settings.LANGUAGE_CODE,
+    )
+    invitations.create_invitation(invitation=invitation, sessions=list(event.sessions.all()), actor=actor)
+    invitations.send_invitations(invitation_ids=[invitation.pk], actor=actor, now=now)
+    commit([record(actor, AuditAction.NOMINATED, invitation=invitation, institute=focal_point.institute_id)])
+    return invitation
+
+
+def nominations_of(focal_point: FocalPoint, event: Event) -> QuerySet[Invitation]:
+    return Invitation.objects.filter(event=event, institute_id=focal_point.institute_id).order_by("-created_at")

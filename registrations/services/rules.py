@@ -130,8 +130,9 @@ def check_guest_registration(*, event: Event, stakeholder_type: str, invitation:
     )
 
 
-def check_invitation_sessions(*, event: Event, sessions: Iterable[Session]) -> None:
-    """What an invitation may cover: at least one session, all of its event, none government-only."""
+def check_invitation_sessions(*, event: Event, sessions: Iterable[Session], government: bool = False) -> None:
+    """What an invitation may cover: at least one session, all of its event, none government-only
+    (except a nomination, a government invitation from an institute's focal point)."""
     sessions = list(sessions)
     if not sessions:
         raise NotEligible(_("An invitation covers at least one session."))
@@ -140,7 +141,7 @@ def check_invitation_sessions(*, event: Event, sessions: Iterable[Session]) -> N
             raise NotEligible(
                 _("“%(title)s” is not a session of %(event)s.") % {"title": session.title, "event": event}
             )
-        if session.access_tier != AccessTier.OPEN:
+        if session.access_tier != AccessTier.OPEN and not government:
             raise NotEligible(
                 _("“%(title)s” is government-only: an invitation cannot cover it.") % {"title": session.title}
             )
@@ -190,6 +191,13 @@ def check_invitation_details(*, invitation: Invitation, details: dict) -> None:
             _("This invitation is for %(type)s participants.")
             % {"type": invitation.get_stakeholder_type_display().lower()}
         )
+    if invitation.institute_id is not None:
+        # A nomination: the institute is the invitation's, whatever the form sent.
+        if details.get("institute") != invitation.institute:
+            raise NotEligible(
+                _("This invitation is for a delegate of %(institute)s.") % {"institute": invitation.institute.name}
+            )
+        return
     if invitation.kind == InvitationKind.PERSONAL and (details.get("organization") or "") != invitation.organization:
         raise NotEligible(
             _("The organization of a personal invitation is fixed: %(organization)s.")
