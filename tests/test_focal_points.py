@@ -688,3 +688,34 @@ def test_delegation_csv_and_xlsx_hold_the_institutes_delegates_only(portal, offi
     emails = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert emails == {d.email for d in officials}
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, actor_kind=ActorKind.FOCAL_POINT).count() == 2
+
+
+# --------------------------------------------------------------------------- the demo
+
+
+def test_demo_has_a_sample_focal_point_per_institute_and_endorsements(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from registrations.models import FocalPoint
+
+    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", stdout=StringIO())  # idempotent
+
+    assert FocalPoint.objects.filter(is_sample=True).count() == Institute.objects.count()
+    government = Delegate.objects.filter(is_sample=True, stakeholder_type="government")
+    assert government.filter(endorsement=Endorsement.DECLINED).count() == 1
+    assert government.filter(status=DelegateStatus.APPROVED).exclude(endorsement=Endorsement.ENDORSED).count() == 0
+    assert government.filter(endorsement=Endorsement.PENDING).count() == 2
+
+    out = StringIO()
+    call_command("demo_admin", "--url", "http://127.0.0.1:8123/", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if "focal-gb /" in line)
+    password = line.split(" / ")[1].strip()
+    from django.test import Client
+
+    client = Client()
+    response = client.post(reverse("registrations:portal_login"), {"username": "focal-gb", "password": password})
+    assert response.status_code == 302
+    assert client.get(reverse("registrations:portal")).status_code == 200

@@ -554,7 +554,12 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
     assert "- Séance plénière d'ouverture\u00a0: samedi 20 novembre" in confirmation.body
     assert english_words(confirmation.body) == []
 
-    # An organizer working in English approves them in the admin.
+    # Their institute's focal point endorses them (the demo requires it); an organizer working in
+    # English approves them in the admin.
+    from registrations.models import FocalPoint
+    from registrations.services import endorsements
+
+    endorsements.endorse(focal_point=FocalPoint.objects.get(institute__iso_code="FR"), delegate_ids=[delegate.pk])
     desk = Client(HTTP_ACCEPT_LANGUAGE="en")
     desk.force_login(organizer())
     change_page = desk.get(reverse("admin:registrations_delegate_change", args=[delegate.pk])).content.decode()

@@ -4,10 +4,17 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.urls import reverse
+
+from registrations.management.commands.load_demo import DEMO_FOCAL_POINT
+from registrations.models import FocalPoint
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo's superuser 'admin' and organizer 'organizer' with fresh random passwords."
+    help = (
+        "Create (or reset) the demo's superuser 'admin' and organizer 'organizer', and the password of one "
+        "sample focal point, with fresh random passwords."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--url", default="http://127.0.0.1:8000/", help="Where the demo is served.")
@@ -26,6 +33,19 @@ class Command(BaseCommand):
         organizer.set_password(organizer_password)
         organizer.save()
         organizer.groups.add(Group.objects.get(name="Organizers"))
+        focal_line = ""
+        focal_point = (
+            FocalPoint.objects.select_related("user", "institute").filter(user__username=DEMO_FOCAL_POINT).first()
+        )
+        if focal_point is not None:
+            focal_password = secrets.token_urlsafe(12)
+            focal_point.user.set_password(focal_password)
+            focal_point.user.save(update_fields=["password"])
+            portal = url.rstrip("/") + reverse("registrations:portal")
+            focal_line = (
+                f"  Institute portal: {portal}\n"
+                f"    focal point ({focal_point.institute.member})  {DEMO_FOCAL_POINT} / {focal_password}\n"
+            )
         url = url.rstrip("/") + "/"
         self.stdout.write(
             self.style.SUCCESS(
@@ -33,6 +53,7 @@ class Command(BaseCommand):
                 f"  Admin: {url}{settings.ADMIN_PATH}\n"
                 f"    superuser  admin      / {admin_password}\n"
                 f"    organizer  organizer  / {organizer_password}\n"
+                f"{focal_line}"
                 "  (new random passwords each time `make run` starts)\n"
             )
         )
