@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench worker clean messages
+.PHONY: run test lint format bench worker clean messages fonts
 
 $(STAMP): requirements.txt requirements-dev.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## Set up (once), migrate, load the demo and serve it on http://127.0.0.1:8000 with the email worker.
 run: export DJANGO_DEBUG ?= 1
 run: export SITE_URL ?= http://$(HOST):$(PORT)
-run: $(STAMP)
+run: $(STAMP) fonts
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py demo_admin --url http://$(HOST):$(PORT)/
@@ -25,7 +25,7 @@ run: $(STAMP)
 	  $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 ## Run the whole suite (SQLite by default; set DATABASE_URL for PostgreSQL).
-test: $(STAMP)
+test: $(STAMP) fonts
 	$(BIN)/python -m pytest
 
 ## Extract the marked strings into every catalog (needs GNU gettext: apt-get install gettext), then
@@ -49,3 +49,10 @@ bench: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache
+
+# Badge PDFs draw names in Latin, CJK and Hangul: Debian's DejaVu Sans and WenQuanYi Zen Hei (never a CDN).
+BADGE_FONT_FILES := /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf /usr/share/fonts/truetype/wqy/wqy-zenhei.ttc
+fonts:
+	@ls $(BADGE_FONT_FILES) >/dev/null 2>&1 || \
+	  (apt-get install -y -qq fonts-dejavu-core fonts-wqy-zenhei >/dev/null 2>&1 || \
+	   echo "!! sudo apt-get install fonts-dejavu-core fonts-wqy-zenhei (fonts for the badge PDFs)")

@@ -17,6 +17,7 @@ PHASES = [
     ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
+    ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
 ]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -37,6 +38,10 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or 
         "DJANGO_SECRET_KEY must be set to a random value of at least 32 characters when "
         "DJANGO_DEBUG is off (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
+
+# Signs badge codes (registrations.badges). Dedicated, so rotating SECRET_KEY does not void printed
+# badges. Empty in development: derived from SECRET_KEY; `check --deploy` warns (registrations.W003).
+BADGE_SIGNING_KEY = os.environ.get("BADGE_SIGNING_KEY", "")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
@@ -155,6 +160,11 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 FORMAT_MODULE_PATH = ["config.formats"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# Members as they name themselves (django-countries says "South Korea", "United States of America").
+COUNTRIES_OVERRIDE = {
+    "KR": gettext_lazy("Republic of Korea"),
+    "US": gettext_lazy("United States"),
+}
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

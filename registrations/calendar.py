@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from icalendar import Calendar
 from icalendar import Event as CalendarEvent
 
+from . import links
 from .models import Delegate, Session
 
 
@@ -29,16 +30,21 @@ def _sessions_calendar(delegate: Delegate, sessions: Iterable[Session]) -> bytes
     calendar.add("x-wr-caldesc", _("Your confirmed sessions at %(event)s") % {"event": event.name})
     calendar.add("x-wr-timezone", event.time_zone)
     tz = event.tz
+    # Each event leads back to the delegate's status page (a withdrawn delegate's link is gone).
+    status_url = links.status_url(delegate) if delegate.link_secret else ""
     for session in sessions:
         entry = CalendarEvent()
         entry.add("uid", f"session-{session.pk}-{delegate.public_id}@{settings.SITE_URL.split('//')[-1]}")
         entry.add("summary", session.title)
         entry.add("dtstart", session.starts_at.astimezone(tz))
         entry.add("dtend", session.ends_at.astimezone(tz))
-        entry.add("location", ", ".join(part for part in (session.room, event.venue) if part))
+        entry.add("location", ", ".join(part for part in (session.room, event.venue, event.address) if part))
         description = [session.description] if session.description else []
         if session.is_government_only:
             description.append(_("Government delegates only."))
+        if status_url:
+            entry.add("url", status_url)
+            description.append(_("Your registration: %(url)s") % {"url": status_url})
         if description:
             entry.add("description", "\n\n".join(description))
         entry.add("dtstamp", session.updated_at)

@@ -76,3 +76,38 @@ def signup_rate_is_readable(app_configs, **kwargs):
             id="registrations.E001",
         )
     ]
+
+
+# A badge key shorter than this is guessable offline from one photographed badge.
+BADGE_KEY_MIN_LENGTH = 32
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def badge_signing_key_is_set(app_configs, **kwargs):
+    key = getattr(settings, "BADGE_SIGNING_KEY", "")
+    if len(key) >= BADGE_KEY_MIN_LENGTH:
+        return []
+    return [
+        checks.Warning(
+            "BADGE_SIGNING_KEY is not set (or shorter than 32 characters): badge codes are signed with a "
+            "key derived from DJANGO_SECRET_KEY, so rotating that voids every printed badge.",
+            hint="Set BADGE_SIGNING_KEY to a random value of 32+ characters (secrets.token_urlsafe(40)).",
+            id="registrations.W003",
+        )
+    ]
+
+
+@checks.register()
+def badge_font_is_installed(app_configs, **kwargs):
+    from .badge_pdf import font_paths
+
+    if None not in font_paths():
+        return []
+    return [
+        checks.Warning(
+            "Badge fonts missing: badge PDFs cannot be made and approval emails go without the badge.",
+            hint="Install Debian's fonts-dejavu-core and fonts-wqy-zenhei (make fonts), or set BADGE_LATIN_FONT "
+            "and BADGE_FONT to TrueType files.",
+            id="registrations.W004",
+        )
+    ]

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import EmailStatus, FocalPoint, Invitation, OutboundEmail, SeatStatus, Session
+from .models import DelegateStatus, EmailStatus, FocalPoint, Invitation, OutboundEmail, SeatStatus, Session
 
 logger = logging.getLogger(__name__)
 
@@ -170,6 +170,8 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         "site_url": settings.SITE_URL,
     }
     with timezone.override(event.tz):
+        badge = _badge_attachment(email)  # its labels in the email's language
+        context["badge_attached"] = badge is not None
         subject = str(SUBJECTS[email.kind]) % {"event": event.name}
         text = render_to_string(f"registrations/email/{email.kind}.txt", context)
         html = render_to_string(f"registrations/email/{email.kind}.html", context)
@@ -181,7 +183,23 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
             calendar.sessions_calendar(delegate, [r.session for r in context["confirmed"]]),
             "text/calendar",
         )
+    if badge is not None:
+        message.attach(f"badge-{event.slug}.pdf", badge, "application/pdf")
     return message
+
+
+def _badge_attachment(email: OutboundEmail) -> bytes | None:
+    """The approval email carries the badge (PDF). A missing badge font is logged, never a lost email."""
+    from . import badge_pdf
+
+    delegate = email.delegate
+    if email.kind != "approved" or delegate.status != DelegateStatus.APPROVED:
+        return None
+    try:
+        return badge_pdf.badge_pdf_bytes(delegate)
+    except badge_pdf.FontMissing as missing:
+        logger.warning("Approval email to delegate %s without its badge: %s", delegate.pk, missing)
+        return None
 
 
 def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:

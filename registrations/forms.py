@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 
-from . import l10n, selectors, services
+from . import l10n, pagecache, selectors, services
 from .models import (
     AccessTier,
     Delegate,
@@ -86,8 +86,27 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+# The browser's autofill names (WHATWG "autofill field names") of the delegate's details.
+AUTOCOMPLETE = {
+    "given_name": "given-name",
+    "family_name": "family-name",
+    "email": "email",
+    "country": "country",
+    "organization": "organization",
+    "job_title": "organization-title",
+}
+
+
+def set_autocomplete(fields) -> None:
+    for name, token in AUTOCOMPLETE.items():
+        if name in fields:
+            fields[name].widget.attrs["autocomplete"] = token
+
+
 class SessionCheckboxes(forms.CheckboxSelectMultiple):
-    """Session checkboxes grouped by day, each carrying its access tier for the type switch."""
+    """Session checkboxes grouped by day, each carrying its access tier for the type switch, and its
+    session (times, room, tier, description) and seats-left slot for templates/registrations/_session_choices.html.
+    """
 
     def __init__(self, *args, sessions: dict[int, Session] | None = None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -98,6 +117,9 @@ class SessionCheckboxes(forms.CheckboxSelectMultiple):
         session = self.sessions.get(getattr(value, "value", value))
         if session is not None:
             option["attrs"]["data-tier"] = session.access_tier
+            option["session"] = session
+            # Seats left are filled in on every request, cached page or not (registrations/pagecache.py).
+            option["seats_slot"] = pagecache.choice_seats_slot(session.pk)
         return option
 
 
@@ -147,6 +169,7 @@ class RegistrationForm(forms.Form):
         fields["language"].label = _("Language of our messages to you")
         fields["language"].required = False
         fields["language"].initial = active_language()
+        set_autocomplete(fields)
 
         if invitation is not None:
             self._scope_to_invitation(invitation)
@@ -262,6 +285,18 @@ class RegistrationForm(forms.Form):
     def delegate_details(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in DETAIL_FIELDS}
 
+    def receipt(self) -> dict:
+        """What the confirmation page echoes: the address and sessions given, and whether a government
+        delegate's address is off their institute's official domains (the organizers will check it)."""
+        data = self.cleaned_data
+        government = data["stakeholder_type"] == StakeholderType.GOVERNMENT
+        return {
+            "event": self.event.pk,
+            "email": data["email"],
+            "sessions": [session.pk for session in data["sessions"]],
+            "domain_unverified": government and not services.email_domain_matches(data["email"], data["institute"]),
+        }
+
 
 def invitation_initial(invitation: Invitation) -> dict:
     """The signup form prefilled from an invitation: name, address, type, organization."""
@@ -302,6 +337,7 @@ class DelegateDetailsForm(forms.Form):
         if "organization" in self.fields:
             self.fields["organization"].required = True
         self.fields["country"].required = False
+        set_autocomplete(self.fields)
         self.fields["needs_visa_letter"].label = _("I need a visa support letter")
         self.fields["consent_participant_list"].label = _(
             "List my name and affiliation on the participant list shared with other participants."
@@ -344,7 +380,11 @@ class DelegateLanguageForm(forms.Form):
 
 
 class LostLinkForm(forms.Form):
-    email = forms.EmailField(label=_("The email address you registered with"), max_length=254)
+    email = forms.EmailField(
+        label=_("The email address you registered with"),
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
     def clean_email(self):
         return clean_email_address(self.cleaned_data["email"])

@@ -58,9 +58,11 @@ def moment(value: datetime, tz: tzinfo) -> str:
     return formats.date_format(value.astimezone(tz), local_format("MOMENT_FORMAT")) + _zone_suffix(tz)
 
 
-def session_times(starts_at: datetime, ends_at: datetime, tz: tzinfo) -> tuple[str, str, str]:
-    """(start, end, zone suffix) of a session in the venue's zone, formatted for the active language."""
-    start = formats.date_format(starts_at.astimezone(tz), local_format("SESSION_START_FORMAT"))
+def session_times(starts_at: datetime, ends_at: datetime, tz: tzinfo, *, dated: bool = False) -> tuple[str, str, str]:
+    """(start, end, zone suffix) of a session in the venue's zone, formatted for the active language;
+    `dated`: the start with its year (emails)."""
+    start_format = local_format("DATED_SESSION_START_FORMAT" if dated else "SESSION_START_FORMAT")
+    start = formats.date_format(starts_at.astimezone(tz), start_format)
     end = formats.time_format(ends_at.astimezone(tz), local_format("SESSION_END_FORMAT"))
     return start, end, _zone_suffix(tz)
 
@@ -69,7 +71,8 @@ def range_dash(dash: str = "–") -> str:
     return f" {dash} " if local_format("SPACED_RANGE") else dash
 
 
-def session_span(starts_at: datetime, ends_at: datetime, tz: tzinfo, dash: str = "–") -> str:
-    """ "Sat 20 Nov, 10:00–11:30 PST" / "samedi 20 novembre 2027, 10 h 00 – 11 h 30 (heure du Pacifique)"."""
-    start, end, suffix = session_times(starts_at, ends_at, tz)
+def session_span(starts_at: datetime, ends_at: datetime, tz: tzinfo, dash: str = "–", *, dated: bool = False) -> str:
+    """ "Sat 20 Nov, 10:00–11:30 PST" / "samedi 20 novembre 2027, 10 h 00 – 11 h 30 (heure du Pacifique)";
+    `dated`: "Sat 20 Nov 2027, 10:00–11:30 PST"."""
+    start, end, suffix = session_times(starts_at, ends_at, tz, dated=dated)
     return f"{start}{range_dash(dash)}{end}{suffix}"

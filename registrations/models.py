@@ -8,6 +8,7 @@ import secrets
 import uuid
 import zoneinfo
 from datetime import datetime, time, timedelta
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -75,12 +76,21 @@ class Event(models.Model):
     name = models.CharField(max_length=200)
     slug = models.SlugField(unique=True)
     venue = models.CharField(max_length=200)
+    address = models.CharField(
+        _("street address"),
+        max_length=300,
+        blank=True,
+        help_text=_("The venue's street address, shown to delegates with a link to a map."),
+    )
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
     starts_on = models.DateField()
     ends_on = models.DateField()
     registration_opens_at = models.DateTimeField()
     registration_closes_at = models.DateTimeField()
-    practical_information = models.TextField(blank=True, help_text=_("Shown to delegates on their status page."))
+    practical_information = models.TextField(
+        blank=True,
+        help_text=_("Doors, ID, lunch: shown on the agenda, on delegates' status pages and in the approval email."),
+    )
     contact_email = models.EmailField(blank=True)
     retention_days = models.PositiveIntegerField(
         default=180, help_text=_("Personal data is purged this many days after the event ends.")
@@ -136,6 +146,13 @@ class Event(models.Model):
     def is_registration_open(self, at=None) -> bool:
         at = at or timezone.now()
         return self.registration_opens_at <= at < self.registration_closes_at
+
+    @property
+    def map_url(self) -> str:
+        """A search for the street address on OpenStreetMap (a link, no embedded map or script)."""
+        if not self.address:
+            return ""
+        return "https://www.openstreetmap.org/search?" + urlencode({"query": self.address})
 
     @property
     def retention_ends_at(self):
@@ -289,6 +306,12 @@ class Delegate(models.Model):
         verbose_name=_("invitation"),
         help_text=_("The invitation this delegate registered through; it limits their sessions to those it covers."),
     )
+    decision_reason = models.TextField(
+        _("reason given"),
+        blank=True,
+        editable=False,
+        help_text=_("The reason the organizers gave with a rejection, shown on the delegate's status page."),
+    )
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
@@ -311,6 +334,12 @@ class Delegate(models.Model):
     )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
     anonymized_at = models.DateTimeField(null=True, blank=True, editable=False)
+    badge_version = models.PositiveIntegerField(
+        _("badge version"),
+        default=1,
+        editable=False,
+        help_text=_("Raised when a badge is reissued: every door refuses the older badges."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -364,7 +393,8 @@ class Delegate(models.Model):
 
     @property
     def affiliation(self) -> str:
-        return self.institute.name if self.institute_id else self.organization
+        """The institute with its member ("AI Safety Institute (United Kingdom)"), else the organization."""
+        return str(self.institute) if self.institute_id else self.organization
 
 
 # A delegate's personal data: what the retention purge empties and "download my data" returns.
@@ -380,6 +410,7 @@ PERSONAL_DATA_FIELDS = (
     "needs_visa_letter",
     "consent_data_processing",
     "consent_participant_list",
+    "decision_reason",
 )
 
 
@@ -573,8 +604,9 @@ class Invitation(models.Model):
 
     @cached_property
     def covered_session_ids(self) -> frozenset[int]:
-        """The ids of the sessions this invitation covers (one query per instance)."""
-        return frozenset(self.sessions.values_list("pk", flat=True))
+        """The ids of the sessions this invitation covers (one query per instance, none when the
+        sessions were prefetched)."""
+        return frozenset(session.pk for session in self.sessions.all())
 
 
 class FocalPoint(models.Model):
@@ -618,6 +650,7 @@ class ActorKind(models.TextChoices):
     ORGANIZER = "organizer", _("Organizer")
     DELEGATE = "delegate", _("Delegate")
     SYSTEM = "system", _("System")
+    DOOR_STAFF = "door_staff", _("Door staff")
     FOCAL_POINT = "focal_point", _("Focal point")
 
 
@@ -657,6 +690,10 @@ class AuditAction(models.TextChoices):
     INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
     INVITATION_EXPIRED = "invitation_expired", _("Invitation expired")
+    BADGE_REISSUED = "badge_reissued", _("Badge reissued")
+    CHECKED_IN = "checked_in", _("Checked in")
+    CHECK_IN_UNDONE = "check_in_undone", _("Check-in undone")
+    CHECK_IN_CONFLICT = "check_in_conflict", _("Admitted twice while offline")
     ENDORSED = "endorsed", _("Endorsed by the institute")
     ENDORSEMENT_DECLINED = "endorsement_declined", _("Declined by the institute")
     ENDORSEMENT_OVERRIDDEN = "endorsement_overridden", _("Approved without endorsement")
@@ -794,3 +831,58 @@ class LostLinkRequest(models.Model):
 
     def __str__(self):
         return f"lost link request {self.pk}"
+
+
+class CheckIn(models.Model):
+    """A delegate let in at a door: into one session, or through the venue entrance (no session).
+
+    Written and undone only through `services.door` (audited). One standing check-in per delegate and
+    session (and one at the entrance): the database refuses a second, so two doors scanning the same
+    badge at once record one. An undone check-in stays, with who undid it and why.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_ins")
+    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="check_ins")
+    session = models.ForeignKey(
+        Session,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="check_ins",
+        help_text=_("Empty: the venue entrance."),
+    )
+    door = models.CharField(_("door"), max_length=100)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    by_name = models.CharField(_("checked in by"), max_length=150, blank=True)
+    scanned_at = models.DateTimeField(_("scanned at"), default=timezone.now)
+    recorded_at = models.DateTimeField(_("recorded at"), default=timezone.now)
+    offline = models.BooleanField(_("scanned offline"), default=False)
+    scan_id = models.CharField(
+        max_length=64, blank=True, db_index=True, help_text=_("The door's own id of an offline scan (sent once).")
+    )
+    undone_at = models.DateTimeField(_("undone at"), null=True, blank=True)
+    undone_by_name = models.CharField(_("undone by"), max_length=150, blank=True)
+    undo_reason = models.CharField(_("why undone"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-scanned_at", "-id"]
+        verbose_name = _("check-in")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["delegate", "session"],
+                condition=Q(session__isnull=False, undone_at__isnull=True),
+                name="checkin_once_per_session",
+                violation_error_message=_("This delegate is already checked in to this session."),
+            ),
+            models.UniqueConstraint(
+                fields=["delegate"],
+                condition=Q(session__isnull=True, undone_at__isnull=True),
+                name="checkin_once_at_entrance",
+                violation_error_message=_("This delegate is already checked in at the venue entrance."),
+            ),
+        ]
+        indexes = [models.Index(fields=["event", "session", "undone_at"])]
+        permissions = [("check_in", "Can check delegates in at the door")]
+
+    def __str__(self):
+        return f"{self.delegate} at {self.door}"

@@ -8,8 +8,9 @@ Cached pages cannot leak one visitor's data to another by construction: they are
 the request, so no context processor runs (no `user`, `perms`, `request` or `messages`), and those
 names are bound to stand-ins that raise `PerVisitorNameInCachedPage` on any use, so a template that
 reads them fails loudly (and its tests fail) instead of rendering blank. What differs per visitor
-is a slot filled in on every request: the CSRF token, the messages waiting, and the seats left
-(read in the same single query as the event). A form with errors is never cached.
+is a slot filled in on every request: the CSRF token, the messages waiting, and the seats left of
+the agenda's sessions and of the form's choices (read in the same single query as the event). A
+form with errors is never cached (its seats are filled in the same way).
 
 Freshness: the version is read with the event on every request, before anything the page is
 rendered from, so a cached copy is never older than its key; every write to an event, its
@@ -32,7 +33,7 @@ from django.utils import translation
 from django.utils.safestring import mark_safe
 
 from . import selectors
-from .models import Event
+from .models import Event, Session
 
 # The version decides freshness; the timeout bounds memory and how long a write that forgot to
 # call `public_version.bump` stays unseen.
@@ -43,8 +44,11 @@ TIMEOUT = 300
 # attribute, which Django escapes, hence letters only.
 _CSRF_SLOT = "csrfTokenSlotQ7fZ3aK9cW2e"
 _MESSAGES_SLOT = "<!--messages-->"
+# The agenda says "3 of 10 seats left" / "Full · waitlist open"; the form's choices say what
+# choosing a full session means ("Full: you will be waitlisted").
 _SEATS_SLOT = "<!--seats-left:{}-->"
-_SEATS_SLOT_RE = re.compile(r"<!--seats-left:(\d+)-->")
+_CHOICE_SEATS_SLOT = "<!--seats-choice:{}-->"
+_SEATS_SLOT_RE = re.compile(r"<!--seats-(left|choice):(\d+)-->")
 
 Seats = dict[int, tuple[int, int]]  # session id: (seats left, capacity)
 
@@ -123,11 +127,12 @@ def _page(*, kind: str, event: Event, registration_open: bool, template: str, co
 # --------------------------------------------------------------------------- signup form
 
 
-def signup_page(request, event: Event, stakeholder_type: str | None, context: dict) -> HttpResponse:
-    """The signup page with an unbound form, for this event and stakeholder type.
+def signup_page(request, event: Event, seats: Seats, stakeholder_type: str | None, context: dict) -> HttpResponse:
+    """The signup page with an unbound form, for this event and stakeholder type, with every
+    session's seats left as of this request.
 
-    `event` comes from `selectors.current_event`; `context["form"]` may be lazy: the form is only
-    built when the cache has no current copy of the page.
+    `event` and `seats` come from `selectors.current_event_with_seats` (one query); `context["form"]`
+    may be lazy: the form is only built when the cache has no current copy of the page.
     """
     html = _page(
         kind=f"signup:{stakeholder_type or 'any'}",
@@ -136,7 +141,7 @@ def signup_page(request, event: Event, stakeholder_type: str | None, context: di
         template="registrations/register.html",
         context=context,
     )
-    return HttpResponse(_fill_visitor_slots(request, html))
+    return HttpResponse(_fill_visitor_slots(request, fill_seats(html, seats)))
 
 
 # --------------------------------------------------------------------------- agenda
@@ -156,13 +161,29 @@ def agenda_page(request, event: Event, seats: Seats) -> HttpResponse:
         template="registrations/home.html",
         context=context,
     )
+    return HttpResponse(_fill_visitor_slots(request, fill_seats(html, seats)))
+
+
+def choice_seats_slot(session_id: int) -> str:
+    """The slot a signup form's session choice shows its seats left in (filled by `fill_seats`)."""
+    return mark_safe(_CHOICE_SEATS_SLOT.format(int(session_id)))
+
+
+def fill_seats(html: str, seats: Seats) -> str:
+    """Every session's seats left as of this request, in the agenda's and the form's slots.
+
+    A session missing from `seats` (added after they were read) is read on its own."""
+    missing = {int(pk) for _kind, pk in _SEATS_SLOT_RE.findall(html)} - seats.keys()
+    if missing:
+        for session in selectors.sessions_with_seats(Session.objects.filter(pk__in=missing)):
+            seats[session.pk] = (session.seats_left, session.capacity)
     language = translation.get_language()
 
     def seats_left(match) -> str:
-        left, capacity = seats.get(int(match.group(1)), (0, 0))
-        return seats_left_text(left, capacity, language)
+        left, capacity = seats.get(int(match.group(2)), (0, 0))
+        return seats_left_text(left, capacity, language, choice=match.group(1) == "choice")
 
-    return HttpResponse(_fill_visitor_slots(request, _SEATS_SLOT_RE.sub(seats_left, html)))
+    return _SEATS_SLOT_RE.sub(seats_left, html)
 
 
 def _agenda_days(event: Event, seats: Seats):
@@ -176,9 +197,10 @@ def _agenda_days(event: Event, seats: Seats):
 
 
 @lru_cache(maxsize=4096)
-def seats_left_text(seats_left: int, capacity: int, language: str | None) -> str:
-    """'3 of 10 seats left' or 'Full · waitlist open' (rendered once per combination and process)."""
+def seats_left_text(seats_left: int, capacity: int, language: str | None, *, choice: bool = False) -> str:
+    """'3 of 10 seats left', or when full 'Full · waitlist open' (agenda) / 'Full: you will be
+    waitlisted' (a choice on the form); rendered once per combination and process."""
     with translation.override(language):
         return render_to_string(
-            "registrations/_seats_left.html", {"seats_left": seats_left, "capacity": capacity}
+            "registrations/_seats_left.html", {"seats_left": seats_left, "capacity": capacity, "choice": choice}
         ).strip()

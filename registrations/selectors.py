@@ -82,6 +82,20 @@ def seats_left(capacity, confirmed, held):
     return Greatest(capacity - Coalesce(confirmed, Value(0)) - held, Value(0))
 
 
+def attendance_count() -> Coalesce:
+    """Standing check-ins of the session (a subquery, so it adds no row to the seat counts' join)."""
+    from .models import CheckIn
+
+    standing = (
+        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
+        .order_by()
+        .values("session")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return Coalesce(Subquery(standing), 0)
+
+
 def agenda(event: Event) -> list[Session]:
     return list(sessions_with_seats(event.sessions.all()).order_by("starts_at", "title"))
 
@@ -212,7 +226,15 @@ def participant_list(event: Event) -> list[Delegate]:
             status=DelegateStatus.APPROVED, consent_participant_list=True, anonymized_at__isnull=True
         )
         .select_related("institute")
-        .only("event", "given_name", "family_name", "stakeholder_type", "organization", "institute__name")
+        .only(
+            "event",
+            "given_name",
+            "family_name",
+            "stakeholder_type",
+            "organization",
+            "institute__name",
+            "institute__member",
+        )
         .order_by("family_name", "given_name", "pk")
     )
 
@@ -220,47 +242,55 @@ def participant_list(event: Event) -> list[Delegate]:
 def delegate_personal_data(delegate: Delegate) -> dict:
     """Everything held about one delegate, for their "download my data" file (GDPR access right).
 
-    Organizers' user names are left out: they are the organizers' data, not the delegate's.
+    Organizers' user names are left out: they are the organizers' data, not the delegate's. Times
+    are in the venue's zone (`event.time_zone`), as on the agenda, with their offset.
     """
     event = delegate.event
     registrations = delegate_registrations(delegate)
+    tz = event.tz
+
+    def local(moment):
+        return moment.astimezone(tz) if moment is not None else None
+
     return {
-        "generated_at": timezone.now(),
+        "generated_at": local(timezone.now()),
         "event": {
             "name": event.name,
             "venue": event.venue,
+            "address": event.address,
+            "time_zone": event.time_zone,
             "starts_on": event.starts_on,
             "ends_on": event.ends_on,
-            "personal_data_kept_until": event.retention_ends_at,
+            "personal_data_kept_until": local(event.retention_ends_at),
         },
         "delegate": {
             "public_id": delegate.public_id,
             **{name: _personal_value(delegate, name) for name in PERSONAL_DATA_FIELDS},
             "stakeholder_type": delegate.stakeholder_type,
-            "institute": delegate.institute.name if delegate.institute_id else None,
+            "institute": str(delegate.institute) if delegate.institute_id else None,
             "language": delegate.language,
             "status": delegate.status,
             "email_domain_verified": delegate.email_domain_verified,
-            "registered_at": delegate.created_at,
-            "updated_at": delegate.updated_at,
+            "registered_at": local(delegate.created_at),
+            "updated_at": local(delegate.updated_at),
         },
         "session_registrations": [
             {
                 "session": r.session.title,
-                "starts_at": r.session.starts_at,
-                "ends_at": r.session.ends_at,
+                "starts_at": local(r.session.starts_at),
+                "ends_at": local(r.session.ends_at),
                 "room": r.session.room,
                 "access_tier": r.session.access_tier,
                 "status": r.status,
                 "cancel_reason": r.cancel_reason,
-                "requested_at": r.requested_at,
+                "requested_at": local(r.requested_at),
                 "waitlist_position": r.position if r.status == SeatStatus.WAITLISTED else None,
             }
             for r in registrations
         ],
         "audit_trail": [
             {
-                "at": entry.created_at,
+                "at": local(entry.created_at),
                 "by": entry.actor_kind,
                 "action": entry.action,
                 "session": entry.session.title if entry.session_id else None,
@@ -274,8 +304,25 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             .order_by("created_at", "pk")
         ],
         "emails": [
-            {"kind": email.kind, "status": email.status, "queued_at": email.created_at, "sent_at": email.sent_at}
+            {
+                "kind": email.kind,
+                "status": email.status,
+                "queued_at": local(email.created_at),
+                "sent_at": local(email.sent_at),
+            }
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
+        ],
+        # Where and when a door let them in (door staff's user names left out, as organizers' are).
+        "check_ins": [
+            {
+                "session": check_in.session.title if check_in.session_id else None,
+                "door": check_in.door,
+                "at": check_in.scanned_at,
+                "offline": check_in.offline,
+                "undone_at": check_in.undone_at,
+                "why_undone": check_in.undo_reason,
+            }
+            for check_in in delegate.check_ins.select_related("session").order_by("scanned_at", "pk")
         ],
     }
 

@@ -13,7 +13,7 @@ from functools import wraps
 from django.conf import settings
 from django.contrib import messages
 from django.core.serializers.json import DjangoJSONEncoder
-from django.http import Http404, HttpResponse, JsonResponse
+from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import content_disposition_header
@@ -22,9 +22,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from . import calendar, links, selectors, services
+from . import badge_pdf as badge_printing
+from . import badges, calendar, links, selectors, services
 from .forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm, LostLinkForm
-from .models import Event, SeatStatus, Session
+from .models import DelegateStatus, Event, SeatStatus, Session
 
 
 # How often the lost-link form may be used: per client address, and per email address asked about.
@@ -72,6 +73,8 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
     event = delegate.event
     registrations = selectors.delegate_registrations(delegate)
     active = services.can_change_registration(delegate)
+    # An approved delegate's badge: its QR code and the code as text (it names no one).
+    badge_code = badges.code_for(delegate) if delegate.status == DelegateStatus.APPROVED else ""
     if add_form is None and active:
         add_form = AddSessionForm(delegate=delegate, registrations=registrations)
     return render(
@@ -91,6 +94,8 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
             "invitation_sessions": (
                 list(delegate.invitation.sessions.order_by("starts_at", "title")) if delegate.invitation_id else []
             ),
+            "badge_code": badge_code,
+            "badge_qr": badges.qr_svg(badge_code, label=_("Your badge code")) if badge_code else "",
         },
         status=status,
     )
@@ -197,10 +202,33 @@ def _added_message(registration) -> str:
     }
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @with_delegate
 def drop_session(request, delegate, session_id: int):
+    """Asks first (GET: what dropping means for this seat), then drops (POST)."""
     session = get_object_or_404(Session, pk=session_id, event=delegate.event)
+    if request.method != "POST":
+        registration = next(
+            (
+                r
+                for r in selectors.delegate_registrations(delegate)
+                if r.session_id == session.pk and r.status != SeatStatus.CANCELLED
+            ),
+            None,
+        )
+        return render(
+            request,
+            "registrations/drop_session.html",
+            {
+                "delegate": delegate,
+                "event": delegate.event,
+                "token": links.make_token(delegate),
+                "session": session,
+                "registration": registration,
+                "can_change": services.can_change_registration(delegate),
+            },
+            status=200 if registration is not None else 404,
+        )
     try:
         services.drop_session(delegate=delegate, session=session, actor=services.Actor.delegate())
     except services.RegistrationError as refusal:
@@ -348,3 +376,17 @@ def lost_link(request):
 @require_safe
 def lost_link_sent(request):
     return render(request, "registrations/lost_link_sent.html", {"event": selectors.current_event()})
+
+
+@require_safe
+@with_delegate
+def badge_pdf(request, delegate):
+    """The approved delegate's badge (A6 PDF), to print or to show on the phone."""
+    if delegate.status != DelegateStatus.APPROVED:
+        raise Http404(_("A badge comes with an approved registration."))
+    return FileResponse(
+        badge_printing.badge_file([delegate]),
+        as_attachment=True,
+        filename=f"badge-{delegate.event.slug}.pdf",
+        content_type="application/pdf",
+    )

@@ -12,7 +12,7 @@ from .models import Event, Session
 
 @register(Event)
 class EventTranslationOptions(TranslationOptions):
-    fields = ("name", "venue", "practical_information")
+    fields = ("name", "venue", "address", "practical_information")
     required_languages = ("en",)
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import invite, portal, self_service, views
+from . import door_views, invite, portal, self_service, views
 
 app_name = "registrations"
 
@@ -39,5 +39,16 @@ urlpatterns = [
     path("r/<str:token>/withdraw/", self_service.withdraw, name="withdraw"),
     path("r/<str:token>/calendar.ics", self_service.calendar_file, name="calendar"),
     path("r/<str:token>/my-data.json", self_service.my_data, name="my_data"),
+    path("r/<str:token>/badge.pdf", self_service.badge_pdf, name="badge_pdf"),
     path("r/<str:token>/participants/", self_service.participants_for_delegate, name="participants_for_delegate"),
+    # The door (door staff only).
+    path("door/", door_views.door, name="door"),
+    path("door/login/", door_views.door_login, name="door_login"),
+    path("door/logout/", door_views.door_logout, name="door_logout"),
+    path("door/scan/", door_views.scan, name="door_scan"),
+    path("door/undo/", door_views.undo, name="door_undo"),
+    path("door/search/", door_views.search, name="door_search"),
+    path("door/status/", door_views.status, name="door_status"),
+    path("door/admit-list/", door_views.admit_list, name="door_admit_list"),
+    path("door/sync/", door_views.sync, name="door_sync"),
 ]

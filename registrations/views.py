@@ -1,11 +1,14 @@
 """Public pages. Views are thin: they validate a form, call one service and redirect."""
 
 from django.conf import settings
+from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from . import pagecache, selectors, services
@@ -39,7 +42,8 @@ def signup_rate(group, request) -> str:
 @ratelimit(key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request):
-    event = _event_or_404(selectors.current_event())
+    event, seats = selectors.current_event_with_seats()
+    event = _event_or_404(event)
     stakeholder_type = _stakeholder_type(request)
     form, status = None, 200
     if request.method == "POST":
@@ -52,7 +56,19 @@ def register(request):
             except services.RegistrationError as refusal:
                 form.add_error(None, refusal.message)
             else:
-                return redirect("registrations:register_done")
+                # What the visitor sent, echoed once by the next page: the same for a new address and a
+                # known one (the page tells nobody whether an address was registered before).
+                response = redirect("registrations:register_done")
+                response.set_cookie(
+                    SIGNUP_RECEIPT_COOKIE,
+                    signing.dumps(form.receipt(), salt=SIGNUP_RECEIPT_SALT, compress=True),
+                    max_age=SIGNUP_RECEIPT_MAX_AGE,
+                    path=reverse("registrations:register_done"),
+                    secure=settings.SESSION_COOKIE_SECURE,
+                    httponly=True,
+                    samesite="Lax",
+                )
+                return response
         status = 400
     context = {
         "event": event,
@@ -65,12 +81,43 @@ def register(request):
     if form is None:
         # The unbound form is the same for everyone: built only when the cached page is stale.
         context["form"] = SimpleLazyObject(lambda: RegistrationForm(event=event, stakeholder_type=stakeholder_type))
-        return pagecache.signup_page(request, event, stakeholder_type, context)
-    return render(request, "registrations/register.html", context, status=status)
+        return pagecache.signup_page(request, event, seats, stakeholder_type, context)
+    response = render(request, "registrations/register.html", context, status=status)
+    response.content = pagecache.fill_seats(response.content.decode(), seats)
+    return response
 
 
+# The signup's receipt (the address and sessions the visitor sent, no delegate id) rides to the
+# confirmation page in a cookie of that page only: signed, short-lived, read once (a reload, or a visit
+# without it, shows the generic page). It stays in the visitor's browser: no session row is written
+# during a registration rush, and nothing personal is left in the database to erase.
+SIGNUP_RECEIPT_COOKIE = "signup_receipt"
+SIGNUP_RECEIPT_SALT = "registrations.views.register_done"
+SIGNUP_RECEIPT_MAX_AGE = 600  # seconds
+
+
+@never_cache
+@require_safe
 def register_done(request):
-    return render(request, "registrations/register_done.html", {"event": selectors.current_event()})
+    event = selectors.current_event()
+    receipt = None
+    signed = request.COOKIES.get(SIGNUP_RECEIPT_COOKIE) if request.method == "GET" else None
+    if signed and event is not None:
+        try:
+            receipt = signing.loads(signed, salt=SIGNUP_RECEIPT_SALT, max_age=SIGNUP_RECEIPT_MAX_AGE)
+        except signing.BadSignature:
+            receipt = None
+    context = {"event": event}
+    if receipt and receipt.get("event") == event.pk:
+        context |= {
+            "email": receipt["email"],
+            "sessions": list(event.sessions.filter(pk__in=receipt["sessions"]).order_by("starts_at", "title")),
+            "domain_unverified": receipt["domain_unverified"],
+        }
+    response = render(request, "registrations/register_done.html", context)
+    if signed:
+        response.delete_cookie(SIGNUP_RECEIPT_COOKIE, path=reverse("registrations:register_done"), samesite="Lax")
+    return response
 
 
 def privacy(request):

@@ -1,4 +1,6 @@
 import os
+import time
+from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -26,6 +28,17 @@ def _default_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def _rate_limit_clock_stands_still(monkeypatch):
+    """django-ratelimit counts in fixed windows of the clock: a test that straddled a window's end
+    (e.g. the turn of a minute under "2/m") would see its count restart. Within a test the clock of
+    the rate limits stands still; every test starts with an empty cache, so with empty counts."""
+    import django_ratelimit.core
+
+    now = time.time()
+    monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))
 
 
 @pytest.fixture(autouse=True)

@@ -130,6 +130,11 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "view_invitation",
         "add_invitation",
         "change_invitation",
+        "view_checkin",
+        # Organizers create institutes' focal points and switch them off (never delete them).
+        "view_focalpoint",
+        "add_focalpoint",
+        "change_focalpoint",
     }
 
 
@@ -273,7 +278,7 @@ def test_approve_action_reports_a_quota_refusal(organizer_client, event):
 
     assert message_texts(response) == [
         "Approved 1 delegate: 0 seats confirmed, 0 waitlisted.",
-        f"B Official was not approved: {institute('GB').name} has reached its quota of 1 approved delegates "
+        f"B Official was not approved: {institute('GB')} has reached its quota of 1 approved delegates "
         f"for {event.name}.",
     ]
     assert Delegate.objects.get(pk=officials[1].pk).status == DelegateStatus.PENDING
@@ -440,7 +445,7 @@ def test_organizer_cannot_move_an_approved_delegate_to_an_institute_over_its_quo
 
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["institute"] == [
-        f"{japan.name} has reached its quota of 1 approved delegates for {event.name}; "
+        f"{japan} has reached its quota of 1 approved delegates for {event.name}; "
         f"{moving.full_name} cannot join it while approved."
     ]
     moving.refresh_from_db()

@@ -41,6 +41,13 @@ from registrations.models import (
 from tests.english_words import english_words
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, institute, organizer
 
+try:  # axe-core, from the axe-playwright-python wheel (requirements-dev.txt): no CDN, no download
+    import axe_playwright_python
+
+    AXE_SCRIPT = Path(axe_playwright_python.__file__).with_name("axe.min.js")
+except ImportError:  # pragma: no cover - the accessibility test says so
+    AXE_SCRIPT = None
+
 sync_api = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (it is pinned in requirements-dev.txt)"
 )
@@ -576,7 +583,9 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     expect(page.get_by_role("heading", name=re.compile("^Votre inscription"))).to_be_visible()
     expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK]).first).to_be_visible()
     expect_no_english(page)
-    page.get_by_role("button", name="Renoncer à cette séance").click()
+    page.get_by_role("link", name="Renoncer à cette séance").click()
+    expect_no_english(page)
+    page.get_by_role("button", name="Oui, renoncer à cette séance").click()
     dropped = f"Vous avez renoncé à la séance «\u00a0{FRENCH_TITLES[OPEN_RISK]}\u00a0»."
     expect(page.get_by_text(dropped)).to_be_visible()
     expect_no_english(page)
@@ -623,3 +632,71 @@ def test_session_page_in_venue_time_shows_no_server_time_note_to_a_browser_elsew
     expect(notes.first).to_contain_text("ahead of server time")
     for note in notes.all():
         expect(note).to_be_hidden()
+
+
+# --------------------------------------------------------------------------- accessibility (axe-core)
+
+# What fails the check: WCAG problems that block or seriously hinder someone (axe's impact levels).
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+def contrast_with_white(css_colour: str) -> float:
+    """WCAG contrast ratio of an rgb()/rgba() colour (alpha blended onto white) against white."""
+    *rgb, alpha = [*map(float, re.findall(r"[\d.]+", css_colour)), 1.0][:4]
+    blended = [alpha * c + (1 - alpha) * 255 for c in rgb]
+
+    def channel(c: float) -> float:
+        c /= 255
+        return c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4
+
+    luminance = 0.2126 * channel(blended[0]) + 0.7152 * channel(blended[1]) + 0.0722 * channel(blended[2])
+    return 1.05 / (luminance + 0.05)
+
+
+def axe_violations(page) -> list[str]:
+    """axe-core's serious and critical violations on the page as it is now, one line each."""
+    results = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        f"{page.url}: {v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']][:5]}"
+        for v in results["violations"]
+        if v["impact"] in AXE_FAILING_IMPACTS
+    ]
+
+
+def test_public_and_admin_pages_have_no_serious_accessibility_violations(new_page):
+    """axe-core (the npm package's axe.min.js, as shipped in the axe-playwright-python wheel) is loaded
+    into every page as a Playwright init script: it runs through the DevTools protocol, so the pages'
+    CSP (no inline scripts) stays on and is not bypassed."""
+    if AXE_SCRIPT is None or not AXE_SCRIPT.exists():
+        skip_or_fail("axe-core is not installed (axe-playwright-python is pinned in requirements-dev.txt)")
+    call_command("load_demo", verbosity=0)
+    approved = Delegate.objects.filter(status=DelegateStatus.APPROVED).order_by("pk").first()
+    page = new_page(viewport={"width": 1280, "height": 900})
+    page.context.add_init_script(path=str(AXE_SCRIPT))
+    found = []
+
+    for url in (reverse("registrations:home"), reverse("registrations:register"), reverse("registrations:lost_link")):
+        page.goto(url)
+        found += axe_violations(page)
+    # axe leaves non-text contrast alone: radio and checkbox borders need 3:1 against the page (WCAG 1.4.11).
+    page.goto(reverse("registrations:register"))
+    for selector in ("input[type=radio]", "input[type=checkbox]"):
+        border = page.locator(selector).first.evaluate("el => getComputedStyle(el).borderTopColor")
+        assert contrast_with_white(border) >= 3, (selector, border)
+    page.goto(reverse("registrations:register"))
+    page.get_by_role("button", name="Register").click()  # empty: the form comes back with its errors
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert page.title().startswith("Error: ")
+    found += axe_violations(page)
+    page.goto(links.status_path(approved))
+    found += axe_violations(page)
+
+    admin_login(page, organizer())
+    for url in (
+        reverse("admin:registrations_delegate_changelist"),
+        reverse("admin:registrations_delegate_change", args=[approved.pk]),
+    ):
+        page.goto(url)
+        found += axe_violations(page)
+
+    assert found == []

@@ -212,7 +212,10 @@ def test_many_organizers_approving_separate_delegates_at_once_respect_the_instit
     refusals = sorted(m.split(" was not approved: ")[1] for r in results for _d, m in r.refused)
     assert (
         refusals
-        == [f"Testland AI Safety Office has reached its quota of 3 approved delegates for {officials[0].event}."] * 5
+        == [
+            f"Testland AI Safety Office (Testland) has reached its quota of 3 approved delegates for {officials[0].event}."
+        ]
+        * 5
     )
 
 

@@ -188,12 +188,13 @@ def test_approved_email_has_text_html_and_a_calendar_in_the_venue_zone(
         "Dear Ada,\n\n"
         f"Your registration for {event.name} is approved.\n\n"
         "Confirmed sessions (times in America/Los_Angeles):\n"
-        "- Keynote: the state of AI safety science: Tue 26 Jan, 09:00-10:30 PST, Golden Gate Room\n"
+        "- Keynote: the state of AI safety science: Tue 26 Jan 2027, 09:00-10:30 PST, Golden Gate Room\n"
         "\n"
         "On the waitlist:\n"
-        "- Panel: evaluations (number 1): Tue 26 Jan, 12:00-13:00 PST\n"
+        "- Panel: evaluations (number 1): Tue 26 Jan 2027, 12:00-13:00 PST\n"
         "\n\n"
         "The attached calendar file holds your confirmed sessions.\n"
+        "Your badge is attached (PDF): print it or show its QR code at the door. Your status page shows the code too.\n"
         "We will email you if a seat opens for a session you are waitlisted for.\n\n"
         "Your private registration page (do not share it):\n"
         f"{links.status_url(delegate)}\n\n"
@@ -202,11 +203,14 @@ def test_approved_email_has_text_html_and_a_calendar_in_the_venue_zone(
     )
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"
-    assert "<li>Keynote: the state of AI safety science: Tue 26 Jan, 09:00–10:30 PST, Golden Gate Room</li>" in html
-    assert "<li>Panel: evaluations (number 1): Tue 26 Jan, 12:00–13:00 PST</li>" in html
+    assert (
+        "<li>Keynote: the state of AI safety science: Tue 26 Jan 2027, 09:00–10:30 PST, Golden Gate Room</li>" in html
+    )
+    assert "<li>Panel: evaluations (number 1): Tue 26 Jan 2027, 12:00–13:00 PST</li>" in html
 
-    ((filename, content, mimetype),) = message.attachments
+    (filename, content, mimetype), badge = message.attachments
     assert (filename, mimetype) == (f"{event.slug}-sessions.ics", "text/calendar")
+    assert (badge[0], badge[2]) == (f"badge-{event.slug}.pdf", "application/pdf")
     calendar = Calendar.from_ical(content)
     (entry,) = calendar.walk("VEVENT")
     assert str(entry["summary"]) == "Keynote: the state of AI safety science"

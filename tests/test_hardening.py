@@ -106,6 +106,7 @@ def run_production(tmp_path, **env_overrides) -> dict:
         "DJANGO_SECRET_KEY": secrets.token_urlsafe(50),
         "DJANGO_ALLOWED_HOSTS": "registration.example.org",
         "DJANGO_ADMIN_PATH": "desk-7f3a/",
+        "BADGE_SIGNING_KEY": secrets.token_urlsafe(40),
         "REDIS_URL": "redis://127.0.0.1:6379/5",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
         "DJANGO_LOG_LEVEL": "ERROR",
@@ -273,6 +274,24 @@ def test_admin_pages_have_no_inline_scripts_or_styles(client, populated):
         assert_no_inline_code(response, url)
         checked += 1
     assert checked >= 30, urls
+
+
+def test_door_pages_have_no_inline_scripts_or_styles(client, populated, event, government_session):
+    from django.contrib.auth.models import Group
+
+    from registrations import badges
+
+    user = UserFactory(username="door", is_staff=False)
+    user.groups.add(Group.objects.get(name="Door staff"))
+    assert_no_inline_code(client.get("/door/login/"), "door login")
+    client.force_login(user)
+    place = {"event": event.pk, "session": government_session.pk, "door": "North"}
+    assert_no_inline_code(client.get("/door/"), "door: pick")
+    assert_no_inline_code(client.get("/door/", place), "door page")
+    assert_no_inline_code(client.get("/door/", {**place, "q": "priya"}), "door: name search")
+    code = badges.code_for(populated["delegate"])
+    assert_no_inline_code(client.post("/door/scan/", {**place, "code": code}), "door: admitted")
+    assert_no_inline_code(client.post("/door/scan/", {**place, "code": "forged"}), "door: refused")
 
 
 def test_admin_login_and_lockout_pages_have_no_inline_code(client, populated):

@@ -500,7 +500,9 @@ def test_calendar_file_is_in_the_delegate_language_whoever_downloads_it(client, 
     (entry,) = calendar.walk("VEVENT")
     assert str(entry["summary"]) == "Science de l'évaluation des risques"
     assert str(entry["location"]) == "Grande salle, Presidio Golden Gate Club, San Francisco"
-    assert str(entry["description"]) == "Méthodes et lacunes."
+    status_url = links.status_url(french_delegate)
+    assert str(entry["description"]) == f"Méthodes et lacunes.\n\nVotre inscription\u00a0: {status_url}"
+    assert str(entry["url"]) == status_url
     assert str(calendar["x-wr-calname"]) == "Réunion du Réseau international des instituts de sécurité de l'IA"
 
 
@@ -574,11 +576,15 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
     assert "Séances confirmées (heure du Pacifique)\u00a0:" in approval.body
     assert "9 h 00 - 9 h 45 (heure du Pacifique), Grande salle" in approval.body
     assert english_words(approval.body) == []
-    ((filename, ics, mimetype),) = approval.attachments
-    assert (filename, mimetype) == ("san-francisco-convening-sessions.ics", "text/calendar")
+    attachments = {mimetype: (filename, content) for filename, content, mimetype in approval.attachments}
+    assert sorted(attachments) == ["application/pdf", "text/calendar"]  # the calendar and the badge
+    filename, ics = attachments["text/calendar"]
+    assert filename == "san-francisco-convening-sessions.ics"
     (entry,) = Calendar.from_ical(ics).walk("VEVENT")
     assert str(entry["summary"]) == "Séance plénière d'ouverture"
-    assert str(entry["location"]) == "Grande salle, Presidio Golden Gate Club, San Francisco"
+    assert str(entry["location"]) == (
+        "Grande salle, Presidio Golden Gate Club, San Francisco, 135 Fisher Loop, San Francisco, CA 94129, États-Unis"
+    )
     assert delegate.session_registrations.get().status == SeatStatus.CONFIRMED
 
 

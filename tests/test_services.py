@@ -263,7 +263,7 @@ def test_changing_institute_rechecks_the_email_domain_and_keeps_seats(event, gov
 
 def quota_message(name, quota=2):
     return (
-        f"{name} was not approved: {institute('GB').name} has reached its quota of {quota} approved delegates "
+        f"{name} was not approved: {institute('GB')} has reached its quota of {quota} approved delegates "
         "for Convening of the International Network of AI Safety Institutes."
     )
 

@@ -1,5 +1,6 @@
 """Signup through the real URL: the tier rule, affiliation rules, the window, consent, duplicates."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -304,7 +305,9 @@ def test_form_shows_session_times_in_the_venue_time_zone_with_the_tier(client, e
     local = government_session.starts_at.astimezone(event.tz)
     assert f"{local:%H:%M}" in html
     assert "PST" in html
-    assert "Joint testing of frontier models · " in html and " · Government only" in html
+    label = re.search(r'<label for="id_sessions_0_0"[^>]*>(.*?)</label>', html, re.S).group(1)
+    assert label.startswith('<span class="fw-semibold">Joint testing of frontier models</span> · ')
+    assert '<span class="badge tier-government">Government only</span>' in label
 
 
 def test_a_double_click_on_a_known_address_sends_one_reminder(client, event, open_session):

@@ -36,6 +36,7 @@ from ..models import (
 )
 from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
+from .attendance import BadgeActionsMixin
 from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
 from .site import site
@@ -228,7 +229,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
@@ -348,7 +349,7 @@ class DelegateAdmin(DelegateExportMixin, admin.ModelAdmin):
 
     @admin.display(description=_("institute or organization"))
     def affiliation_display(self, obj):
-        return obj.institute.name if obj.institute_id else obj.organization
+        return obj.affiliation
 
     @admin.display(description=_("sessions"))
     def sessions_summary(self, obj):

@@ -106,13 +106,15 @@ class SessionAdmin(SessionExportMixin, TranslationAdmin):
         "confirmed",
         "waitlisted",
         "seats_left",
+        "attended",
     ]
     list_filter = ["event", "access_tier"]
     search_fields = ["title", "room"]
     inlines = [SessionRegistrationByDelegateInline]
 
     def get_queryset(self, request):
-        return selectors.sessions_with_seats(super().get_queryset(request).select_related("event"))
+        sessions = selectors.sessions_with_seats(super().get_queryset(request).select_related("event"))
+        return sessions.annotate(attended_count=selectors.attendance_count())
 
     @admin.display(description=_("starts (venue time)"), ordering="starts_at")
     def starts(self, obj):
@@ -125,6 +127,10 @@ class SessionAdmin(SessionExportMixin, TranslationAdmin):
     @admin.display(description=_("waitlisted"), ordering="waitlisted_count")
     def waitlisted(self, obj):
         return obj.waitlisted_count
+
+    @admin.display(description=_("checked in"), ordering="attended_count")
+    def attended(self, obj):
+        return obj.attended_count
 
     @admin.display(description=_("seats left"), ordering="seats_left")
     def seats_left(self, obj):

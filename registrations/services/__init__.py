@@ -17,6 +17,8 @@ Where things are:
 - `events`: events and institutes.
 - `invitations`: invitations (create, edit, send, remind, revoke, expire, decline, use) and their
   import (`invitation_import`).
+- `door`: checking in at a session's door or the venue entrance (`rules.admission` decides), undoing
+  a check-in, reissuing a badge, the offline admit list and the replay of offline scans.
 - `endorsements`: institutes' focal points endorse or decline their government delegates; the
   organizers' override.
 - `retention`: the retention purge and erasure.

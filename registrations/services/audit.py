@@ -23,8 +23,8 @@ Outgoing = tuple[EmailKind, Delegate | Invitation | FocalPoint, dict]
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an organizer (a user), an institute's focal point (a user), the delegate
-    themselves, or the system."""
+    """Who made a change: an organizer (a user), door staff (a user), an institute's focal point (a user),
+    the delegate themselves, or the system."""
 
     kind: str
     user: AbstractBaseUser | None = None
@@ -36,6 +36,10 @@ class Actor:
     @classmethod
     def delegate(cls) -> Actor:
         return cls(ActorKind.DELEGATE)
+
+    @classmethod
+    def door_staff(cls, user) -> Actor:
+        return cls(ActorKind.DOOR_STAFF, user)
 
     @classmethod
     def focal_point(cls, user) -> Actor:

@@ -140,7 +140,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_rea
                 "delegates for %(event)s."
             ) % {
                 "name": delegate.full_name,
-                "institute": institute.name,
+                "institute": str(institute),
                 "quota": institute.delegate_quota,
                 "event": delegate.event,
             }
@@ -163,7 +163,7 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_rea
     changes = seats.SeatChanges()
     seats.place(requested, sessions, seats.taken_counts(sessions), changes, actor)
 
-    _save_statuses(result, DelegateStatus.APPROVED)
+    _save_statuses(result, DelegateStatus.APPROVED, decision_reason="")
     changes.save()
     commit(audit, _emails(result, DelegateStatus.APPROVED) + changes.clash_emails())
     result.clashed = [(r.delegate, r.session.title, kept.title) for r, kept in changes.clashes]
@@ -208,7 +208,8 @@ def _end_registrations(delegate_ids, actor: Actor, to_status: str, cancel_reason
     for r in active:
         r.delegate = by_id[r.delegate_id]
         r.session = sessions[r.session_id]
-    extra = {}
+    # The status page shows a rejection's reason; a withdrawal keeps the reason of the decision before it.
+    extra = {"decision_reason": reason} if to_status == DelegateStatus.REJECTED else {}
     if to_status == DelegateStatus.WITHDRAWN:
         for d in result.done:
             d.link_secret = ""
@@ -249,7 +250,7 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
         if r.status == SeatStatus.CONFIRMED:
             freed.add(r.session_id)
         changes.move(r, SeatStatus.REQUESTED, actor, reason=reason)
-    _save_statuses(result, DelegateStatus.PENDING)
+    _save_statuses(result, DelegateStatus.PENDING, decision_reason="")
     changes.save()
     outgoing: list[Outgoing] = []
     seats.promote_waitlist(freed, outgoing)

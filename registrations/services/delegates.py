@@ -256,7 +256,7 @@ def check_institute_quota(*, delegate: Delegate, institute: Institute | None) ->
                 "%(name)s cannot join it while approved."
             )
             % {
-                "institute": institute.name,
+                "institute": str(institute),
                 "quota": institute.delegate_quota,
                 "event": delegate.event,
                 "name": delegate.full_name,

@@ -10,7 +10,7 @@ each delegate who held or waited for one.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -22,6 +22,7 @@ from ..models import (
     AccessTier,
     AuditAction,
     CancelReason,
+    CheckIn,
     Delegate,
     EmailKind,
     SeatStatus,
@@ -263,6 +264,10 @@ def delete_sessions(*, session_ids: Iterable[int], actor: Actor) -> int:
             {"title": r.session.title, "starts_at": r.session.starts_at.isoformat()}
         )
     delegates = {r.delegate_id: r.delegate for r in active}
+    # Its check-ins go with a deleted session: the audit entry keeps how many there were.
+    checked_in = Counter(
+        CheckIn.objects.filter(session_id__in=sessions, undone_at__isnull=True).values_list("session_id", flat=True)
+    )
     outgoing: list[Outgoing] = [
         (EmailKind.SESSION_CANCELLED, delegates[pk], {"cancelled_sessions": titles}) for pk, titles in cancelled.items()
     ]
@@ -275,6 +280,7 @@ def delete_sessions(*, session_ids: Iterable[int], actor: Actor) -> int:
                 title=session.title,
                 starts_at=session.starts_at.isoformat(),
                 seats_cancelled=sum(r.session_id == session.pk for r in active),
+                checked_in=checked_in[session.pk],
             )
             for session in sessions.values()
         ],

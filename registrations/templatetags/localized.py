@@ -47,5 +47,5 @@ def session_times(session, event, dash="–"):
 
 @register.simple_tag
 def session_span(session, event, dash="–"):
-    """The session's times as plain text (emails)."""
-    return l10n.session_span(session.starts_at, session.ends_at, event.tz, dash)
+    """The session's times as plain text, its date with the year (emails: read later, maybe in another year)."""
+    return l10n.session_span(session.starts_at, session.ends_at, event.tz, dash, dated=True)

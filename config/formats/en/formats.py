@@ -11,6 +11,8 @@ EVENT_DATE_FORMAT = "j F Y"
 # A session's start and end, in the venue's zone: "Sat 20 Nov, 10:00–11:30 PST".
 SESSION_START_FORMAT = "D j M, H:i"
 SESSION_END_FORMAT = "H:i T"
+# The same start with its year, for emails (read later, maybe in another year): "Sat 20 Nov 2027, 10:00".
+DATED_SESSION_START_FORMAT = "D j M Y, H:i"
 # A moment such as registration opening: "1 October 2027, 09:00 PDT".
 MOMENT_FORMAT = "j F Y, H:i T"
 # Whether the zone's name follows the times in brackets ("(heure du Pacifique)"); English puts its

@@ -12,8 +12,8 @@ from registrations.models import FocalPoint
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo's superuser 'admin' and organizer 'organizer', and the password of one "
-        "sample focal point, with fresh random passwords."
+        "Create (or reset) the demo's superuser 'admin', organizer 'organizer' and door staff 'door', and the "
+        "password of one sample focal point, with fresh random passwords."
     )
 
     def add_arguments(self, parser):
@@ -33,6 +33,12 @@ class Command(BaseCommand):
         organizer.set_password(organizer_password)
         organizer.save()
         organizer.groups.add(Group.objects.get(name="Organizers"))
+        door_password = secrets.token_urlsafe(12)
+        door, _ = users.objects.get_or_create(username="door", defaults={"email": "door@example.org"})
+        door.is_staff = door.is_superuser = False  # the door pages only, never the admin
+        door.set_password(door_password)
+        door.save()
+        door.groups.add(Group.objects.get(name="Door staff"))
         focal_line = ""
         focal_point = (
             FocalPoint.objects.select_related("user", "institute").filter(user__username=DEMO_FOCAL_POINT).first()
@@ -53,6 +59,8 @@ class Command(BaseCommand):
                 f"  Admin: {url}{settings.ADMIN_PATH}\n"
                 f"    superuser  admin      / {admin_password}\n"
                 f"    organizer  organizer  / {organizer_password}\n"
+                f"  Door: {url}door/\n"
+                f"    door staff door       / {door_password}\n"
                 f"{focal_line}"
                 "  (new random passwords each time `make run` starts)\n"
             )

@@ -196,6 +196,7 @@ FRENCH = {
 EVENT_FRENCH = {
     "name_fr": "Réunion du Réseau international des instituts de sécurité de l'IA (San Francisco, démonstration)",
     "venue_fr": "Presidio Golden Gate Club, San Francisco",
+    "address_fr": "135 Fisher Loop, San Francisco, CA 94129, États-Unis",
     "practical_information_fr": (
         "Les portes ouvrent à 8 h 15 chaque jour\u202f; munissez-vous d'une pièce d'identité officielle avec photo "
         "pour le contrôle de sécurité.\n"
@@ -443,6 +444,7 @@ class Command(BaseCommand):
             slug=SLUG,
             name="Convening of the International Network of AI Safety Institutes (San Francisco, demo)",
             venue="Presidio Golden Gate Club, San Francisco",
+            address="135 Fisher Loop, San Francisco, CA 94129, United States",
             time_zone=TZ,
             starts_on=first,
             ends_on=last,
