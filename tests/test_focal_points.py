@@ -719,3 +719,13 @@ def test_demo_has_a_sample_focal_point_per_institute_and_endorsements(db):
     response = client.post(reverse("registrations:portal_login"), {"username": "focal-gb", "password": password})
     assert response.status_code == 302
     assert client.get(reverse("registrations:portal")).status_code == 200
+
+
+def test_moving_a_delegate_to_another_institute_drops_the_endorsement(officials, gb, organizer_actor):
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+    delegate = Delegate.objects.get(pk=officials[0].pk)
+
+    services.update_delegate(delegate=delegate, changes={"institute": institute("FR")}, actor=organizer_actor)
+
+    assert endorsement_of(officials[0]) == Endorsement.PENDING
+    assert services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer_actor).done == []

@@ -342,6 +342,9 @@ def update_delegate(*, delegate: Delegate, changes: dict, actor: Actor) -> Deleg
     if "email" in changed:
         _set_email(locked, changed["email"])
     locked.email_domain_verified = rules.email_domain_matches(locked.email, locked.institute)
+    # Another institute (or type) is another institute's word: an endorsement does not carry over.
+    if {"stakeholder_type", "institute"} & set(changed) and locked.endorsement != Endorsement.PENDING:
+        locked.endorsement, locked.endorsement_reason, locked.endorsement_at = Endorsement.PENDING, "", None
     locked.save()
     commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=sorted(changed))])
     result = DelegateUpdate(delegate=locked, changed=sorted(changed))
