@@ -411,6 +411,7 @@ PERSONAL_DATA_FIELDS = (
     "consent_data_processing",
     "consent_participant_list",
     "decision_reason",
+    "endorsement_reason",
 )
 
 
