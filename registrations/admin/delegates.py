@@ -26,6 +26,7 @@ from ..forms import clean_email_address, is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
+    CheckIn,
     Delegate,
     DelegateStatus,
     Endorsement,
@@ -572,9 +573,11 @@ class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
             )
 
     def get_deleted_objects(self, objs, request):
-        # A delegate's queued emails go with them; nobody edits the outbox by hand otherwise.
+        # A delegate's queued emails and check-ins go with them (erasure: `services.erase_delegates`);
+        # nobody edits the outbox or the check-ins by hand otherwise.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
+        erased_with_them = {OutboundEmail._meta.verbose_name, CheckIn._meta.verbose_name}
+        return deleted, counts, perms_needed - erased_with_them, protected
 
     def log_deletions(self, request, queryset):
         # Django's entry would keep the name (str(obj)) in django_admin_log after the erasure.
