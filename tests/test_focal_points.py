@@ -15,7 +15,7 @@ from registrations.models import (
     Institute,
 )
 from registrations.services import endorsements
-from tests.factories import DelegateFactory, EventFactory, focal_point, institute
+from tests.factories import DelegateFactory, EventFactory, SessionRegistrationFactory, focal_point, institute
 from tests.test_admin import CHANGELIST, act, message_texts, page_form
 
 PASSWORD = "a-long-test-password"
@@ -729,3 +729,27 @@ def test_moving_a_delegate_to_another_institute_drops_the_endorsement(officials,
 
     assert endorsement_of(officials[0]) == Endorsement.PENDING
     assert services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer_actor).done == []
+
+
+@pytest.mark.parametrize("page", ["event", "csv"])
+def test_portal_pages_cost_the_same_queries_for_one_or_three_delegates(portal, required_event, open_session, page):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse(f"registrations:portal_{page}", args=[required_event.slug])
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            response = portal.get(url)
+            if page == "csv":
+                b"".join(response.streaming_content)
+        return len(captured)
+
+    one = DelegateFactory(event=required_event, government=True)
+    SessionRegistrationFactory(delegate=one, session=open_session)
+    with_one = queries()
+    for _n in range(2):
+        SessionRegistrationFactory(
+            delegate=DelegateFactory(event=required_event, government=True), session=open_session
+        )
+    assert queries() == with_one
