@@ -22,6 +22,7 @@ Where things are:
 - `endorsements`: institutes' focal points endorse or decline their government delegates; the
   organizers' override.
 - `retention`: the retention purge and erasure.
+- `messages`: organizers' messages to a group of delegates, and saved views of the delegate list.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
 """
