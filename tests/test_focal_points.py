@@ -753,3 +753,15 @@ def test_portal_pages_cost_the_same_queries_for_one_or_three_delegates(portal, r
             delegate=DelegateFactory(event=required_event, government=True), session=open_session
         )
     assert queries() == with_one
+
+
+def test_dashboard_counts_delegates_awaiting_endorsement_per_institute(organizer_client, officials, gb):
+    endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
+
+    from registrations import dashboard
+
+    board = dashboard.build(officials[0].event)
+
+    assert board.endorsements_enabled
+    (uk,) = [inst for inst in board.institutes if inst["iso_code"] == "GB"]
+    assert uk["awaiting_endorsement"] == 2
