@@ -552,8 +552,9 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     page.goto(reverse("registrations:home"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    # The switch submits itself when a language is chosen (site.js), and comes back to the same page.
+    # The switch submits with its button (never on a change of the select), and comes back to the same page.
     page.get_by_label("Language").select_option(label="Français")
+    page.get_by_role("button", name="Change language").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     assert page.url.endswith(reverse("registrations:home"))
     expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK])).to_be_visible()
@@ -589,6 +590,28 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     dropped = f"Vous avez renoncé à la séance «\u00a0{FRENCH_TITLES[OPEN_RISK]}\u00a0»."
     expect(page.get_by_text(dropped)).to_be_visible()
     expect_no_english(page)
+
+
+def test_arrowing_through_the_language_switch_neither_leaves_the_page_nor_loses_typed_data(page, agenda):
+    """WCAG 3.2.2: a change of the select is not a submission; the button is."""
+    page.goto(reverse("registrations:register"))
+    fill_about_you(page, given_name="Camille", family_name="Moreau", email="camille@example.edu")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    switch = page.locator("#language-switch")
+    switch.focus()
+    page.keyboard.press("ArrowDown")
+    expect(switch).to_have_value("fr")
+    # Give a change handler that would submit the form every chance to do so.
+    page.wait_for_timeout(500)
+    assert posts == []
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Given name")).to_have_value("Camille")
+    expect(page.get_by_role("button", name="Change language")).to_be_visible()
+
+    page.get_by_role("button", name="Change language").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.url.endswith(reverse("registrations:register"))
 
 
 def test_delegate_changelist_fits_beside_the_filters_at_1280_pixels(new_page, screenshot_dir):

@@ -1,15 +1,3 @@
-// The language switch: choosing a language submits its form (without JavaScript, its button does).
-(function () {
-  "use strict";
-  document.querySelectorAll(".language-switch").forEach(function (form) {
-    const select = form.querySelector("select");
-    const button = form.querySelector("button");
-    if (!select || !button) return;
-    button.hidden = true;
-    select.addEventListener("change", function () { form.submit(); });
-  });
-})();
-
 // Progressive enhancement for the signup form. Without JavaScript every field is shown and the
 // server decides (and explains); with it, the stakeholder type shows only what applies.
 (function () {
@@ -67,7 +55,11 @@
 
   typeInputs.forEach(function (input) { input.addEventListener("change", update); });
   update();
+})();
 
+// A page that refused a form opens on the summary of what to correct (each item links to its field).
+(function () {
+  "use strict";
   const summary = document.getElementById("error-summary");
   if (summary) summary.focus();
 })();
