@@ -104,6 +104,18 @@ def test_status_page_shows_status_sessions_waitlist_position_and_practical_infor
     assert response["Cache-Control"].startswith("max-age=0")
 
 
+def test_a_rejected_delegate_is_not_shown_the_practical_information(client, event, organizer_actor):
+    event.practical_information = "Tell us your dietary needs by 1 November."
+    event.save()
+    delegate = DelegateFactory(event=event)
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor, reason="Full")
+
+    html = client.get(page(delegate)).content.decode()
+
+    assert "The organizers could not accept your registration." in html
+    assert ("Tell us your dietary needs" in html, "practical-heading" in html) == (False, False)
+
+
 @pytest.mark.parametrize("sessions", [1, 3])
 def test_status_page_query_count_does_not_grow_with_sessions(
     client, event, organizer_actor, django_assert_num_queries, sessions
