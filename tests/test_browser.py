@@ -614,6 +614,34 @@ def test_arrowing_through_the_language_switch_neither_leaves_the_page_nor_loses_
     assert page.url.endswith(reverse("registrations:register"))
 
 
+def test_a_refused_add_session_on_a_phone_opens_on_an_error_summary_that_leads_to_the_form(new_page, event, agenda):
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    synthetic = agenda[OPEN_SYNTHETIC]
+    roundtable = SessionFactory(
+        event=event, title="Same-hour roundtable", access_tier=AccessTier.OPEN, starts_at=synthetic.starts_at
+    )
+    delegate = DelegateFactory(event=event, stakeholder_type=StakeholderType.ACADEMIA, organization="Sorbonne")
+    SessionRegistrationFactory(delegate=delegate, session=synthetic)
+    page.goto(links.status_path(delegate))
+
+    page.get_by_label("Add a session").select_option(value=str(roundtable.pk))
+    page.get_by_role("button", name="Ask for this session").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("at the same time")
+    assert page.url.endswith("#add-session")
+    summary.get_by_role("link", name="Add a session").click()
+    expect(page.get_by_label("Add a session")).to_be_in_viewport()
+
+    # No session chosen: the same summary, at the top.
+    page.get_by_label("Add a session").select_option(value="")
+    page.get_by_role("button", name="Ask for this session").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("This field is required.")
+
+
 def test_delegate_changelist_fits_beside_the_filters_at_1280_pixels(new_page, screenshot_dir):
     call_command("load_demo", verbosity=0)
     page = new_page(viewport={"width": 1280, "height": 800})

@@ -294,6 +294,20 @@ def test_industry_delegate_posting_a_government_only_session_is_refused_with_no_
     assert AuditEntry.objects.count() == before
 
 
+def test_a_refused_add_answers_with_an_error_summary_at_the_top_linking_to_the_form(client, event, open_session):
+    delegate = DelegateFactory(event=event)
+
+    response = client.post(page(delegate) + "sessions/add/", {"session": ""})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.index('id="error-summary"')
+    assert summary < html.index('id="sessions-heading"')
+    assert '<a href="#add-session">Add a session</a>: This field is required.' in html
+    assert f'action="{page(delegate)}sessions/add/#add-session"' in html
+    assert html.count('id="add-session"') == 1
+
+
 def test_session_of_another_event_is_refused_with_no_row(client, event, industry_delegate):
     elsewhere = SessionFactory(event=EventFactory(slug="paris-2025"))
 

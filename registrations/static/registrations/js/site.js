@@ -58,8 +58,14 @@
 })();
 
 // A page that refused a form opens on the summary of what to correct (each item links to its field).
+// Its address may name the form (so that, without JavaScript, the page opens at the form): the
+// browser's move to that anchor would take the focus away again, so the summary takes it back after.
 (function () {
   "use strict";
   const summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (!summary) return;
+  summary.focus();
+  if (window.location.hash) {
+    window.addEventListener("load", function () { summary.focus(); });
+  }
 })();
