@@ -27,7 +27,7 @@ from registrations.models import (
     SeatStatus,
 )
 from registrations.services import invitation_import, invitations
-from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
+from tests.factories import DelegateFactory, EventFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 
 CHANGELIST = reverse("admin:registrations_invitation_changelist")
 ADD = reverse("admin:registrations_invitation_add")
@@ -81,6 +81,46 @@ def test_organizer_creates_an_invitation_audited_as_a_draft(organizer_client, ev
         organizer_user,
         [open_session.pk],
     )
+
+
+def test_the_expiry_typed_in_the_add_form_is_venue_time(organizer_client, event, open_session):
+    day = (timezone.now() + timedelta(days=10)).astimezone(event.tz).date()
+    data = add_data(event, [open_session], expires_at_0=day.isoformat(), expires_at_1="23:59:00")
+
+    response = organizer_client.post(ADD, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    expires = Invitation.objects.get().expires_at.astimezone(event.tz)
+    assert (expires.date(), expires.strftime("%H:%M")) == (day, "23:59")
+
+
+def test_the_expiry_typed_in_the_change_form_is_venue_time(organizer_client, event, open_session):
+    invitation = InvitationFactory(event=event, sessions=[open_session])
+    day = (timezone.now() + timedelta(days=12)).astimezone(event.tz).date()
+    data = add_data(event, [open_session], email=invitation.email, expires_at_0=day.isoformat(), expires_at_1="23:59")
+    data.pop("event")
+
+    response = organizer_client.post(reverse("admin:registrations_invitation_change", args=[invitation.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    invitation.refresh_from_db()
+    assert invitation.expires_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") == f"{day.isoformat()} 23:59"
+
+
+def test_the_add_form_preselects_the_event_and_its_registration_deadline_in_venue_time(organizer_client, event):
+    later = EventFactory(
+        slug="later-convening", starts_on=event.starts_on + timedelta(days=200), time_zone="Asia/Tokyo"
+    )
+    for url, chosen in [(ADD, event), (f"{ADD}?event={later.pk}", later)]:
+        response = organizer_client.get(url)
+
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert (form.initial["event"], form.initial["expires_at"]) == (chosen.pk, chosen.registration_closes_at)
+        deadline = chosen.registration_closes_at.astimezone(chosen.tz)
+        html = response.content.decode()
+        assert f'name="expires_at_0" value="{deadline:%Y-%m-%d}"' in html
+        assert f'name="expires_at_1" value="{deadline:%H:%M:%S}"' in html
 
 
 def test_the_add_form_refuses_a_government_only_session(organizer_client, event, government_session):

@@ -167,11 +167,33 @@ class InvitationAdmin(admin.ModelAdmin):
         return False  # revoke instead: the audit trail and the guests who registered keep their invitation
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        invitation = self.get_object(request, object_id) if object_id else None
+        # The expiry is typed and shown in the venue's time: the invitation's event, or for a new one
+        # the event chosen in the form (or given by ?event=, else the current event).
+        if object_id:
+            invitation = self.get_object(request, object_id)
+            event = invitation.event if invitation else None
+        else:
+            event = self._new_invitation_event(request)
         view = super().changeform_view
-        return in_venue_time_zone(
-            request, invitation.event if invitation else None, lambda: view(request, object_id, form_url, extra_context)
-        )
+        return in_venue_time_zone(request, event, lambda: view(request, object_id, form_url, extra_context))
+
+    def _new_invitation_event(self, request) -> Event | None:
+        """The event of an invitation being added: the one posted, else ?event=, else the current event."""
+        value = request.POST.get("event") if request.method == "POST" else request.GET.get("event")
+        if value and is_database_id(value):
+            event = Event.objects.filter(pk=int(value)).first()
+            if event is not None:
+                return event
+        return selectors.current_event()
+
+    def get_changeform_initial_data(self, request):
+        # As the import does: the event preselected, the expiry its registration deadline.
+        initial = super().get_changeform_initial_data(request)
+        event = self._new_invitation_event(request)
+        if event is not None:
+            initial["event"] = event.pk
+            initial.setdefault("expires_at", event.registration_closes_at)
+        return initial
 
     # -- columns ----------------------------------------------------------------------
 
