@@ -180,7 +180,7 @@ def test_send_action_queues_an_email_with_sessions_expiry_and_both_links(
 ):
     invitation = InvitationFactory(event=event, status=InvitationStatus.DRAFT, sent_at=None, sessions=[open_session])
     response = act(organizer_client, "send_selected", [invitation])
-    assert "1 invitations queued for sending." in messages_of(response)
+    assert messages_of(response) == ["1 invitation queued for sending."]
     invitation.refresh_from_db()
     assert (invitation.status, invitation.sent_at is not None) == (InvitationStatus.SENT, True)
     email = OutboundEmail.objects.get()
@@ -209,9 +209,23 @@ def test_send_refuses_a_revoked_invitation(organizer_client, event, open_session
     assert OutboundEmail.objects.count() == 0
 
 
-def test_revoke_action_stops_the_link(organizer_client, client, event, open_session):
-    invitation = InvitationFactory(event=event, sessions=[open_session])
-    act(organizer_client, "revoke_selected", [invitation])
+def test_revoke_action_asks_first_and_then_stops_the_link(organizer_client, client, event, open_session):
+    invitation = InvitationFactory(event=event, name="Alan Turing", sessions=[open_session])
+    asked = act(organizer_client, "revoke_selected", [invitation])
+    invitation.refresh_from_db()
+    assert (asked.status_code, invitation.status) == (200, InvitationStatus.SENT)
+    assert asked.templates[0].name == "admin/registrations/invitation/revoke_confirmation.html"
+    html = asked.content.decode()
+    assert "1 invitation will be revoked" in html and "Alan Turing" in html
+    assert 'value="Yes, revoke 1 invitation"' in html
+
+    response = organizer_client.post(
+        CHANGELIST,
+        {"action": "revoke_selected", "_selected_action": [invitation.pk], "confirm": "yes"},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["1 invitation revoked; its link no longer works."]
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_REVOKED, invitation=invitation).count() == 1
@@ -221,7 +235,8 @@ def test_revoke_action_stops_the_link(organizer_client, client, event, open_sess
 
 def test_remind_action_queues_a_reminder(organizer_client, event, open_session):
     invitation = InvitationFactory(event=event, sessions=[open_session])
-    act(organizer_client, "remind_selected", [invitation])
+    response = act(organizer_client, "remind_selected", [invitation])
+    assert messages_of(response) == ["1 reminder queued for sending."]
     assert list(OutboundEmail.objects.values_list("kind", flat=True)) == [EmailKind.INVITATION_REMINDER]
     invitation.refresh_from_db()
     assert invitation.last_reminder_at is not None

@@ -4,6 +4,8 @@ all rows or none), send, resend, remind, revoke, and the funnel. Every write goe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
@@ -257,9 +259,11 @@ class InvitationAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def _report(self, request, result: invitations.InvitationResult, done: str) -> None:
+    def _report(self, request, result: invitations.InvitationResult, done: Callable[[int], str]) -> None:
+        """`done(n)`: the message for n invitations done (ngettext, so one reads "1 invitation")."""
         if result.done:
-            self.message_user(request, done % {"n": len(result.done)}, messages.SUCCESS)
+            n = len(result.done)
+            self.message_user(request, done(n) % {"n": n}, messages.SUCCESS)
         for _invitation, message in result.refused:
             self.message_user(request, message, messages.WARNING)
 
@@ -268,21 +272,48 @@ class InvitationAdmin(admin.ModelAdmin):
         result = invitations.send_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d invitations queued for sending."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext("%(n)d invitation queued for sending.", "%(n)d invitations queued for sending.", n),
+        )
 
     @admin.action(description=_("Send a reminder for the selected invitations"), permissions=["change"])
     def remind_selected(self, request, queryset):
         result = invitations.remind_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d reminders queued for sending."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext("%(n)d reminder queued for sending.", "%(n)d reminders queued for sending.", n),
+        )
 
     @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke_selected(self, request, queryset):
+        # Asks first (as Django's delete does): a revoked link never works again.
+        if request.POST.get("confirm") != "yes":
+            selected = list(queryset.select_related("event").order_by("email", "organization", "pk"))
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Revoke invitations?"),
+                "invitations": selected,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/registrations/invitation/revoke_confirmation.html", context)
         result = invitations.revoke_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d invitations revoked; their links no longer work."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext(
+                "%(n)d invitation revoked; its link no longer works.",
+                "%(n)d invitations revoked; their links no longer work.",
+                n,
+            ),
+        )
 
     # -- import and funnel ------------------------------------------------------------
 
