@@ -135,6 +135,16 @@ def test_link_shows_the_form_prefilled_with_only_covered_sessions_and_counts_the
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_OPENED, invitation=invitation).count() == 1
 
 
+def test_an_organization_ending_in_a_full_stop_reads_with_one(client, invitation, covered):
+    invitation.organization = "Frontier Lab Inc."
+    invitation.save()
+
+    html = client.get(invite_url(invitation)).content.decode()
+
+    assert "The organizers invite you, for Frontier Lab Inc.\n" in html
+    assert "Inc.." not in html
+
+
 def test_pre_approved_invitee_registers_and_is_confirmed(client, invitation, covered):
     response = client.post(invite_url(invitation), invitee_form(invitation, [covered]))
     assert response.status_code == 302

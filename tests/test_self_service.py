@@ -700,6 +700,10 @@ def test_lost_link_sends_the_link_again_and_a_stranger_cannot_break_it(client, e
     response = client.post(LOST_LINK, {"email": "  Priya.Shah@AISI.gov.uk "})
 
     assert response["Location"] == "/link/sent/"
+    # The page promises what is sent: the same link, not a new one.
+    sent_page = client.get("/link/sent/").content.decode()
+    assert "a message with your private link is on its way to it." in sent_page
+    assert "new private link" not in sent_page
     assert mailoutbox == []  # left to the worker, so the answer takes no longer than for an unknown address
     assert send_emails() == (1, 0)
     delegate.refresh_from_db()
