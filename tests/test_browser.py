@@ -452,7 +452,7 @@ def test_organizer_rejects_a_delegate_with_a_reason_and_the_waitlist_moves_up(pa
     page.get_by_label("Reason (optional, sent to the delegates)").fill("The session is for member delegations.")
     page.get_by_role("button", name="Yes, reject 1 delegate").click()
 
-    expect_admin_messages(page, ["Rejected 1 delegate; their seats went to the waitlist."])
+    expect_admin_messages(page, ["Rejected 1 delegate. 1 confirmed seat was released for the waitlists."])
     first.refresh_from_db()
     assert first.status == DelegateStatus.REJECTED
     seats = dict(SessionRegistration.objects.filter(session=session).values_list("delegate_id", "status"))

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import links, services
+from registrations import emails, links, services
 from registrations.models import (
     AuditEntry,
     DelegateStatus,
@@ -412,8 +412,9 @@ def test_withdrawing_frees_seats_promotes_notifies_and_revokes_the_link(
 
     assert response.status_code == 302
     assert response["Location"] == f"/withdrawn/{event.slug}/"
-    done = client.get(response["Location"])
-    assert "You have withdrawn" in done.content.decode()
+    done = client.get(response["Location"]).content.decode()
+    assert "You have withdrawn" in done
+    assert "Your seat has been given to the first delegate on its waitlist." in done
     leaving.refresh_from_db()
     assert (leaving.status, leaving.link_secret) == (DelegateStatus.WITHDRAWN, "")
     assert (seat(leaving, workshop), seat(waiting, workshop)) == ("cancelled", "confirmed")
@@ -423,10 +424,30 @@ def test_withdrawing_frees_seats_promotes_notifies_and_revokes_the_link(
             (waiting.email, f"A seat opened for you at {event.name}"),
         ]
     )
+    farewell = next(m for m in mailoutbox if m.to == [leaving.email])
+    assert "Your seat has been released for the delegates on the waitlist." in farewell.body
     assert ("withdrawn", "withdrawn") in delegate_audit(leaving)
     gone = client.get(old_page)
     assert gone.status_code == 410
     assert "Links stop working when a registration is withdrawn" in gone.content.decode()
+
+
+def test_withdrawing_with_requests_only_claims_no_seat_went_to_the_waitlist(
+    client, event, open_session, mailoutbox, django_capture_on_commit_callbacks
+):
+    delegate = DelegateFactory(event=event)  # pending: a request, no seat
+    request_sessions(delegate, open_session)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page(delegate) + "withdraw/")
+    done = client.get(response["Location"]).content.decode()
+    emails.deliver()
+
+    assert "You have withdrawn" in done
+    assert ("seat" in done, "waitlist" in done) == (False, False)
+    (farewell,) = mailoutbox
+    assert farewell.subject == f"You have withdrawn from {event.name}"
+    assert ("seat" in farewell.body, "released" in farewell.body) == (False, False)
 
 
 def test_a_rejected_delegate_cannot_withdraw_or_add_sessions(client, event, open_session, organizer_actor):
