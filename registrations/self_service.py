@@ -262,10 +262,10 @@ def withdraw(request, delegate):
                     request,
                     ngettext(
                         "Your seat has been given to the first delegate on its waitlist.",
-                        "Your %(n)d seats have been given to the first delegates on their waitlists.",
+                        "Your %(count)d seats have been given to the first delegates on their waitlists.",
                         result.freed,
                     )
-                    % {"n": result.freed},
+                    % {"count": result.freed},
                 )
             return redirect("registrations:withdrawn", slug=delegate.event.slug)
     return render(
