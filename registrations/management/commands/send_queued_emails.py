@@ -3,11 +3,13 @@ import time
 from django.core.management.base import BaseCommand
 
 from registrations import emails, services
+from registrations.services import endorsements
 
 
 class Command(BaseCommand):
     help = (
-        "Answer lost-link requests, then deliver queued emails (retrying failures with backoff). "
+        "Answer lost-link requests, queue the focal points' digests, then deliver queued emails "
+        "(retrying failures with backoff). "
         "With --loop, keep polling."
     )
 
@@ -19,6 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args, loop, interval, limit, **options):
         while True:
             services.resolve_lost_link_requests(limit=limit)
+            endorsements.queue_digests()
             sent, failed = emails.deliver(limit=limit)
             if sent or failed or not loop:
                 self.stdout.write(f"sent {sent}, failed {failed}")
