@@ -188,6 +188,8 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         "waitlisted": [r for r in registrations if r.status == SeatStatus.WAITLISTED],
         "status_url": links.status_url(delegate) if delegate.link_secret else "",
         "reason": email.context.get("reason", ""),
+        # A withdrawal: how many confirmed seats the delegate gave up (requests are not seats).
+        "seats_freed": email.context.get("seats_freed", 0),
         "session": Session.objects.filter(pk=email.context["session"]).first() if "session" in email.context else None,
         "cancelled_sessions": list(Session.objects.filter(pk__in=email.context.get("sessions", []))),
         # A deleted session: the email carries its title and start (the row is gone).
