@@ -15,14 +15,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from urllib.parse import urlencode
 
-from django.db.models import Count, OuterRef, Q, Subquery, Value
+from django.db.models import Count, OuterRef, Q
 from django.db.models.functions import Coalesce, TruncDate
 from django.urls import reverse
 from django.utils import timezone
 
 from . import selectors
 from .models import (
-    CheckIn,
     Delegate,
     DelegateStatus,
     EmailStatus,
@@ -50,26 +49,12 @@ def changelist(model: str, **params) -> str:
 
 
 def _seat_count(status: str) -> Coalesce:
-    seats = (
-        SessionRegistration.objects.filter(session=OuterRef("pk"), status=status)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(seats), Value(0))
+    return selectors.count_per_row(SessionRegistration.objects.filter(session=OuterRef("pk"), status=status), "session")
 
 
 def _checked_in_count() -> Coalesce:
     """Standing (not undone) check-ins into the session."""
-    standing = (
-        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(standing), Value(0))
+    return selectors.attendance_count()
 
 
 def _status_counts(prefix: str = "") -> dict:

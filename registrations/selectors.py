@@ -46,15 +46,10 @@ def _current_events(today: date) -> QuerySet[Event]:
 def held_seats(session_ref: str = "pk") -> Coalesce:
     """A subquery: the seats live invitations hold in the session `session_ref` names (as in
     `services.seats.held_counts`; the database's clock decides expiry)."""
-    held = (
-        Invitation.sessions.through.objects.filter(session=OuterRef(session_ref))
-        .filter(seats.held_seats_filter("invitation__"))
-        .order_by()
-        .values("session")
-        .annotate(n=Sum(F("invitation__max_uses") - F("invitation__uses")))
-        .values("n")
+    held = Invitation.sessions.through.objects.filter(session=OuterRef(session_ref)).filter(
+        seats.held_seats_filter("invitation__")
     )
-    return Coalesce(Subquery(held), Value(0))
+    return count_per_row(held, "session", total=Sum(F("invitation__max_uses") - F("invitation__uses")))
 
 
 def sessions_with_seats(queryset: QuerySet[Session] | None = None) -> QuerySet[Session]:
@@ -82,18 +77,19 @@ def seats_left(capacity, confirmed, held):
     return Greatest(capacity - Coalesce(confirmed, Value(0)) - held, Value(0))
 
 
+def count_per_row(related: QuerySet, by: str, total=None) -> Coalesce:
+    """A subquery counting the rows of `related` (filtered on an OuterRef of the outer row) that belong
+    to each outer row: `by` names their link to it. `total` sums an expression instead of counting.
+    Evaluated per row shown, so a list of 100 costs the same at any size."""
+    counted = related.order_by().values(by).annotate(n=total if total is not None else Count("pk")).values("n")
+    return Coalesce(Subquery(counted), Value(0))
+
+
 def attendance_count() -> Coalesce:
     """Standing check-ins of the session (a subquery, so it adds no row to the seat counts' join)."""
     from .models import CheckIn
 
-    standing = (
-        CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True)
-        .order_by()
-        .values("session")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(standing), 0)
+    return count_per_row(CheckIn.objects.filter(session=OuterRef("pk"), undone_at__isnull=True), "session")
 
 
 def agenda(event: Event) -> list[Session]:
@@ -161,15 +157,8 @@ def current_event_with_seats() -> tuple[Event | None, dict[int, tuple[int, int]]
 
 def seat_count(*statuses: str) -> Coalesce:
     """A subquery for Delegate querysets: how many of the delegate's session registrations have
-    one of these statuses (evaluated per row shown, so a page of 100 costs the same at any size)."""
-    counted = (
-        SessionRegistration.objects.filter(delegate=OuterRef("pk"), status__in=statuses)
-        .order_by()
-        .values("delegate")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    return Coalesce(Subquery(counted), Value(0))
+    one of these statuses."""
+    return count_per_row(SessionRegistration.objects.filter(delegate=OuterRef("pk"), status__in=statuses), "delegate")
 
 
 def waitlist_position() -> Subquery:
