@@ -254,3 +254,23 @@ def test_saving_an_unfiltered_view_is_a_400(organizer_client):
     response = organizer_client.post(reverse("admin:registrations_delegate_save_view"), {"name": "Everyone"})
     assert response.status_code == 400
     assert SavedView.objects.count() == 0
+
+
+def test_a_saved_view_accepts_every_filter_of_the_delegate_list(rf, organizer_user):
+    """The saved views' list of parameters must follow the delegate list's filters (a filter added to
+    the list and not here would make its views unsavable)."""
+    from django.contrib import admin as django_admin
+
+    from registrations.models import Delegate
+    from registrations.services import messages as message_service
+
+    model_admin = django_admin.site._registry[Delegate]
+    request = rf.get("/admin/registrations/delegate/")
+    request.user = organizer_user
+    changelist = model_admin.get_changelist_instance(request)
+    parameters = set()
+    for spec in changelist.filter_specs:
+        parameters |= set(spec.expected_parameters())
+    assert parameters
+    for name in sorted(parameters):
+        assert message_service.clean_querystring(f"{name}=1") == f"{name}=1", name
