@@ -32,6 +32,7 @@ PORT = 18111
 ROUNDS = 3
 SECONDS = 3
 CONNECTIONS = 8
+TEXTBOOK = "/bench/textbook/register/"
 
 
 def _interleaved(urls: dict[str, dict], rounds: int = ROUNDS) -> dict[str, list]:
@@ -75,16 +76,16 @@ def main() -> None:
 
 
 def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
-    for path in ("/bench/bare/", "/register/", "/"):  # warm both workers' caches
-        run_load(base + path, seconds=1, connections=4)
-    results = _interleaved(
-        {
-            "bare": {"url": base + "/bench/bare/"},
-            "signup": {"url": base + "/register/"},
-            "agenda": {"url": base + "/"},
-        },
-        rounds,
-    )
+    loads = {
+        "bare": {"url": base + "/bench/bare/"},
+        "signup": {"url": base + "/register/"},
+        "agenda": {"url": base + "/"},
+    }
+    if not prefix:  # the textbook peer's form (bench/peer/), in the same rounds
+        loads["textbook"] = {"url": base + TEXTBOOK}
+    for spec in loads.values():  # warm both workers' caches
+        run_load(spec["url"], seconds=1, connections=4)
+    results = _interleaved(loads, rounds)
     bad = sum(r.bad for rs in results.values() for r in rs)
     bare, signup, agenda = (_median_rps(results[k]) for k in ("bare", "signup", "agenda"))
     line(prefix + "bare_get_rps", bare, "req/s")
@@ -92,6 +93,10 @@ def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     line(prefix + "agenda_get_rps", agenda, "req/s")
     line(prefix + "signup_get_vs_bare_ratio", signup / bare, "ratio")
     line(prefix + "agenda_get_vs_bare_ratio", agenda / bare, "ratio")
+    if "textbook" in results:
+        textbook = _median_rps(results["textbook"])
+        line("textbook_get_rps", textbook, "req/s")
+        line("signup_get_vs_textbook_ratio", signup / textbook, "ratio")
     line(prefix + "get_errors", bad, "responses")
 
 
@@ -109,6 +114,7 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         ("organization", "University of Benchmarks"),
         ("job_title", "Researcher"),
         ("country", "GB"),
+        ("language", "en"),
         ("consent_data_processing", "on"),
         *[("sessions", str(pk)) for pk in sessions],
     ]
@@ -121,7 +127,8 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         "numbered": True,
     }
     insert_spec = {"url": base + "/bench/insert/", "method": "POST", "body_pre": ""}
-    signup_results, insert_results = [], []
+    textbook_spec = {**signup_spec, "url": base + TEXTBOOK}
+    signup_results, insert_results, textbook_results = [], [], []
     for n in range(rounds):
         insert_results.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **insert_spec))
         emails = f"bench-{prefix}{run_id}-r{n}-"  # the load tool numbers requests from 1 in each run
@@ -131,6 +138,12 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         # Valid signups per second: rows actually written, over the time of the run.
         result.valid = created
         signup_results.append(result)
+        if not prefix:  # the textbook peer's signup, the same fields, in the same rounds
+            emails = f"textbook-{run_id}-r{n}-"
+            body_pre = urlencode(fields) + f"&email={emails}"
+            result = run_load(seconds=SECONDS, connections=CONNECTIONS, body_pre=body_pre, **textbook_spec)
+            result.valid = Delegate.objects.filter(email__startswith=emails).count()
+            textbook_results.append(result)
     insert_rps = _median_rps(insert_results)
     signup_rps = statistics.median(r.valid / r.seconds for r in signup_results)
     refused = sum(r.requests - r.valid for r in signup_results)
@@ -138,6 +151,11 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     line(prefix + "signup_post_valid_rps", signup_rps, "signups/s")
     line(prefix + "signup_post_vs_insert_ratio", signup_rps / insert_rps, "ratio")
     line(prefix + "signup_post_not_written", max(0, refused), "requests")
+    if textbook_results:
+        textbook_rps = statistics.median(r.valid / r.seconds for r in textbook_results)
+        line("textbook_post_valid_rps", textbook_rps, "signups/s")
+        line("signup_post_vs_textbook_ratio", signup_rps / textbook_rps, "ratio")
+        line("textbook_post_not_written", sum(r.requests - r.valid for r in textbook_results), "requests")
 
 
 _SEATS = re.compile(r'<div class="fw-semibold">(.*?)</div>.*?<div class="small seats">(.*?)</div>', re.S)
