@@ -29,6 +29,7 @@ from bench.common import (
 )
 
 PORT = 18111
+PORT_NO_MIDDLEWARE = 18112
 ROUNDS = 3
 SECONDS = 3
 CONNECTIONS = 8
@@ -61,8 +62,10 @@ def main() -> None:
         # The demo takes guests by invitation only; the bench measures the public signup form as before.
         Event.objects.update(guest_registration="open")
         base = f"http://{HOST}:{PORT}"
-        with gunicorn(env, PORT, log_name="web"):
+        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_no_middleware"}
+        with gunicorn(env, PORT, log_name="web"), gunicorn(bare_env, PORT_NO_MIDDLEWARE, log_name="web-bare"):
             note(f"load tool: {load_tool()}, {CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s per URL")
+            _stack_ratio(base, f"http://{HOST}:{PORT_NO_MIDDLEWARE}")
             _get_ratios(base)
             _post_ratio(base)
             _agenda_after_approval()
@@ -73,6 +76,18 @@ def main() -> None:
             note("what if: no connection health checks (signup emails are the worker's in both servers)")
             _get_ratios(base, prefix="whatif_", rounds=2)
             _post_ratio(base, prefix="whatif_", rounds=2)
+
+
+def _stack_ratio(base: str, no_middleware: str) -> None:
+    """The same bare view through the production middleware stack and through none."""
+    loads = {"stack": {"url": base + "/bench/bare/"}, "none": {"url": no_middleware + "/bench/bare/"}}
+    for spec in loads.values():
+        run_load(spec["url"], seconds=1, connections=4)
+    results = _interleaved(loads)
+    stack, none = _median_rps(results["stack"]), _median_rps(results["none"])
+    line("bare_no_middleware_rps", none, "req/s")
+    line("stack_vs_no_middleware_ratio", stack / none, "ratio")
+    line("stack_errors", sum(r.bad for rs in results.values() for r in rs), "responses")
 
 
 def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
@@ -155,7 +170,7 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         textbook_rps = statistics.median(r.valid / r.seconds for r in textbook_results)
         line("textbook_post_valid_rps", textbook_rps, "signups/s")
         line("signup_post_vs_textbook_ratio", signup_rps / textbook_rps, "ratio")
-        line("textbook_post_not_written", sum(r.requests - r.valid for r in textbook_results), "requests")
+        line("textbook_post_not_written", max(0, sum(r.requests - r.valid for r in textbook_results)), "requests")
 
 
 _SEATS = re.compile(r'<div class="fw-semibold">(.*?)</div>.*?<div class="small seats">(.*?)</div>', re.S)
