@@ -1,10 +1,21 @@
 """Request guards: malformed input gets a 400 page, a busy database a 503 page; never a 500 or a partial row."""
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_to_bytes
 
+import csp.middleware
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage import default_storage
+from django.core.signals import setting_changed
 from django.db import OperationalError
+from django.dispatch import receiver
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, empty
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -101,3 +112,72 @@ class DatabaseBusyMiddleware:
             response["Retry-After"] = "5"
             return response
         return None
+
+
+# --------------------------------------------------------------------------- what public pages pay for
+# Profiled on an anonymous GET (bench/profile.py, bench/README.md): django-csp rebuilds the same
+# policy string from the settings twice per response (enforced and report-only), and Django's
+# messages middleware builds its cookie and session storages (a signer, a cookie parse) for every
+# request, though almost no page reads or adds a message. Both classes below do the same work only
+# when it can differ: the headers they write, and the messages stored, are the same as the
+# libraries' own.
+
+
+@lru_cache(maxsize=1)
+def _settings_policies() -> tuple[str, str]:
+    """The policy headers the settings alone give (enforced, report-only): no view override, no nonce."""
+    return build_policy(), build_policy(report_only=True)
+
+
+@receiver(setting_changed)
+def _policies_changed(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY"):
+        _settings_policies.cache_clear()
+
+
+# The attributes through which django-csp's decorators change one response's policy.
+_CSP_PER_RESPONSE = tuple(
+    f"_csp_{part}{suffix}" for part in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
+)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the settings' policy built once per process instead of twice per
+    response. A response with its own policy (csp_update, csp_replace, csp_exempt ...), a request that
+    used a nonce, an excluded URL prefix or a debug error page take the library's own path."""
+
+    def process_response(self, request, response):
+        own = getattr(request, "_csp_nonce", None) is not None or any(
+            hasattr(response, name) for name in _CSP_PER_RESPONSE
+        )
+        excluded = any(
+            (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
+            for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
+        )
+        if own or excluded or settings.DEBUG:
+            return super().process_response(request, response)
+        policy, report_only = _settings_policies()
+        if policy and CSP_HEADER not in response:
+            response[CSP_HEADER] = policy
+        if report_only and CSP_HEADER_REPORT_ONLY not in response:
+            response[CSP_HEADER_REPORT_ONLY] = report_only
+        # As the library does: a nonce asked for after the header was written is an error, not a silent gap.
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """Django's messages middleware, with the storage built on first use.
+
+    A request that neither reads nor adds a message leaves its storage untouched (the library's
+    `update` would store nothing either: nothing used, nothing added), so it is not built at all.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        stored = getattr(request, "_messages", None)
+        if isinstance(stored, SimpleLazyObject) and stored._wrapped is empty:
+            return response
+        return super().process_response(request, response)
