@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
-from django.db import OperationalError
+from django.db import InterfaceError, OperationalError, connection
 from django.dispatch import receiver
 from django.shortcuts import render
 from django.utils.functional import SimpleLazyObject, empty
@@ -96,8 +96,28 @@ class MalformedRequestMiddleware:
         return self.get_response(request)
 
 
+def _database_vendor() -> str:
+    return connection.vendor
+
+
+def database_unavailable(exception) -> bool:
+    """True when the database cannot serve now, as opposed to a fault of the request or of the code.
+
+    SQLite: a locked database. PostgreSQL: any OperationalError (its classes 08, 53, 57 and 58: the
+    connection lost or refused, the server starting up or shutting down, out of resources), and an
+    InterfaceError (a connection the server closed). Django closes the broken connection when the
+    request ends, so the next request connects afresh.
+    """
+    if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
+        return True
+    if _database_vendor() != "postgresql":
+        return False
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
 class DatabaseBusyMiddleware:
-    """A locked database, or an unreachable Redis (rate-limit counters), gets the 503 page with Retry-After."""
+    """A database that is locked or cannot be reached, or an unreachable Redis (page cache, rate-limit
+    counters), gets the 503 page with Retry-After: the visitor is told to try again, never shown a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -106,8 +126,7 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        busy_database = isinstance(exception, OperationalError) and "locked" in str(exception).lower()
-        if busy_database or isinstance(exception, RedisConnectionError | RedisTimeoutError):
+        if database_unavailable(exception) or isinstance(exception, RedisConnectionError | RedisTimeoutError):
             response = render(request, "503.html", status=503)
             response["Retry-After"] = "5"
             return response

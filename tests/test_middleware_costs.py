@@ -11,6 +11,7 @@ from csp.exceptions import CSPNonceError
 from csp.utils import build_policy
 from django.contrib import messages
 from django.contrib.messages import storage
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
@@ -107,3 +108,56 @@ def test_a_message_added_reaches_the_next_cached_page(event, open_session):
     page = visitor.get("/")
     assert "Your details were saved." in page.content.decode()
     assert "Your details were saved." not in visitor.get("/").content.decode()  # shown once
+
+
+# --------------------------------------------------------------------------- a database that cannot serve
+
+
+def _failing_view(error):
+    def view(request):
+        raise error
+
+    return view
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        OperationalError("terminating connection due to administrator command"),
+        OperationalError(
+            'connection failed: connection to server at "127.0.0.1", port 5432 failed: Connection refused'
+        ),
+        OperationalError("the database system is starting up"),
+        InterfaceError("connection already closed"),
+    ],
+)
+def test_postgresql_going_away_gives_the_busy_page(error, monkeypatch):
+    monkeypatch.setattr(middleware, "_database_vendor", lambda: "postgresql")
+    response = middleware.DatabaseBusyMiddleware(_failing_view(error)).process_exception(
+        RequestFactory().post("/register/"), error
+    )
+    assert response.status_code == 503
+    assert response["Retry-After"] == "5"
+
+
+def test_other_sqlite_errors_stay_errors(monkeypatch):
+    monkeypatch.setattr(middleware, "_database_vendor", lambda: "sqlite")
+    busy = middleware.DatabaseBusyMiddleware(lambda r: None)
+    assert busy.process_exception(RequestFactory().get("/"), OperationalError("no such table: x")) is None
+    assert busy.process_exception(RequestFactory().get("/"), OperationalError("database is locked")).status_code == 503
+    assert busy.process_exception(RequestFactory().get("/"), ValueError("a bug")) is None
+
+
+@pytest.mark.django_db
+def test_a_lost_database_connection_during_a_signup_is_a_503_page(client, event, open_session, monkeypatch):
+    from registrations import services
+    from tests.test_signup import REGISTER, industry_signup
+
+    def lost(**kwargs):
+        raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(middleware, "_database_vendor", lambda: "postgresql")
+    monkeypatch.setattr(services, "register_delegate", lost)
+    response = client.post(REGISTER, industry_signup(sessions=[open_session.pk]))
+    assert response.status_code == 503
+    assert "Retry-After" in response
