@@ -19,7 +19,10 @@ PHASES = [
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
-    ("bench.faults", "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)"),
+    (
+        "bench.faults",
+        "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",
+    ),
     ("bench.soak", "soak: mixed traffic at a bounded rate, RSS per worker (gunicorn, PostgreSQL)"),
 ]
 
