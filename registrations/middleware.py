@@ -143,19 +143,23 @@ class DatabaseBusyMiddleware:
 
 
 @lru_cache(maxsize=1)
-def _settings_policies() -> tuple[str, str]:
-    """The policy headers the settings alone give (enforced, report-only): no view override, no nonce."""
+def _settings_policies() -> tuple[str, str] | None:
+    """The policy headers the settings alone give (enforced, report-only), or None when the settings
+    exclude URL prefixes (then every response takes django-csp's own path)."""
+    for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+        if (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES"):
+            return None
     return build_policy(), build_policy(report_only=True)
 
 
 @receiver(setting_changed)
 def _policies_changed(*, setting, **kwargs):
-    if setting.startswith("CONTENT_SECURITY_POLICY"):
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
         _settings_policies.cache_clear()
 
 
 # The attributes through which django-csp's decorators change one response's policy.
-_CSP_PER_RESPONSE = tuple(
+_CSP_PER_RESPONSE = frozenset(
     f"_csp_{part}{suffix}" for part in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
 )
 
@@ -163,19 +167,14 @@ _CSP_PER_RESPONSE = tuple(
 class CSPMiddleware(csp.middleware.CSPMiddleware):
     """django-csp's middleware, with the settings' policy built once per process instead of twice per
     response. A response with its own policy (csp_update, csp_replace, csp_exempt ...), a request that
-    used a nonce, an excluded URL prefix or a debug error page take the library's own path."""
+    used a nonce, excluded URL prefixes or DEBUG (its error pages) take the library's own path."""
 
     def process_response(self, request, response):
-        own = getattr(request, "_csp_nonce", None) is not None or any(
-            hasattr(response, name) for name in _CSP_PER_RESPONSE
-        )
-        excluded = any(
-            (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES")
-            for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY")
-        )
-        if own or excluded or settings.DEBUG:
+        policies = None if settings.DEBUG else _settings_policies()
+        own = getattr(request, "_csp_nonce", None) is not None or not _CSP_PER_RESPONSE.isdisjoint(vars(response))
+        if policies is None or own:
             return super().process_response(request, response)
-        policy, report_only = _settings_policies()
+        policy, report_only = policies
         if policy and CSP_HEADER not in response:
             response[CSP_HEADER] = policy
         if report_only and CSP_HEADER_REPORT_ONLY not in response:

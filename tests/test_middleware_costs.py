@@ -59,6 +59,15 @@ def test_a_views_own_policy_and_exemption_still_hold():
     assert "Content-Security-Policy" not in exempt
 
 
+def test_excluded_url_prefixes_still_get_no_policy():
+    policy = {"EXCLUDE_URL_PREFIXES": ["/outside/"], "DIRECTIVES": {"default-src": ["'self'"]}}
+    with override_settings(CONTENT_SECURITY_POLICY=policy):
+        outside = _through(middleware.CSPMiddleware, lambda r: HttpResponse("x"), RequestFactory().get("/outside/a"))
+        inside = _through(middleware.CSPMiddleware, lambda r: HttpResponse("x"), RequestFactory().get("/inside/"))
+    assert "Content-Security-Policy" not in outside
+    assert inside["Content-Security-Policy"] == "default-src 'self'"
+
+
 def test_a_nonce_used_by_the_page_is_in_its_header_and_refused_after_it():
     request = RequestFactory().get("/")
     mw = middleware.CSPMiddleware(lambda r: HttpResponse(str(r.csp_nonce)))
