@@ -3,6 +3,8 @@
 admin_changelist_*: the delegate changelist (as a logged-in superuser, through the whole
 middleware stack) at 100 and at 10,000 delegates: the time ratio and the query count of each.
 bulk_approve_1000_*: services.approve_delegates on 1,000 pending delegates: time and queries.
+dashboard_*: the organizers' dashboard of one event at 100 and at 10,000 delegates: the time ratio
+(target <= 1.5) and the query count of each (the same at both sizes).
 """
 
 from __future__ import annotations
@@ -138,6 +140,28 @@ def changelist() -> None:
     line("admin_changelist_queries_10k", large_queries, "queries")
 
 
+def dashboard() -> None:
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+    from django.urls import reverse
+
+    event, sessions = _event("dashboard", [5_000, 5_000, 5_000, 5_000])
+    user = get_user_model().objects.get(username="bench-admin")
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(user)
+    _second_factor(client, user)
+    url = reverse("admin:dashboard") + f"?event={event.pk}"
+    _delegates(event, sessions, 100, 100_000)
+    small, small_queries = _time_changelist(client, url)
+    _delegates(event, sessions, 9_900, 100_100)
+    large, large_queries = _time_changelist(client, url)
+    line("dashboard_100_ms", small * 1000, "ms")
+    line("dashboard_10k_ms", large * 1000, "ms")
+    line("dashboard_10k_vs_100_ratio", large / small, "ratio")
+    line("dashboard_queries_100", small_queries, "queries")
+    line("dashboard_queries_10k", large_queries, "queries")
+
+
 def bulk_approve() -> None:
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
@@ -169,6 +193,7 @@ def main() -> None:
         manage(env, "collectstatic", "--noinput")
         setup_django(env)
         changelist()
+        dashboard()
         bulk_approve()
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .forms import is_database_id
 from .models import Event, Session
 from .services.door import UNDO_REASON_MAX_LENGTH, Door
 
@@ -31,7 +32,7 @@ class DoorForm(forms.Form):
         value = self.cleaned_data["session"].strip()
         if value == ENTRANCE:
             return None
-        if not value.isdigit():
+        if not is_database_id(value):
             raise forms.ValidationError(_("Choose a session or the venue entrance."), code="invalid")
         return value
 

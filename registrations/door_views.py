@@ -33,6 +33,7 @@ from django_otp.forms import OTPAuthenticationForm
 
 from . import selectors, services
 from .door_forms import ENTRANCE, DoorForm, ScanForm, SearchForm, UndoForm
+from .forms import is_database_id
 from .models import Delegate, Event, Session
 from .services import door as door_service
 
@@ -122,7 +123,7 @@ def door(request):
     """Pick a door; with one picked, the scanning page (and the name search's results, if asked)."""
     if "session" not in request.GET:
         event_id = request.GET.get("event", "")
-        event = Event.objects.filter(pk=int(event_id)).first() if event_id.isdigit() else None
+        event = Event.objects.filter(pk=int(event_id)).first() if is_database_id(event_id) else None
         return _pick(request, event or selectors.current_event())
     form = DoorForm(request.GET, user=request.user)
     if not form.is_valid():

@@ -41,6 +41,7 @@ SUBJECTS = {
     "seats_clashed": _("Two of your sessions at %(event)s are at the same time"),
     "invitation": _("Invitation to %(event)s"),
     "invitation_reminder": _("Reminder: your invitation to %(event)s expires soon"),
+    "organizer_message": _("A message from the organizers of %(event)s"),  # the message's own subject is used
 }
 
 
@@ -103,9 +104,36 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
         return _render(email, delegate)
 
 
+def render_organizer_message(message, delegate, *, status_link: str | None = None) -> EmailMultiAlternatives:
+    """A message the organizers wrote (`services.messages`), for one recipient: their names, sessions
+    and private link in place of the placeholders; plain text, and HTML with the links clickable.
+    `status_link` replaces the real link (the admin's preview shows the link's place, not the link)."""
+    from . import links, selectors
+    from .services import messages
+
+    event = delegate.event
+    registrations = selectors.delegate_registrations(delegate)
+    if status_link is None:
+        status_link = links.status_url(delegate) if delegate.link_secret else ""
+    values = messages.placeholder_values(delegate, registrations, status_link)
+    subject = " ".join(messages.personalize(message.subject, values).split())
+    body = messages.personalize(message.body, values)
+    context = {"delegate": delegate, "event": event, "body": body, "subject": subject}
+    with timezone.override(event.tz):
+        text = render_to_string("registrations/email/organizer_message.txt", context)
+        html = render_to_string("registrations/email/organizer_message.html", context)
+    result = EmailMultiAlternatives(subject=subject, body=text, to=[delegate.email])
+    result.attach_alternative(html, "text/html")
+    return result
+
+
 def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
     from . import calendar, links, selectors
 
+    if email.kind == "organizer_message":
+        from .models import DelegateMessage
+
+        return render_organizer_message(DelegateMessage.objects.get(pk=email.context["message"]), delegate)
     event = delegate.event
     registrations = selectors.delegate_registrations(delegate)
     context = {

@@ -24,13 +24,15 @@ from __future__ import annotations
 
 import csv
 import re
+import tempfile
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from django.db import transaction
 from django.db.models import Case, IntegerField, Q, QuerySet, Value, When
-from django.http import StreamingHttpResponse
+from django.http import FileResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -75,6 +77,18 @@ class Shape:
         (SESSION, gettext_lazy("One row per delegate and session")),
     ]
     values = [DELEGATE, SESSION]
+
+
+class Format:
+    """CSV (UTF-8 with a byte-order mark) for machines, XLSX for people."""
+
+    CSV = "csv"
+    XLSX = "xlsx"
+    values = [CSV, XLSX]
+    content_types = {
+        CSV: "text/csv; charset=utf-8",
+        XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    }
 
 
 def neutralize_row(row: list[str]) -> list[str]:
@@ -146,8 +160,16 @@ def _with_position(registrations: QuerySet[SessionRegistration]) -> QuerySet[Ses
     )
 
 
+# Columns holding a moment: written in the venue's time zone (ISO 8601 in CSV, dates in XLSX).
+MOMENT_PATHS = frozenset({"created_at", "session__starts_at", "session__ends_at", "requested_at"})
+
+
 class _Labels:
-    """Codes to the words organizers read, computed once per export (in the active language)."""
+    """Codes to the words organizers read, computed once per export (in the active language).
+
+    This flavour writes text only (CSV): ids as digits, moments as ISO 8601 in the venue's zone.
+    `TypedLabels` keeps numbers and moments typed for spreadsheets; the columns are the same.
+    """
 
     def __init__(self):
         self.stakeholder = {value: str(label) for value, label in StakeholderType.choices}
@@ -158,6 +180,15 @@ class _Labels:
         self.verified, self.unverified = _("verified"), _("unverified")
         self._zones: dict[str, zoneinfo.ZoneInfo] = {}
         self._countries: dict[str, str] = {"": ""}
+
+    def heading(self, header, path: str) -> str:
+        return str(header)
+
+    def moment(self, value, tz):
+        return value.astimezone(tz).isoformat(timespec="seconds")
+
+    def number(self, value):
+        return "" if value is None else str(value)
 
     def zone(self, name: str) -> zoneinfo.ZoneInfo:
         tz = self._zones.get(name)
@@ -197,7 +228,7 @@ class _Labels:
         else:
             domain = self.verified if domain_verified else self.unverified
         return [
-            str(pk),
+            self.number(pk),
             given,
             family,
             email,
@@ -213,12 +244,34 @@ class _Labels:
             accessibility,
             self.yes if visa else self.no,
             self.yes if listed else self.no,
-            created_at.astimezone(tz).isoformat(timespec="seconds"),
+            self.moment(created_at, tz),
             event_name,
         ]
 
 
-def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
+class TypedLabels(_Labels):
+    """For spreadsheets: ids and waitlist positions as numbers, moments as dates and times in the
+    venue's zone (a spreadsheet date has no zone, so the zone is named in the column's header)."""
+
+    def __init__(self, zone_name: str | None = None):
+        super().__init__()
+        self.zone_name = zone_name
+
+    def heading(self, header, path: str) -> str:
+        if path not in MOMENT_PATHS:
+            return str(header)
+        if self.zone_name:
+            return _("%(column)s (%(zone)s)") % {"column": header, "zone": self.zone_name}
+        return _("%(column)s (venue time)") % {"column": header}
+
+    def moment(self, value, tz):
+        return value.astimezone(tz).replace(tzinfo=None)
+
+    def number(self, value):
+        return value
+
+
+def delegate_rows(delegates: QuerySet[Delegate], labels: _Labels | None = None) -> Iterator[list]:
     """Header, then one row per delegate in `delegates`, in the order they registered (by id),
     with their sessions (all but cancelled seats) joined in one column.
 
@@ -227,7 +280,7 @@ def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
     collation could sort names differently), so it stays correct if a delegate is added or removed
     between the two queries: a seat of a delegate no longer in the first stream is skipped.
     """
-    labels = _Labels()
+    labels = labels or _Labels()
     in_scope = delegates.values("pk")
     people = (
         Delegate.objects.filter(pk__in=in_scope)
@@ -241,7 +294,7 @@ def delegate_rows(delegates: QuerySet[Delegate]) -> Iterator[list[str]]:
         .values_list("delegate_id", "session__title", "status", "position")
         .iterator(chunk_size=CHUNK_SIZE)
     )
-    yield [str(header) for header, _path in DELEGATE_COLUMNS] + [_("Sessions")]
+    yield [labels.heading(header, path) for header, path in DELEGATE_COLUMNS] + [_("Sessions")]
     seat = next(seats, None)
     for row in people:
         pk = row[0]
@@ -288,12 +341,12 @@ def session_registrations_queryset(
     )
 
 
-def session_rows(registrations: QuerySet[SessionRegistration]) -> Iterator[list[str]]:
+def session_rows(registrations: QuerySet[SessionRegistration], labels: _Labels | None = None) -> Iterator[list]:
     """Header, then one row per seat: by session, confirmed first, then waitlisted by position.
 
     Two queries: the sessions in scope (a handful; their columns are formatted once), and the seats.
     """
-    labels = _Labels()
+    labels = labels or _Labels()
     width = len(DELEGATE_COLUMNS)
     sessions = {}
     in_scope = Session.objects.filter(pk__in=registrations.values("session")).order_by()
@@ -303,21 +356,21 @@ def session_rows(registrations: QuerySet[SessionRegistration]) -> Iterator[list[
         tz = labels.zone(tz_name)
         sessions[pk] = [
             title,
-            starts_at.astimezone(tz).isoformat(timespec="seconds"),
-            ends_at.astimezone(tz).isoformat(timespec="seconds"),
+            labels.moment(starts_at, tz),
+            labels.moment(ends_at, tz),
             room,
             labels.tier.get(tier, tier),
         ]
     seat_status = labels.seat_status
-    yield [str(header) for header, _path in DELEGATE_COLUMNS + SESSION_COLUMNS]
+    yield [labels.heading(header, path) for header, path in DELEGATE_COLUMNS + SESSION_COLUMNS]
     for row in session_registrations_queryset(registrations).iterator(chunk_size=CHUNK_SIZE):
         session_id, status, position, requested_at, tz_name = row[width:]
         tz = labels.zone(tz_name)
         cells = labels.delegate_cells(row[:width], tz)
         cells += sessions[session_id]
         cells.append(seat_status.get(status, status))
-        cells.append("" if position is None else str(position))
-        cells.append(requested_at.astimezone(tz).isoformat(timespec="seconds"))
+        cells.append(labels.number(position))
+        cells.append(labels.moment(requested_at, tz))
         yield cells
 
 
@@ -371,17 +424,28 @@ class AttendeeExport:
     seats: Q | None = None
     event: Event | None = None
     session: Session | None = None
+    file_format: str = Format.CSV
     rows_sent: int | None = field(default=None, init=False)  # set when the stream ends
     _event_resolved: bool = field(default=False, init=False, repr=False)
 
     def __post_init__(self):
         if self.shape not in Shape.values:
             raise ValueError(f"Unknown export shape {self.shape!r}; use one of {', '.join(Shape.values)}.")
+        if self.file_format not in Format.values:
+            raise ValueError(f"Unknown export format {self.file_format!r}; use one of {', '.join(Format.values)}.")
 
-    def rows(self) -> Iterator[list[str]]:
+    def rows(self, labels: _Labels | None = None) -> Iterator[list]:
         if self.shape == Shape.SESSION:
-            return session_rows(registrations_for(self.delegates, self.seats))
-        return delegate_rows(self.delegates)
+            return session_rows(registrations_for(self.delegates, self.seats), labels)
+        return delegate_rows(self.delegates, labels)
+
+    def typed_labels(self) -> TypedLabels:
+        """Labels for a spreadsheet; the zone in the headers when the export covers one event."""
+        event = self.resolve_event()
+        return TypedLabels(event.time_zone if event else None)
+
+    def sheet_name(self) -> str:
+        return _("Delegates by session") if self.shape == Shape.SESSION else _("Delegates")
 
     def resolve_event(self) -> Event | None:
         """The one event the export covers, if there is only one (one query, once, when not given)."""
@@ -398,7 +462,7 @@ class AttendeeExport:
         scope = slugify(self.scope)[:80] or "all"
         if self.shape == Shape.SESSION:
             scope += "-by-session"
-        return f"{event.slug if event else 'all-events'}_{scope}_{today.isoformat()}.csv"
+        return f"{event.slug if event else 'all-events'}_{scope}_{today.isoformat()}.{self.file_format}"
 
     def audit_entry(self, actor: services.Actor, *, rows: int, complete: bool, actor_name: str = ""):
         entry = services.record(
@@ -424,7 +488,36 @@ class AttendeeExport:
         self.resolve_event()
         return audited(self, self.rows(), actor, actor_name=actor_name)
 
-    def response(self, actor: services.Actor) -> StreamingHttpResponse:
+    def write_xlsx(self, handle: BinaryIO, actor: services.Actor, *, actor_name: str = "") -> int:
+        """The XLSX file into `handle` (binary), recorded in the audit trail; returns the data rows."""
+        from .spreadsheets import write_xlsx
+
+        rows = self.rows(self.typed_labels())
+        complete = False
+        self.rows_sent = 0
+        try:
+            self.rows_sent = write_xlsx(rows, handle, sheet_name=self.sheet_name())
+            complete = True
+        finally:
+            rows.close()
+            with transaction.atomic():
+                self.audit_entry(actor, rows=self.rows_sent, complete=complete, actor_name=actor_name).save()
+        return self.rows_sent
+
+    def response(self, actor: services.Actor) -> StreamingHttpResponse | FileResponse:
+        if self.file_format == Format.XLSX:
+            handle = tempfile.TemporaryFile()  # FileResponse closes (and so removes) it once sent
+            try:
+                self.write_xlsx(handle, actor)
+            except BaseException:
+                handle.close()
+                raise
+            handle.seek(0)
+            response = FileResponse(
+                handle, as_attachment=True, filename=self.file_name(), content_type=Format.content_types[Format.XLSX]
+            )
+            response["Cache-Control"] = "no-store"
+            return response
         response = StreamingHttpResponse(self.stream(actor), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{self.file_name()}"'
         response["Cache-Control"] = "no-store"

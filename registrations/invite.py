@@ -50,7 +50,7 @@ def with_invitation(view):
     return never_cache(wrapped)
 
 
-@ratelimit(key="ip", rate=signup_rate, method="POST")
+@ratelimit(group="signup", key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "POST"])
 @with_invitation
 def invitation(request, invitation, token):

@@ -1,7 +1,8 @@
 """Keep private links out of the logs.
 
 A status link (/r/<token>/...) is a password: whoever reads it can change and withdraw that
-registration. Django logs the path of every 4xx (`django.request`: "Gone: /r/<token>/"), of every
+registration; an invitation link (/invite/<token>/) lets whoever reads it register as the invitee
+or decline for them. Django logs the path of every 4xx (`django.request`: "Gone: /r/<token>/"), of every
 CSRF refusal (`django.security.csrf`) and of every request the development server answers
 (`django.server`). This filter replaces the token with "[private]" in a record's message and
 arguments before any handler sees it; settings.LOGGING puts it on those loggers and on our handler.
@@ -10,7 +11,8 @@ arguments before any handler sees it; settings.LOGGING puts it on those loggers 
 import logging
 import re
 
-PRIVATE_LINK = re.compile(r"(/r/)[^/\s?#\"'<>]+")
+# A status link (/r/<token>/) and an invitation link (/invite/<token>/): both are bearer credentials.
+PRIVATE_LINK = re.compile(r"(/r/|/invite/)[^/\s?#\"'<>]+")
 REDACTED = r"\1[private]"
 
 

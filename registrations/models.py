@@ -347,10 +347,15 @@ class Delegate(models.Model):
                 violation_error_message=_("A delegate can only be registered with consent to data processing."),
             ),
         ]
-        indexes = [models.Index(fields=["event", "status"]), models.Index(fields=["event", "stakeholder_type"])]
+        indexes = [
+            # (event, status) lookups, and the dashboard's "pending the longest" queue read in order.
+            models.Index(fields=["event", "status", "created_at"]),
+            models.Index(fields=["event", "stakeholder_type"]),
+        ]
         permissions = [
             ("decide_delegate", "Can approve, reject and return delegates to pending"),
             ("export_delegate", "Can export attendee lists"),
+            ("message_delegate", "Can message delegates"),
         ]
 
     def __str__(self):
@@ -609,6 +614,7 @@ class AuditAction(models.TextChoices):
     INVITATION_OPENED = "invitation_opened", _("Invitation opened")
     INVITATION_USED = "invitation_used", _("Registered through an invitation")
     INVITATION_DECLINED = "invitation_declined", _("Invitation declined")
+    MESSAGE_SENT = "message_sent", _("Message sent to delegates")
     INVITATION_REVOKED = "invitation_revoked", _("Invitation revoked")
     INVITATION_EXPIRED = "invitation_expired", _("Invitation expired")
     BADGE_REISSUED = "badge_reissued", _("Badge reissued")
@@ -673,6 +679,7 @@ class EmailKind(models.TextChoices):
     SEATS_CLASHED = "seats_clashed", _("Seats cancelled for a clash")
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
+    ORGANIZER_MESSAGE = "organizer_message", _("Message from the organizers")
 
 
 class OutboundEmail(models.Model):
@@ -737,6 +744,52 @@ class LostLinkRequest(models.Model):
 
     def __str__(self):
         return f"lost link request {self.pk}"
+
+
+class DelegateMessage(models.Model):
+    """A message the organizers wrote to a group of delegates (`services.messages.send_message`).
+
+    One row per message, whatever the number of recipients; each recipient gets one outbox email
+    (`EmailKind.ORGANIZER_MESSAGE`) rendered from it with their own names, sessions and private link.
+    `idempotency_key` comes from the form that was previewed: a second submit of the same form finds
+    this row and queues nothing.
+    """
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="messages")
+    subject = models.CharField(_("subject"), max_length=200)
+    body = models.TextField(_("message"), max_length=20_000)
+    idempotency_key = models.UUIDField(unique=True, editable=False)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_by_name = models.CharField(max_length=150, blank=True)
+    scope = models.JSONField(default=dict, blank=True, help_text=_("The filter or selection the group came from."))
+    recipients = models.ManyToManyField(Delegate, related_name="messages_received", blank=True)
+    recipient_count = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self):
+        return self.subject
+
+
+class SavedView(models.Model):
+    """A delegate-list filter saved under a name ("UK pending"), for its owner or for every organizer."""
+
+    name = models.CharField(_("name"), max_length=100)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_views")
+    shared = models.BooleanField(_("shared with all organizers"), default=False)
+    querystring = models.CharField(_("filter"), max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name", "pk"]
+        constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique_per_owner")]
+
+    def __str__(self):
+        return self.name
 
 
 class CheckIn(models.Model):

@@ -312,6 +312,7 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             }
             for email in OutboundEmail.objects.filter(delegate=delegate).order_by("created_at", "pk")
         ],
+        "messages_from_the_organizers": _messages_received(delegate, registrations),
         # Where and when a door let them in (door staff's user names left out, as organizers' are).
         "check_ins": [
             {
@@ -325,6 +326,22 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             for check_in in delegate.check_ins.select_related("session").order_by("scanned_at", "pk")
         ],
     }
+
+
+def _messages_received(delegate: Delegate, registrations: list) -> list[dict]:
+    """The organizers' group messages to this delegate, as written to them (their private link
+    itself is left out of the file)."""
+    from .services import messages
+
+    values = messages.placeholder_values(delegate, registrations, status_link="[your private link]")
+    return [
+        {
+            "sent_at": message.created_at,
+            "subject": messages.personalize(message.subject, values),
+            "body": messages.personalize(message.body, values),
+        }
+        for message in delegate.messages_received.order_by("created_at", "pk")
+    ]
 
 
 def _personal_value(delegate: Delegate, name: str):

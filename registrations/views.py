@@ -39,7 +39,7 @@ def signup_rate(group, request) -> str:
     return settings.SIGNUP_RATE
 
 
-@ratelimit(key="ip", rate=signup_rate, method="POST")
+@ratelimit(group="signup", key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request):
     event, seats = selectors.current_event_with_seats()

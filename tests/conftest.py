@@ -11,8 +11,8 @@ from django.test import Client
 from django.utils import translation
 
 from registrations import emails, services
-from registrations.models import AccessTier
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, organizer, venue_time
+from registrations.models import AccessTier, AuditEntry, OutboundEmail
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, approved, ask, organizer, venue_time
 
 
 def pytest_report_header(config):
@@ -135,3 +135,21 @@ requires_postgres = pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"),
     reason="needs PostgreSQL: row locks are a no-op on SQLite (set DATABASE_URL=postgres://...)",
 )
+
+
+@pytest.fixture
+def academics(event):
+    """Five academics, Ana to Emi, who have asked for nothing yet."""
+    return [DelegateFactory(event=event, given_name=name) for name in ["Ana", "Ben", "Chloe", "Dev", "Emi"]]
+
+
+@pytest.fixture
+def full_session(event, open_session, academics, organizer_actor):
+    """Ana, Ben, Chloe confirmed; Dev then Emi waitlisted (Emi asked first but was approved later)."""
+    ana, ben, chloe, dev, emi = academics
+    for delegate, minute in [(ana, 1), (ben, 2), (chloe, 3), (dev, 4), (emi, 5)]:
+        ask(delegate, open_session, minute)
+    approved(academics, organizer_actor)
+    OutboundEmail.objects.all().delete()
+    AuditEntry.objects.all().delete()
+    return open_session

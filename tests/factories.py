@@ -145,3 +145,45 @@ class InvitationFactory(factory.django.DjangoModelFactory):
     def sessions(self, create, extracted, **kwargs):
         if create and extracted:
             self.sessions.set(extracted)
+
+
+# --------------------------------------------------------------------------- seats: builders and readers
+
+T0 = timezone.now() - timedelta(days=1)
+
+
+def ask(delegate, session, minute: int) -> SessionRegistration:
+    """The delegate asked for the session `minute` minutes after T0."""
+    return SessionRegistration.objects.create(
+        delegate=delegate, session=session, requested_at=T0 + timedelta(minutes=minute)
+    )
+
+
+def seats(session) -> dict[str, list[str]]:
+    """Who holds which status in the session, ordered by request time."""
+    result: dict[str, list[str]] = {}
+    for r in (
+        SessionRegistration.objects.filter(session=session).order_by("requested_at", "pk").select_related("delegate")
+    ):
+        result.setdefault(r.status, []).append(r.delegate.given_name)
+    return result
+
+
+def status_of(registration) -> tuple[str, str]:
+    registration.refresh_from_db()
+    return registration.status, registration.cancel_reason
+
+
+def emails_queued() -> list[tuple[str, str, dict]]:
+    from registrations.models import OutboundEmail
+
+    return [
+        (e.kind, e.delegate.given_name, e.context)
+        for e in OutboundEmail.objects.select_related("delegate").order_by("pk")
+    ]
+
+
+def approved(delegates, actor):
+    from registrations import services
+
+    return services.approve_delegates(delegate_ids=[d.pk for d in delegates], actor=actor)

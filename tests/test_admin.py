@@ -131,6 +131,11 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "add_invitation",
         "change_invitation",
         "view_checkin",
+        "message_delegate",
+        "view_delegatemessage",
+        "view_savedview",
+        "add_savedview",
+        "delete_savedview",
     }
 
 

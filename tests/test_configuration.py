@@ -154,3 +154,19 @@ def test_management_commands_print_no_axes_banner():
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues" in result.stdout
     assert "AXES" not in result.stdout + result.stderr
+
+
+def test_every_static_file_a_template_names_exists():
+    """A path that only the development server forgives (the manifest storage of production refuses
+    it with a 500 on every page that names it)."""
+    import re
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    named = set()
+    for template in Path(settings.BASE_DIR, "templates").rglob("*.html"):
+        named |= set(re.findall(r"""{%\s*static\s+['"]([^'"]+)['"]""", template.read_text()))
+    assert named, "no template names a static file?"
+    assert sorted(path for path in named if finders.find(path) is None) == []

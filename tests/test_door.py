@@ -608,6 +608,9 @@ def test_a_repeated_scan_costs_the_same_few_queries_however_many_are_in(
         {"session": "1e3"},
         {"event": "x\x00"},
         {"door": "d" * 5000},
+        {"session": "²"},  # a Unicode digit that int() refuses
+        {"event": "²"},
+        {"session": "١"},  # a digit int() reads, in another script
     ],
 )
 def test_bad_door_parameters_get_a_400_never_a_500(door_client, plenary, params):
@@ -616,6 +619,7 @@ def test_bad_door_parameters_get_a_400_never_a_500(door_client, plenary, params)
         response = door_client.get(url, {**place, "q": "ab"}, **JSON)
         assert response.status_code in {200, 400}, (url, response.status_code)
     assert door_client.get("/door/", place).status_code in {200, 400}
+    assert door_client.get("/door/", {"event": place["event"]}).status_code in {200, 400}
     assert door_client.post(SCAN, {**place, "code": "x"}, **JSON).status_code in {200, 400}
     undo = door_client.post("/door/undo/", {**place, "check_in": "9" * 30, "reason": "x"}, **JSON)
     assert undo.status_code in {400, 409}

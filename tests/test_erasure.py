@@ -217,3 +217,59 @@ def test_deleting_a_delegate_in_the_admin_logs_no_name(client, event):
 
     (entry,) = LogEntry.objects.all()
     assert (entry.object_repr, entry.object_id, entry.action_flag) == (services.ERASED_REPR, str(delegate.pk), 3)
+
+
+def test_a_delegate_who_was_checked_in_can_be_erased_in_the_admin(client, event, open_session):
+    from registrations.models import CheckIn
+
+    delegate = Delegate.objects.create(
+        event=event,
+        email_key="zephyrine.quillfeather@quillmail.example",
+        **{k: v for k, v in PEOPLE["zephyrine"].items()},
+        stakeholder_type="academia",
+        consent_data_processing=True,
+        status="approved",
+    )
+    CheckIn.objects.create(
+        event=event, delegate=delegate, session=open_session, door="Main hall", undo_reason="Zephyrine misread"
+    )
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    url = f"/admin/registrations/delegate/{delegate.pk}/delete/"
+
+    assert "no permission to delete" not in client.get(url).content.decode()
+    response = client.post(url, {"post": "yes"})
+
+    assert response.status_code == 302
+    assert not Delegate.objects.filter(pk=delegate.pk).exists()
+    assert not CheckIn.objects.exists()
+    assert found(personal_values(PEOPLE["zephyrine"]), database_text()) == set()
+
+
+def test_erasing_an_invited_guest_erases_their_personal_invitation_and_its_emails(client, event, open_session):
+    from registrations.models import Invitation, OutboundEmail
+    from tests.factories import InvitationFactory
+
+    person = PEOPLE["bartholomew"]
+    invitation = InvitationFactory(
+        event=event,
+        email=person["email"],
+        name=f"{person['given_name']} {person['family_name']}",
+        sessions=[open_session],
+    )
+    OutboundEmail.objects.create(kind="invitation", invitation=invitation, context={"note": person["given_name"]})
+    delegate = Delegate.objects.create(
+        event=event,
+        email_key=person["email"],
+        invitation=invitation,
+        **person,
+        stakeholder_type="academia",
+        consent_data_processing=True,
+    )
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    client.get(f"/admin/registrations/invitation/{invitation.pk}/change/")
+
+    services.erase_delegates(delegate_ids=[delegate.pk], actor=services.Actor.system())
+
+    invitation = Invitation.objects.get(pk=invitation.pk)
+    assert (invitation.name, invitation.email.endswith("@erased.invalid")) == ("", True)
+    assert found(personal_values(person), database_text()) == set()

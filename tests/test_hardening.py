@@ -592,3 +592,34 @@ def test_development_server_request_lines_hide_private_links(db):
     finally:
         server.removeHandler(collect)
     assert lines == ['"GET /r/[private]/calendar.ics?x=1 HTTP/1.1" 404 179']
+
+
+def test_invitation_links_never_reach_the_logs(client, event, open_session, caplog):
+    import logging
+
+    from django.test import Client
+
+    from tests.factories import InvitationFactory
+
+    invitation = InvitationFactory(event=event, sessions=[open_session])
+    token = links.invitation_token(invitation)
+    with caplog.at_level(logging.INFO):
+        assert client.post(f"/invite/{token}/", {}).status_code == 400  # a form with errors
+        assert Client(enforce_csrf_checks=True).post(f"/invite/{token}/decline/").status_code == 403
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages, "the refusals were not logged at all?"
+    assert all(token not in message and token.split(":")[0] not in message for message in messages), messages
+
+
+@override_settings(SIGNUP_RATE="2/m")
+def test_the_public_form_and_invitation_links_share_one_signup_limit(client, event, open_session):
+    from registrations import links
+    from tests.factories import InvitationFactory
+
+    token = links.invitation_token(InvitationFactory(event=event, sessions=[open_session]))
+    statuses = [
+        client.post(REGISTER, industry_signup(sessions=["x"])).status_code,
+        client.post(f"/invite/{token}/", {}).status_code,
+        client.post(f"/invite/{token}/", {}).status_code,
+    ]
+    assert statuses == [400, 400, 429]

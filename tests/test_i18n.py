@@ -14,6 +14,7 @@ import ast
 import json
 import re
 import shutil
+import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -31,6 +32,7 @@ from registrations import emails, links, services
 from registrations.models import (
     AccessTier,
     Delegate,
+    DelegateMessage,
     DelegateStatus,
     EmailKind,
     Institute,
@@ -416,6 +418,15 @@ def render_every_kind(delegate, session) -> dict[str, object]:
         "rejected": {"reason": "La délégation est complète."},
         "promoted": {"session": session.pk},
         "seats_cancelled": {"sessions": [session.pk]},
+        # The organizers' own words, written in French; what the app adds around them must be French too.
+        "organizer_message": {
+            "message": DelegateMessage.objects.create(
+                event=delegate.event,
+                subject="Bonjour {given_name}",
+                body="Votre page : {status_link}\n{sessions}",
+                idempotency_key=uuid.uuid4(),
+            ).pk
+        },
     }
     return {
         kind: emails.render(OutboundEmail(kind=kind, delegate=delegate, context=contexts.get(kind, {})))

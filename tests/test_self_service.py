@@ -467,6 +467,7 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
         "audit_trail",
         "emails",
         "check_ins",
+        "messages_from_the_organizers",
     }
     assert data["delegate"] == {
         "public_id": str(delegate.public_id),

@@ -26,6 +26,7 @@ from ..forms import clean_email_address, is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,
+    CheckIn,
     Delegate,
     DelegateStatus,
     OutboundEmail,
@@ -38,6 +39,7 @@ from ..services.rules import affiliation_error_field
 from .attendance import BadgeActionsMixin
 from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
 from .exports import DelegateExportMixin
+from .messages import DelegateMessageMixin
 from .site import site
 
 
@@ -74,7 +76,15 @@ class DomainVerifiedFilter(admin.SimpleListFilter):
         return queryset
 
 
+def _seat_statuses(request) -> list[str]:
+    """The seat statuses the "seat" filter asks for (all but cancelled when it is not set)."""
+    seat = request.GET.get(SeatFilter.parameter_name)
+    return [seat] if seat in SeatStatus.values else list(ACTIVE_SEAT_STATUSES)
+
+
 class SessionFilter(admin.SimpleListFilter):
+    """Delegates with a seat in one session: any seat but a cancelled one, or those the "seat" filter names."""
+
     title = _("session")
     parameter_name = "session"
 
@@ -85,9 +95,26 @@ class SessionFilter(admin.SimpleListFilter):
         if self.value() and is_database_id(self.value()):
             return queryset.filter(
                 session_registrations__session_id=int(self.value()),
-                session_registrations__status__in=ACTIVE_SEAT_STATUSES,
+                session_registrations__status__in=_seat_statuses(request),
             ).distinct()
         return queryset
+
+
+class SeatFilter(admin.SimpleListFilter):
+    """Delegates holding a seat in this status: in the session the "session" filter names, else in any."""
+
+    title = _("seat status")
+    parameter_name = "seat"
+
+    def lookups(self, request, model_admin):
+        return SeatStatus.choices
+
+    def queryset(self, request, queryset):
+        if self.value() not in SeatStatus.values:
+            return queryset
+        if is_database_id(request.GET.get(SessionFilter.parameter_name) or ""):
+            return queryset  # SessionFilter applies both, on the same seat
+        return queryset.filter(session_registrations__status=self.value()).distinct()
 
 
 class TierFilter(admin.SimpleListFilter):
@@ -210,7 +237,7 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
@@ -227,6 +254,7 @@ class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
         "stakeholder_type",
         "institute",
         SessionFilter,
+        SeatFilter,
         TierFilter,
         DomainVerifiedFilter,
         "event",
@@ -512,9 +540,11 @@ class DelegateAdmin(BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
             )
 
     def get_deleted_objects(self, objs, request):
-        # A delegate's queued emails go with them; nobody edits the outbox by hand otherwise.
+        # A delegate's queued emails and check-ins go with them (erasure: `services.erase_delegates`);
+        # nobody edits the outbox or the check-ins by hand otherwise.
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
-        return deleted, counts, perms_needed - {OutboundEmail._meta.verbose_name}, protected
+        erased_with_them = {OutboundEmail._meta.verbose_name, CheckIn._meta.verbose_name}
+        return deleted, counts, perms_needed - erased_with_them, protected
 
     def log_deletions(self, request, queryset):
         # Django's entry would keep the name (str(obj)) in django_admin_log after the erasure.

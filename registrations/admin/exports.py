@@ -1,4 +1,4 @@
-"""CSV exports in the organizers' desk: thin, permission-checked views over `registrations.exports`.
+"""CSV and XLSX exports in the organizers' desk: thin, permission-checked views over `registrations.exports`.
 
 Mixed into the Delegate, Session and Institute admins (see admin.py) so that admin.py itself only
 names the mixins. Only staff with `registrations.export_delegate` (the Organizers group has it) may
@@ -23,13 +23,20 @@ from ..models import Delegate, Institute, SeatStatus, Session
 
 EXPORT_PERMISSION = "registrations.export_delegate"
 # Changelist parameters that do not narrow the list (ordering, page, facets ...).
-NON_FILTER_PARAMS = {"o", "p", "e", "all", "_facets", "shape", "_popup", "_to_field"}
+NON_FILTER_PARAMS = {"o", "p", "e", "all", "_facets", "shape", "format", "_popup", "_to_field"}
+EXPORT_PARAMS = ("shape", "format")  # say how to export, not who: never passed to the changelist
 ATTENDING = [SeatStatus.CONFIRMED, SeatStatus.WAITLISTED]
 
 
 def _shape(params, default: str) -> str | None:
     shape = params.get("shape") or default
     return shape if shape in exports.Shape.values else None
+
+
+def _format(params) -> str | None:
+    """`format=xlsx` or `format=csv`; CSV when absent (the address scripts have always used)."""
+    value = params.get("format") or exports.Format.CSV
+    return value if value in exports.Format.values else None
 
 
 def _bad_shape() -> HttpResponseBadRequest:
@@ -39,8 +46,17 @@ def _bad_shape() -> HttpResponseBadRequest:
     )
 
 
+def _bad_format() -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _("Unknown export format. Use format=xlsx (a spreadsheet) or format=csv (for other systems)."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def _filters(query_dict) -> dict:
-    return {key: values if len(values) > 1 else values[0] for key, values in query_dict.lists() if key != "shape"}
+    return {
+        key: values if len(values) > 1 else values[0] for key, values in query_dict.lists() if key not in EXPORT_PARAMS
+    }
 
 
 def changelist_scope(filters: dict) -> str:
@@ -88,21 +104,26 @@ class DelegateExportMixin(ExportPermissionMixin):
         select_across = request.POST.get("select_across") == "1"
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME)
         shape = request.POST.get("shape")
-        if shape not in exports.Shape.values:
+        file_format = _format(request.POST)
+        if shape not in exports.Shape.values or file_format is None:
             return TemplateResponse(
                 request,
                 "admin/registrations/delegate/export_choice.html",
                 {
                     **self.admin_site.each_context(request),
-                    "title": _("Export delegates to CSV"),
+                    "title": _("Export delegates"),
                     "opts": self.model._meta,
                     "count": queryset.count(),
                     "selected": selected,
                     "select_across": select_across,
                     "shapes": exports.Shape.choices,
+                    "formats": [
+                        (exports.Format.XLSX, _("Spreadsheet (XLSX), to read and sort")),
+                        (exports.Format.CSV, _("CSV (UTF-8), for other systems")),
+                    ],
                     "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 },
-                status=400 if shape else 200,
+                status=400 if shape or request.POST.get("format") else 200,
             )
         export = exports.AttendeeExport(
             delegates=queryset,
@@ -113,10 +134,11 @@ class DelegateExportMixin(ExportPermissionMixin):
                 "select_across": select_across,
                 "selected": [] if select_across else selected,
             },
+            file_format=file_format,
         )
         return export.response(services.Actor.organizer(request.user))
 
-    export_selected.short_description = gettext_lazy("Export selected to CSV")
+    export_selected.short_description = gettext_lazy("Export selected (XLSX or CSV)")
 
     def export_view(self, request):
         """The whole filtered changelist (every page), with the request's filters and search."""
@@ -124,9 +146,13 @@ class DelegateExportMixin(ExportPermissionMixin):
         shape = _shape(request.GET, exports.Shape.DELEGATE)
         if shape is None:
             return _bad_shape()
+        file_format = _format(request.GET)
+        if file_format is None:
+            return _bad_format()
         filters = _filters(request.GET)
         request.GET = request.GET.copy()
-        request.GET.pop("shape", None)
+        for param in EXPORT_PARAMS:
+            request.GET.pop(param, None)
         try:
             queryset = self.filtered_changelist_queryset(request)
         except IncorrectLookupParameters:
@@ -135,7 +161,11 @@ class DelegateExportMixin(ExportPermissionMixin):
                 content_type="text/plain; charset=utf-8",
             )
         export = exports.AttendeeExport(
-            delegates=queryset, shape=shape, scope=changelist_scope(filters), filters=filters
+            delegates=queryset,
+            shape=shape,
+            scope=changelist_scope(filters),
+            filters=filters,
+            file_format=file_format,
         )
         return export.response(services.Actor.organizer(request.user))
 
@@ -156,6 +186,9 @@ class SessionExportMixin(ExportPermissionMixin):
         shape = _shape(request.GET, exports.Shape.SESSION)
         if shape is None:
             return _bad_shape()
+        file_format = _format(request.GET)
+        if file_format is None:
+            return _bad_format()
         attending = Q(session=session, status__in=ATTENDING)
         export = exports.AttendeeExport(
             delegates=Delegate.objects.filter(
@@ -167,6 +200,7 @@ class SessionExportMixin(ExportPermissionMixin):
             seats=attending,
             event=session.event,
             session=session,
+            file_format=file_format,
         )
         return export.response(services.Actor.organizer(request.user))
 
@@ -183,10 +217,14 @@ class InstituteExportMixin(ExportPermissionMixin):
         shape = _shape(request.GET, exports.Shape.DELEGATE)
         if shape is None:
             return _bad_shape()
+        file_format = _format(request.GET)
+        if file_format is None:
+            return _bad_format()
         export = exports.AttendeeExport(
             delegates=Delegate.objects.filter(institute=institute),
             shape=shape,
             scope=f"institute-{institute.iso_code.lower()}",
             filters={"institute": institute.iso_code},
+            file_format=file_format,
         )
         return export.response(services.Actor.organizer(request.user))

@@ -27,6 +27,14 @@ class RegistrationAdminSite(OTPAdminSite):
     def login_template(self):
         return OTPAdminSite.login_template if self.requires_2fa() else None
 
+    def get_urls(self):
+        from django.urls import path
+
+        from .dashboard import dashboard_view
+
+        dashboard = self.admin_view(lambda request: dashboard_view(request, self))
+        return [path("dashboard/", dashboard, name="dashboard"), *super().get_urls()]
+
     def has_permission(self, request):
         if self.requires_2fa():
             return super().has_permission(request)

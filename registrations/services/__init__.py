@@ -20,6 +20,7 @@ Where things are:
 - `door`: checking in at a session's door or the venue entrance (`rules.admission` decides), undoing
   a check-in, reissuing a badge, the offline admit list and the replay of offline scans.
 - `retention`: the retention purge and erasure.
+- `messages`: organizers' messages to a group of delegates, and saved views of the delegate list.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
 - `errors`: the refusals (`RegistrationError` and its kinds).
 """

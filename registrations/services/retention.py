@@ -31,6 +31,7 @@ from ..models import (
     EmailStatus,
     Event,
     Invitation,
+    InvitationKind,
     LostLinkRequest,
     OutboundEmail,
     SeatStatus,
@@ -44,6 +45,7 @@ from .errors import RetentionNotOver
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 # What the admin's history says of a delegate once their data is gone (and of any delegate deleted).
 ERASED_REPR = "Erased delegate"
+ERASED_INVITATION_REPR = "Erased invitation"
 # What an export's audit entry keeps of a search or file name that could name someone.
 REDACTED = "[redacted]"
 # Values shorter than this are not searched for in free text (they would match everywhere).
@@ -122,16 +124,25 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
 
 def _erase_invitees(event: Event) -> None:
     """Invitations keep their counts (kind, type, sessions, status) and lose who they were for."""
-    invitations = list(Invitation.objects.select_for_update().filter(event=event).order_by("pk"))
+    _erase_invitations(Invitation.objects.filter(event=event))
+
+
+def _erase_invitations(invitations) -> None:
+    """These invitations lose who they were for (name, address, link), and so do their emails."""
+    invitations = list(invitations.select_for_update().order_by("pk"))
     for invitation in invitations:
         invitation.name = ""
         invitation.email = f"erased-{invitation.public_id.hex}@{ERASED_EMAIL_DOMAIN}" if invitation.is_personal else ""
         invitation.secret = new_link_secret()
     Invitation.objects.bulk_update(invitations, ["name", "email", "secret"], batch_size=500)
-    invitee_mail = OutboundEmail.objects.filter(invitation__event=event)
+    invitee_mail = OutboundEmail.objects.filter(invitation__in=invitations)
     invitee_mail.filter(status=EmailStatus.PENDING).update(status=EmailStatus.FAILED)
     invitee_mail.update(context={}, last_error="")
-    AuditEntry.objects.filter(invitation__event=event).update(reason="")
+    AuditEntry.objects.filter(invitation__in=invitations).update(reason="")
+    content_type = ContentType.objects.get_for_model(Invitation, for_concrete_model=False)
+    LogEntry.objects.filter(content_type=content_type, object_id__in=[str(i.pk) for i in invitations]).update(
+        object_repr=ERASED_INVITATION_REPR, change_message=""
+    )
 
 
 @transaction.atomic
@@ -151,8 +162,10 @@ def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = 
     events = {d.event_id: d.event for d in delegates}
     # Their audit entries stay (who decided what, when) but lose what could name the person.
     AuditEntry.objects.filter(delegate_id__in=by_id).update(reason="", details={})
+    # A personal invitation holds their name and address too (a code for an organization does not).
+    _erase_invitations(Invitation.objects.filter(delegates__in=by_id, kind=InvitationKind.PERSONAL))
     forget(delegates)
-    Delegate.objects.filter(pk__in=by_id).delete()
+    Delegate.objects.filter(pk__in=by_id).delete()  # their check-ins, seats and emails go with them
     outgoing: list = []
     seats.promote_waitlist(freed, outgoing)
     commit(

@@ -1,6 +1,7 @@
-"""Export attendee lists as CSV for scripts, the same file the admin gives, recorded in the audit trail.
+"""Export attendee lists as CSV or XLSX, the same file the admin gives, recorded in the audit trail.
 
 Examples:
+    python manage.py export_attendees --event san-francisco-convening --format xlsx --output list.xlsx
     python manage.py export_attendees --event san-francisco-convening --status confirmed --output list.csv
     python manage.py export_attendees --session 12 --shape session
     python manage.py export_attendees --event san-francisco-convening --institute JP
@@ -24,7 +25,10 @@ from registrations.models import Delegate, DelegateStatus, Event, Institute, Sea
 
 
 class Command(BaseCommand):
-    help = "Export attendees as CSV (UTF-8 with a byte-order mark), one row per delegate or per delegate and session."
+    help = (
+        "Export attendees as CSV (UTF-8 with a byte-order mark) or XLSX (--format xlsx --output FILE), "
+        "one row per delegate or per delegate and session."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--event", help="Event slug, e.g. san-francisco-convening.")
@@ -37,10 +41,35 @@ class Command(BaseCommand):
         parser.add_argument("--institute", help="Institute ISO code, e.g. GB or JP (EU for the European Union).")
         parser.add_argument("--output", help="File to write; standard output when omitted.")
         parser.add_argument("--shape", choices=exports.Shape.values, default=exports.Shape.DELEGATE)
+        parser.add_argument(
+            "--format",
+            dest="file_format",
+            choices=exports.Format.values,
+            default=exports.Format.CSV,
+            help="csv (default) or xlsx (a spreadsheet; needs --output).",
+        )
 
     def handle(self, *args, event=None, session=None, status=None, institute=None, output=None, shape=None, **kw):
+        file_format = kw.get("file_format") or exports.Format.CSV
+        if file_format == exports.Format.XLSX and not output:
+            raise CommandError(_("An XLSX file cannot go to standard output: give --output FILE.xlsx."))
         export = self.build_export(event=event, session=session, status=status, institute=institute, shape=shape)
+        export.file_format = file_format
         actor_name = f"export_attendees command ({getpass.getuser()})"
+        if file_format == exports.Format.XLSX:
+            try:
+                handle = open(output, "wb")
+            except OSError as error:
+                raise CommandError(
+                    _("Cannot write %(file)s: %(error)s.") % {"file": output, "error": error.strerror}
+                ) from None
+            with handle:
+                export.write_xlsx(handle, services.Actor.system(), actor_name=actor_name)
+            self.stderr.write(
+                ngettext("%(rows)d row written to %(file)s.", "%(rows)d rows written to %(file)s.", export.rows_sent)
+                % {"rows": export.rows_sent, "file": output}
+            )
+            return
         chunks = export.stream(services.Actor.system(), actor_name=actor_name)
         if output:
             try:

@@ -1,0 +1,49 @@
+"""The organizers' dashboard (`/admin/dashboard/`), linked first on the admin index.
+
+A thin view over `registrations.dashboard.build`: one event (the current one, or `?event=`), shown
+in its venue's time zone. Staff who may view delegates see it; others get 403.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .. import dashboard, selectors
+from ..forms import is_database_id
+from ..models import Event
+from ..services import messages
+from .common import in_venue_time_zone
+
+VIEW_PERMISSION = "registrations.view_delegate"
+
+
+def chosen_event(request) -> Event | None:
+    value = request.GET.get("event")
+    if value and is_database_id(value):
+        return get_object_or_404(Event, pk=int(value))
+    return selectors.current_event()
+
+
+def dashboard_view(request, admin_site):
+    if not request.user.has_perm(VIEW_PERMISSION):
+        raise PermissionDenied
+    event = chosen_event(request)
+    changelist = reverse("admin:registrations_delegate_changelist")
+    context = {
+        **admin_site.each_context(request),
+        "title": _("Dashboard"),
+        "event": event,
+        "events": Event.objects.order_by("-starts_on"),
+        "board": dashboard.build(event) if event else None,
+        "saved_views": [
+            {"name": view.name, "shared": view.shared, "url": f"{changelist}?{view.querystring}"}
+            for view in messages.saved_views_for(request.user)
+        ],
+    }
+    return in_venue_time_zone(
+        request, event, lambda: TemplateResponse(request, "admin/registrations/dashboard.html", context)
+    )
