@@ -450,7 +450,17 @@ def main() -> None:
                 stale, failed_changes = stale_pages(event, credentials)
                 undelivered = _drain()
             _report(
-                event, plan, outcomes, stats, elapsed, mail_dir, leak, probe_odd, stale, failed_changes, undelivered
+                event,
+                plan,
+                outcomes,
+                stats,
+                elapsed=elapsed,
+                mail_dir=mail_dir,
+                leak=leak,
+                probe_odd=probe_odd,
+                stale=stale,
+                failed_changes=failed_changes,
+                undelivered=undelivered,
             )
     finally:
         shutil.rmtree(mail_dir, ignore_errors=True)
