@@ -127,6 +127,7 @@ def _arrange() -> dict:
                 given_name=f"Bench{n}",
                 family_name="Door",
                 email=f"door{n}@{'dsit.gov.uk' if government else 'example.org'}",
+                email_key=f"door{n}@{'dsit.gov.uk' if government else 'example.org'}",  # rules.email_key of it
                 stakeholder_type=StakeholderType.GOVERNMENT if government else StakeholderType.INDUSTRY,
                 institute=uk if government else None,
                 organization="" if government else "Frontier Labs",
