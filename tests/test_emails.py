@@ -345,11 +345,20 @@ def test_the_worker_waits_for_a_database_that_went_away(event, organizer_actor, 
         if len(sleeps) == 2:
             raise _Stop
 
+    class Connection:  # the broken connection is closed (the test's own stays, inside its transaction)
+        closed = 0
+
+        def close(self):
+            self.closed += 1
+
+    connection = Connection()
     monkeypatch.setattr(emails, "deliver", deliver)
     monkeypatch.setattr(send_queued_emails.time, "sleep", sleep)
+    monkeypatch.setattr(send_queued_emails, "connection", connection)
     with pytest.raises(_Stop):
         call_command("send_queued_emails", "--loop", "--interval", "0.1", stdout=open("/dev/null", "w"))
     assert len(rounds) == 2
+    assert connection.closed == 1
     assert len(mailoutbox) == 6
 
 
