@@ -324,3 +324,9 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# The institute portal (/institute/): focal points' logins per client address (django-ratelimit; axes
+# locks a username and address pair out as for the admin), and the digest of new registrations sent
+# to them at most every FOCAL_POINT_DIGEST_MINUTES per institute.
+FOCAL_POINT_LOGIN_RATE = os.environ.get("FOCAL_POINT_LOGIN_RATE", "20/m")
+FOCAL_POINT_DIGEST_MINUTES = int(os.environ.get("FOCAL_POINT_DIGEST_MINUTES", "60"))

@@ -26,6 +26,7 @@ from .models import (
     Delegate,
     DelegateStatus,
     EmailStatus,
+    Endorsement,
     Event,
     Institute,
     OutboundEmail,
@@ -91,7 +92,7 @@ class Dashboard:
     per_day: list[dict] = field(default_factory=list)
     chart: dict = field(default_factory=dict)
     links: dict = field(default_factory=dict)
-    # Awaiting endorsement: shown once institute endorsements exist (helper `focal`, issue 14).
+    # Awaiting endorsement: shown for an event that requires its institutes' endorsement.
     endorsements_enabled: bool = False
     # Checked in per session (the door's standing check-ins, `CheckIn`).
     attendance_enabled: bool = True
@@ -100,7 +101,7 @@ class Dashboard:
 def build(event: Event, now: datetime | None = None) -> Dashboard:
     """Everything the dashboard shows for `event`, in a fixed number of queries (ten)."""
     now = now or timezone.now()
-    board = Dashboard(event=event)
+    board = Dashboard(event=event, endorsements_enabled=event.endorsement_required)
     delegates = Delegate.objects.filter(event=event).order_by()
     in_event = {"event__id__exact": event.pk}
 
@@ -108,13 +109,22 @@ def build(event: Event, now: datetime | None = None) -> Dashboard:
     for inst in (
         Institute.objects.annotate(
             registered=Count("delegates", filter=Q(delegates__event=event)),
+            awaiting_endorsement=Count(
+                "delegates",
+                filter=Q(
+                    delegates__event=event,
+                    delegates__stakeholder_type=StakeholderType.GOVERNMENT,
+                    delegates__status=DelegateStatus.PENDING,
+                    delegates__endorsement=Endorsement.PENDING,
+                ),
+            ),
             **{
                 status: Count("delegates", filter=Q(delegates__event=event, delegates__status=status))
                 for status in STATUSES
             },
         )
         .order_by("member")
-        .values("pk", "member", "name", "iso_code", "delegate_quota", "registered", *STATUSES)
+        .values("pk", "member", "name", "iso_code", "delegate_quota", "registered", "awaiting_endorsement", *STATUSES)
     ):
         by_institute = {**in_event, "institute__id__exact": inst["pk"]}
         inst["quota_left"] = max(inst["delegate_quota"] - inst["approved"], 0)
@@ -124,8 +134,10 @@ def build(event: Event, now: datetime | None = None) -> Dashboard:
         inst["links"] = {
             "registered": changelist("delegate", **by_institute),
             **{s: changelist("delegate", **by_institute, status__exact=s) for s in STATUSES},
+            "awaiting_endorsement": changelist(
+                "delegate", **by_institute, status__exact=DelegateStatus.PENDING, endorsement__exact=Endorsement.PENDING
+            ),
         }
-        # TODO(focal): awaiting endorsement per institute, when the endorsement field exists.
         board.institutes.append(inst)
 
     # 2. Per stakeholder type, and the event's totals (one query).
@@ -219,7 +231,6 @@ def build(event: Event, now: datetime | None = None) -> Dashboard:
     board.unverified = list(
         delegates.filter(unverified).select_related("institute").order_by("created_at", "pk")[:QUEUE_LENGTH]
     )
-    # TODO(focal): "awaiting endorsement past N days", when endorsements exist.
     failed = OutboundEmail.objects.filter(status=EmailStatus.FAILED).filter(
         Q(delegate__event=event) | Q(invitation__event=event)
     )

@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
-from .models import DelegateStatus, EmailStatus, Invitation, OutboundEmail, SeatStatus, Session
+from .models import DelegateStatus, EmailStatus, FocalPoint, Invitation, OutboundEmail, SeatStatus, Session
 
 logger = logging.getLogger(__name__)
 
@@ -42,12 +42,16 @@ SUBJECTS = {
     "invitation": _("Invitation to %(event)s"),
     "invitation_reminder": _("Reminder: your invitation to %(event)s expires soon"),
     "organizer_message": _("A message from the organizers of %(event)s"),  # the message's own subject is used
+    "focal_point_activation": _("Your access to the institute portal"),
+    "focal_point_digest": _("Your institute's delegates: new registrations and decisions"),
 }
 
 
 def _outbound(kind: str, recipient, context: dict) -> OutboundEmail:
     if isinstance(recipient, Invitation):
         return OutboundEmail(kind=kind, invitation=recipient, context=context)
+    if isinstance(recipient, FocalPoint):
+        return OutboundEmail(kind=kind, focal_point=recipient, context=context)
     return OutboundEmail(kind=kind, delegate=recipient, context=context)
 
 
@@ -95,9 +99,43 @@ def render_invitation(email: OutboundEmail) -> EmailMultiAlternatives:
     return message
 
 
+def render_focal_point(email: OutboundEmail) -> EmailMultiAlternatives:
+    """A focal point's activation link, or their digest of registrations and decisions in a window."""
+    from django.contrib.auth.tokens import default_token_generator
+    from django.urls import reverse
+    from django.utils.encoding import force_bytes
+    from django.utils.http import urlsafe_base64_encode
+
+    from .services import endorsements
+
+    focal_point = email.focal_point
+    user = focal_point.user
+    context = {"focal_point": focal_point, "institute": focal_point.institute, "site_url": settings.SITE_URL}
+    if email.kind == "focal_point_activation":
+        path = reverse(
+            "registrations:portal_activate",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+        )
+        context["activation_url"] = settings.SITE_URL.rstrip("/") + path
+    else:
+        since = datetime.fromisoformat(email.context["since"])
+        until = datetime.fromisoformat(email.context["until"])
+        context["entries"] = list(endorsements.digest_entries(focal_point, since, until))
+        context["portal_url"] = settings.SITE_URL.rstrip("/") + reverse("registrations:portal")
+    with translation.override(focal_point.language or settings.LANGUAGE_CODE):
+        subject = str(SUBJECTS[email.kind])
+        text = render_to_string(f"registrations/email/{email.kind}.txt", context)
+        html = render_to_string(f"registrations/email/{email.kind}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
 def render(email: OutboundEmail) -> EmailMultiAlternatives:
     if email.invitation_id:
         return render_invitation(email)
+    if email.focal_point_id:
+        return render_focal_point(email)
     delegate = email.delegate
     # The delegate's language, whoever made the decision and in whatever language they work.
     with translation.override(delegate.language or settings.LANGUAGE_CODE):
@@ -210,7 +248,7 @@ def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int
         with transaction.atomic():
             email = (
                 OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("delegate__event", "invitation__event")
+                .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
                 .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
                 .first()
             )

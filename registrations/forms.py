@@ -226,6 +226,11 @@ class RegistrationForm(forms.Form):
         del fields["institute"]
         fields["stakeholder_type"].disabled = True
         fields["stakeholder_type"].choices = [c for c in STAKEHOLDER_CHOICES if c[0] == invitation.stakeholder_type]
+        if invitation.institute_id is not None:
+            # A nomination by an institute's focal point: the institute is the invitation's.
+            del fields["organization"]
+            fields["email"].help_text = _("The address this invitation was sent to.")
+            return
         fields["organization"].required = True
         if invitation.is_personal:
             fields["organization"].disabled = True
@@ -245,6 +250,8 @@ class RegistrationForm(forms.Form):
         if not stakeholder_type:
             return data
         invitation = self.invitation
+        if invitation is not None and invitation.institute_id is not None:
+            data["institute"], data["organization"] = invitation.institute, ""
         if invitation is not None and data.get("email"):
             if not services.rules.invitation_email_matches(invitation, data["email"]):
                 self.add_error(

@@ -108,6 +108,14 @@ class Event(models.Model):
             "Government delegates are not affected."
         ),
     )
+    endorsement_required = models.BooleanField(
+        _("endorsement required"),
+        default=False,
+        help_text=_(
+            "Government delegates are approved only once a focal point of their institute has endorsed them "
+            "(organizers may override with a reason)."
+        ),
+    )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
     # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
     # sessions or the institutes raises it through `public_version.bump`, in the writer's transaction.
@@ -235,6 +243,15 @@ class DelegateStatus(models.TextChoices):
 ACTIVE_DELEGATE_STATUSES = (DelegateStatus.PENDING, DelegateStatus.APPROVED)
 
 
+class Endorsement(models.TextChoices):
+    """Where a government delegate stands with their institute's focal points (`services.endorsements`)."""
+
+    PENDING = "pending", _("Awaiting endorsement")
+    ENDORSED = "endorsed", _("Endorsed")
+    DECLINED = "declined", _("Declined by the institute")
+    OVERRIDDEN = "overridden", _("Approved without endorsement")
+
+
 def new_link_secret() -> str:
     return secrets.token_urlsafe(16)
 
@@ -298,6 +315,16 @@ class Delegate(models.Model):
     email_domain_verified = models.BooleanField(
         default=False, help_text=_("The email is on one of the institute's official domains.")
     )
+    # The institute's word on a government delegate; changed only through `services.endorsements`
+    # (a focal point endorses or declines, an organizer overrides). Guests stay "pending" and it
+    # means nothing for them (`rules.endorsement_refusal` asks only of government delegates).
+    endorsement = models.CharField(_("endorsement"), max_length=16, choices=Endorsement, default=Endorsement.PENDING)
+    endorsement_reason = models.TextField(
+        _("endorsement note"),
+        blank=True,
+        help_text=_("The focal point's reason to decline, or the organizer's to override."),
+    )
+    endorsement_at = models.DateTimeField(null=True, blank=True, editable=False)
     language = models.CharField(
         _("language"),
         max_length=16,
@@ -389,6 +416,7 @@ PERSONAL_DATA_FIELDS = (
     "consent_data_processing",
     "consent_participant_list",
     "decision_reason",
+    "endorsement_reason",
 )
 
 
@@ -492,6 +520,20 @@ class Invitation(models.Model):
     stakeholder_type = models.CharField(
         _("stakeholder type"), max_length=20, choices=[(t.value, t.label) for t in GUEST_TYPES]
     )
+    # A nomination: a personal government invitation a focal point sends for their institute
+    # (`services.endorsements.nominate`); guests' invitations have none.
+    institute = models.ForeignKey(
+        Institute,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="nominations",
+        verbose_name=_("institute"),
+        editable=False,
+    )
+    nominated_by = models.ForeignKey(
+        "FocalPoint", on_delete=models.SET_NULL, null=True, blank=True, related_name="nominations", editable=False
+    )
     sessions = models.ManyToManyField(Session, related_name="invitations", verbose_name=_("sessions covered"))
     max_uses = models.PositiveIntegerField(
         _("uses"), default=1, validators=[MinValueValidator(1)], help_text=_("How many people may register with it.")
@@ -573,11 +615,49 @@ class Invitation(models.Model):
         return frozenset(session.pk for session in self.sessions.all())
 
 
+class FocalPoint(models.Model):
+    """A person who acts for one institute in the institute portal (/institute/): endorses or declines
+    its government delegates and nominates colleagues. Never staff. Created by organizers in the
+    admin; `is_active` off ends their access at the next request."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="focal_point", verbose_name=_("account")
+    )
+    institute = models.ForeignKey(
+        Institute, on_delete=models.CASCADE, related_name="focal_points", verbose_name=_("institute")
+    )
+    is_active = models.BooleanField(_("active"), default=True, help_text=_("Off: the portal refuses them at once."))
+    language = models.CharField(
+        _("language"),
+        max_length=16,
+        choices=settings.LANGUAGES,
+        default=settings.LANGUAGE_CODE,
+        help_text=_("The language of the notices sent to this focal point."),
+    )
+    # When the last "new registrations" digest went out (`services.endorsements.queue_digests`).
+    last_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data."))
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["institute__member", "user__username"]
+        verbose_name = _("focal point")
+        verbose_name_plural = _("focal points")
+
+    def __str__(self):
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.institute.member})"
+
+    @property
+    def email(self) -> str:
+        return self.user.email
+
+
 class ActorKind(models.TextChoices):
     ORGANIZER = "organizer", _("Organizer")
     DELEGATE = "delegate", _("Delegate")
     SYSTEM = "system", _("System")
     DOOR_STAFF = "door_staff", _("Door staff")
+    FOCAL_POINT = "focal_point", _("Focal point")
 
 
 class AuditAction(models.TextChoices):
@@ -621,6 +701,11 @@ class AuditAction(models.TextChoices):
     CHECKED_IN = "checked_in", _("Checked in")
     CHECK_IN_UNDONE = "check_in_undone", _("Check-in undone")
     CHECK_IN_CONFLICT = "check_in_conflict", _("Admitted twice while offline")
+    ENDORSED = "endorsed", _("Endorsed by the institute")
+    ENDORSEMENT_DECLINED = "endorsement_declined", _("Declined by the institute")
+    ENDORSEMENT_OVERRIDDEN = "endorsement_overridden", _("Approved without endorsement")
+    NOMINATED = "nominated", _("Nominated by the institute")
+    FOCAL_POINT_CHANGED = "focal_point_changed", _("Focal point changed")
 
 
 class AuditEntry(models.Model):
@@ -680,6 +765,8 @@ class EmailKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
     ORGANIZER_MESSAGE = "organizer_message", _("Message from the organizers")
+    FOCAL_POINT_ACTIVATION = "focal_point_activation", _("Focal point: activation link")
+    FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations and decisions")
 
 
 class OutboundEmail(models.Model):
@@ -692,6 +779,7 @@ class OutboundEmail(models.Model):
     kind = models.CharField(_("message"), max_length=32, choices=EmailKind)
     delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
     invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    focal_point = models.ForeignKey(FocalPoint, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=EmailStatus, default=EmailStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -705,24 +793,31 @@ class OutboundEmail(models.Model):
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(delegate__isnull=False, invitation__isnull=True)
-                | Q(delegate__isnull=True, invitation__isnull=False),
+                condition=Q(delegate__isnull=False, invitation__isnull=True, focal_point__isnull=True)
+                | Q(delegate__isnull=True, invitation__isnull=False, focal_point__isnull=True)
+                | Q(delegate__isnull=True, invitation__isnull=True, focal_point__isnull=False),
                 name="outbound_email_one_recipient",
-                violation_error_message=_("An email goes to a delegate or to an invitee, not both."),
+                violation_error_message=_("An email goes to one delegate, invitee or focal point."),
             ),
         ]
 
     def __str__(self):
         if self.invitation_id:
             return f"{self.kind} to invitation {self.invitation_id} ({self.status})"
+        if self.focal_point_id:
+            return f"{self.kind} to focal point {self.focal_point_id} ({self.status})"
         return f"{self.kind} to delegate {self.delegate_id} ({self.status})"
 
     @property
     def recipient(self):
+        if self.focal_point_id:
+            return self.focal_point
         return self.invitation if self.invitation_id else self.delegate
 
     @property
     def event(self):
+        if self.focal_point_id:  # a focal point's notices are about their institute, across events
+            return None
         return self.recipient.event
 
 

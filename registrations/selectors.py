@@ -270,6 +270,7 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             "institute": str(delegate.institute) if delegate.institute_id else None,
             "language": delegate.language,
             "status": delegate.status,
+            "endorsement": delegate.endorsement,
             "email_domain_verified": delegate.email_domain_verified,
             "registered_at": local(delegate.created_at),
             "updated_at": local(delegate.updated_at),

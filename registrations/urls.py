@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import door_views, invite, self_service, views
+from . import door_views, invite, portal, self_service, views
 
 app_name = "registrations"
 
@@ -13,6 +13,18 @@ urlpatterns = [
     path("link/", self_service.lost_link, name="lost_link"),
     path("link/sent/", self_service.lost_link_sent, name="lost_link_sent"),
     path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
+    # The institute portal (focal points).
+    path("institute/", portal.home, name="portal"),
+    path("institute/login/", portal.PortalLogin.as_view(), name="portal_login"),
+    path("institute/logout/", portal.portal_logout, name="portal_logout"),
+    path("institute/activate/<str:uidb64>/<str:token>/", portal.activate, name="portal_activate"),
+    path("institute/enroll/", portal.enroll, name="portal_enroll"),
+    path("institute/<slug:slug>/", portal.event_delegation, name="portal_event"),
+    path("institute/<slug:slug>/decide/", portal.decide, name="portal_decide"),
+    path("institute/<slug:slug>/nominate/", portal.nominate, name="portal_nominate"),
+    path("institute/<slug:slug>/delegation.csv", portal.delegation_csv, name="portal_csv"),
+    path("institute/<slug:slug>/delegation.xlsx", portal.delegation_xlsx, name="portal_xlsx"),
+    path("institute/<slug:slug>/delegates/<int:delegate_id>/", portal.delegate_detail, name="portal_delegate"),
     # Invitation links.
     path("invite/<str:token>/", invite.invitation, name="invitation"),
     path("invite/<str:token>/decline/", invite.decline, name="decline_invitation"),

@@ -12,6 +12,7 @@ from registrations.models import (
     AccessTier,
     Delegate,
     Event,
+    FocalPoint,
     Institute,
     Invitation,
     InvitationKind,
@@ -120,6 +121,12 @@ def organizer(username: str = "organizer"):
     user = UserFactory(username=username)
     user.groups.add(Group.objects.get(name="Organizers"))
     return user
+
+
+def focal_point(iso_code: str = "GB", username: str | None = None, **fields) -> FocalPoint:
+    """An active focal point of the institute, with a non-staff account (password "a-long-test-password")."""
+    user = UserFactory(username=username or f"focal-{iso_code.lower()}", is_staff=False)
+    return FocalPoint.objects.create(user=user, institute=institute(iso_code), **fields)
 
 
 class InvitationFactory(factory.django.DjangoModelFactory):

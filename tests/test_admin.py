@@ -136,6 +136,10 @@ def test_organizers_group_holds_exactly_the_decision_permissions(db):
         "view_savedview",
         "add_savedview",
         "delete_savedview",
+        # Organizers create institutes' focal points and switch them off (never delete them).
+        "view_focalpoint",
+        "add_focalpoint",
+        "change_focalpoint",
     }
 
 

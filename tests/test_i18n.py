@@ -31,6 +31,7 @@ from icalendar import Calendar
 from registrations import emails, links, services
 from registrations.models import (
     AccessTier,
+    AuditAction,
     Delegate,
     DelegateMessage,
     DelegateStatus,
@@ -431,12 +432,41 @@ def render_every_kind(delegate, session) -> dict[str, object]:
     return {
         kind: emails.render(OutboundEmail(kind=kind, delegate=delegate, context=contexts.get(kind, {})))
         for kind in EmailKind.values
-        if kind not in INVITATION_KINDS
+        if kind not in INVITATION_KINDS | FOCAL_POINT_KINDS
     }
 
 
 # Emails to an invitee, who is not a delegate yet: in the invitation's language.
 INVITATION_KINDS = {EmailKind.INVITATION, EmailKind.INVITATION_REMINDER}
+# Emails to an institute's focal point: in the focal point's language.
+FOCAL_POINT_KINDS = {EmailKind.FOCAL_POINT_ACTIVATION, EmailKind.FOCAL_POINT_DIGEST}
+
+
+def test_every_email_to_a_french_focal_point_is_in_french(french_sessions, organizer_actor):
+    from django.utils import timezone
+
+    from tests.factories import DelegateFactory, focal_point, institute
+
+    focal = focal_point("FR", language="fr")
+    official = DelegateFactory(
+        event=french_sessions[0].event, government=True, institute=institute("FR"), email="c.moreau@inesia.gouv.fr"
+    )
+    services.commit([services.record(services.Actor.delegate(), AuditAction.REGISTERED, delegate=official)])
+    services.approve_delegates(delegate_ids=[official.pk], actor=organizer_actor)
+    window = {"since": focal.created_at.isoformat(), "until": timezone.now().isoformat()}
+
+    with translation.override("en"):
+        messages = {
+            kind: emails.render(OutboundEmail(kind=kind, focal_point=focal, context=window))
+            for kind in FOCAL_POINT_KINDS
+        }
+
+    for kind, message in messages.items():
+        html = message.alternatives[0][0]
+        assert english_words(message.subject) == [], kind
+        assert english_words(message.body) == [], kind
+        assert english_words(visible_text(html)) == [], kind
+        assert '<html lang="fr">' in html, kind
 
 
 def test_every_email_to_a_french_invitee_is_in_french(event, french_sessions, organizer_actor):
@@ -537,7 +567,12 @@ def test_in_the_demo_a_french_delegate_registers_and_an_english_organizer_approv
     assert "- Séance plénière d'ouverture\u00a0: samedi 20 novembre" in confirmation.body
     assert english_words(confirmation.body) == []
 
-    # An organizer working in English approves them in the admin.
+    # Their institute's focal point endorses them (the demo requires it); an organizer working in
+    # English approves them in the admin.
+    from registrations.models import FocalPoint
+    from registrations.services import endorsements
+
+    endorsements.endorse(focal_point=FocalPoint.objects.get(institute__iso_code="FR"), delegate_ids=[delegate.pk])
     desk = Client(HTTP_ACCEPT_LANGUAGE="en")
     desk.force_login(organizer())
     change_page = desk.get(reverse("admin:registrations_delegate_change", args=[delegate.pk])).content.decode()

@@ -210,7 +210,7 @@ def finished_event(organizer_actor):
 
 def personal_values(delegate: Delegate) -> dict:
     """Every text field of a delegate except the ones that are codes, not personal data."""
-    codes = {"stakeholder_type", "status", "language"}
+    codes = {"stakeholder_type", "status", "language", "endorsement"}
     return {
         f.name: getattr(delegate, f.name)
         for f in Delegate._meta.concrete_fields

@@ -6,6 +6,7 @@
 - `delegates`: the delegate list, decisions (approve, reject, return to pending) and edits.
 - `invitations`: invitations (create, edit, import, send, remind, revoke) and their funnel.
 - `attendance`: check-ins and their export, the badge actions (print, reissue).
+- `focal_points`: institutes' focal points (create with an activation link, switch off).
 - `records`: the audit trail and the email outbox (read-only).
 - `exports`: the CSV exports of the delegate, session and institute pages.
 - `common`: what they share (times in each event's zone, the form-to-service bridge).
@@ -13,6 +14,6 @@
 Every save, deletion and decision goes through `registrations.services`.
 """
 
-from . import attendance, delegates, events, invitations, records, sessions
+from . import attendance, delegates, events, focal_points, invitations, records, sessions
 
-__all__ = ["attendance", "delegates", "events", "invitations", "records", "sessions"]
+__all__ = ["attendance", "delegates", "events", "focal_points", "invitations", "records", "sessions"]

@@ -29,6 +29,7 @@ from ..models import (
     CheckIn,
     Delegate,
     DelegateStatus,
+    Endorsement,
     OutboundEmail,
     SeatStatus,
     Session,
@@ -211,11 +212,29 @@ class ApproveForm(forms.Form):
     """Nothing to ask: the confirmation page lists who will be approved."""
 
 
+class ApproveWithoutEndorsementForm(forms.Form):
+    """Approving a government delegate their institute has not endorsed takes a reason (audited, shown
+    to the institute's focal points)."""
+
+    override_reason = forms.CharField(
+        label=_("Reason for approving without the institute's endorsement (required; the institute sees it)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        max_length=1000,
+        error_messages={
+            "required": _("Give a reason: approving without endorsement is recorded and shown to the institute.")
+        },
+    )
+
+
 # The confirmation pages of the bulk decisions: who is affected and what follows, before anything changes.
 CONFIRMATIONS = {
     "approve_selected": {
         "title": _("Approve delegates"),
         "crumb": _("Approve"),
+    },
+    "approve_without_endorsement": {
+        "title": _("Approve delegates without endorsement"),
+        "crumb": _("Approve without endorsement"),
     },
     "reject_selected": {
         "title": _("Reject delegates"),
@@ -251,6 +270,7 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
     ]
     list_filter = [
         "status",
+        "endorsement",
         "stakeholder_type",
         "institute",
         SessionFilter,
@@ -266,11 +286,13 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
     list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
-    actions = ["approve_selected", "reject_selected", "return_to_pending"]
+    actions = ["approve_selected", "approve_without_endorsement", "reject_selected", "return_to_pending"]
     inlines = [SessionRegistrationInline]
     readonly_fields = [
         "status_label",
         "domain_check",
+        "endorsement_label",
+        "endorsement_reason",
         "invitation",
         "public_id",
         "created_at",
@@ -291,7 +313,20 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
-        (_("Affiliation"), {"fields": ["stakeholder_type", "institute", "organization", "domain_check", "invitation"]}),
+        (
+            _("Affiliation"),
+            {
+                "fields": [
+                    "stakeholder_type",
+                    "institute",
+                    "organization",
+                    "domain_check",
+                    "endorsement_label",
+                    "endorsement_reason",
+                    "invitation",
+                ]
+            },
+        ),
         (_("Needs"), {"fields": ["dietary_needs", "accessibility_needs", "needs_visa_letter"]}),
         (_("Consent"), {"fields": ["consent_data_processing", "consent_participant_list"]}),
         (_("Record"), {"fields": ["is_sample", "public_id", "created_at", "updated_at"], "classes": ["collapse"]}),
@@ -333,11 +368,17 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
 
     @admin.display(description=_("status"), ordering="status")
     def status_label(self, obj):
+        # The institute's endorsement under the status: the list keeps its columns at 1280 px.
         return format_html(
-            '<span class="status-label status-{}">{}</span>',
+            '<span class="status-label status-{}">{}</span>{}',
             STATUS_CLASSES.get(obj.status, ""),
             obj.get_status_display(),
+            format_html("<br>{}", self.endorsement_label(obj)) if self._shows_endorsement(obj) else "",
         )
+
+    @staticmethod
+    def _shows_endorsement(obj) -> bool:
+        return obj.is_government and (obj.event.endorsement_required or obj.endorsement != Endorsement.PENDING)
 
     @admin.display(description=_("institute or organization"))
     def affiliation_display(self, obj):
@@ -366,6 +407,14 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
         if obj.email_domain_verified:
             return format_html('<span class="domain-ok">{}</span>', _("verified"))
         return format_html('<span class="domain-unverified">{}</span>', _("unverified"))
+
+    @admin.display(description=_("endorsement"), ordering="endorsement")
+    def endorsement_label(self, obj):
+        if not self._shows_endorsement(obj):
+            return "-"
+        return format_html(
+            '<span class="endorsement endorsement-{}">{}</span>', obj.endorsement, obj.get_endorsement_display()
+        )
 
     @admin.display(description=_("registered (venue time)"), ordering="created_at")
     def registered(self, obj):
@@ -402,6 +451,17 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
             action="approve_selected",
         )
 
+    @admin.action(description=_("Approve selected delegates without endorsement…"), permissions=["decide"])
+    def approve_without_endorsement(self, request, queryset):
+        return self._confirmed_decision(
+            request,
+            queryset,
+            form_class=ApproveWithoutEndorsementForm,
+            decide=services.approve_delegates,
+            report=approved_message,
+            action="approve_without_endorsement",
+        )
+
     def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
         """Run a decision that needs a confirmation page: the first POST shows who is affected, the
         second (with confirm=yes) decides for exactly the delegates that page listed."""
@@ -418,7 +478,7 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
                 self._report(request, result, report)
                 return None
         else:
-            form = form_class()
+            form = form_class(initial=declined_reason(queryset) if form_class is RejectForm else None)
         return self._confirm(request, queryset, form, action=action)
 
     @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
@@ -507,7 +567,7 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
                 self._report(request, result, rejected_message)
                 return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
         else:
-            form = RejectForm()
+            form = RejectForm(initial=declined_reason(queryset))
         return self._confirm(request, queryset, form, action="reject_selected", single=delegate)
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
@@ -578,6 +638,14 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
             delegate_ids=[d.pk for d in delegates], actor=organizer(request), reason=gettext("Deleted in the admin")
         )
         forget_in_messages(request, delegates)
+
+
+def declined_reason(queryset) -> dict:
+    """The institute's reason, as the reject form's suggestion, when the delegates were declined for one reason."""
+    reasons = set(
+        queryset.filter(endorsement=Endorsement.DECLINED).order_by().values_list("endorsement_reason", flat=True)
+    )
+    return {"reason": reasons.pop()} if len(reasons) == 1 else {}
 
 
 def forget_in_messages(request, delegates) -> None:

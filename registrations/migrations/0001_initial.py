@@ -12,7 +12,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -21,189 +20,451 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Institute',
+            name="Institute",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('member', models.CharField(help_text='The Network member, e.g. Japan.', max_length=100)),
-                ('iso_code', models.CharField(help_text='ISO 3166 code; EU for the European Union.', max_length=2, unique=True)),
-                ('name', models.CharField(max_length=200)),
-                ('email_domains', models.CharField(help_text='Official email domains, separated by semicolons (subdomains are accepted).', max_length=500)),
-                ('delegate_quota', models.PositiveIntegerField(default=8, help_text='Most approved government delegates per event.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("member", models.CharField(help_text="The Network member, e.g. Japan.", max_length=100)),
+                (
+                    "iso_code",
+                    models.CharField(help_text="ISO 3166 code; EU for the European Union.", max_length=2, unique=True),
+                ),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "email_domains",
+                    models.CharField(
+                        help_text="Official email domains, separated by semicolons (subdomains are accepted).",
+                        max_length=500,
+                    ),
+                ),
+                (
+                    "delegate_quota",
+                    models.PositiveIntegerField(default=8, help_text="Most approved government delegates per event."),
+                ),
             ],
             options={
-                'ordering': ['member'],
+                "ordering": ["member"],
             },
         ),
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(unique=True)),
-                ('venue', models.CharField(max_length=200)),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[registrations.models.validate_time_zone])),
-                ('starts_on', models.DateField()),
-                ('ends_on', models.DateField()),
-                ('registration_opens_at', models.DateTimeField()),
-                ('registration_closes_at', models.DateTimeField()),
-                ('practical_information', models.TextField(blank=True, help_text='Shown to delegates on their status page.')),
-                ('contact_email', models.EmailField(blank=True, max_length=254)),
-                ('retention_days', models.PositiveIntegerField(default=180, help_text='Personal data is purged this many days after the event ends.')),
-                ('participant_list_visibility', models.CharField(choices=[('hidden', 'Not published'), ('link_only', 'Registered delegates only (through their private link)'), ('public', 'Public')], default='hidden', max_length=16)),
-                ('is_sample', models.BooleanField(default=False, help_text='Demo data, safe to delete.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                ("slug", models.SlugField(unique=True)),
+                ("venue", models.CharField(max_length=200)),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[registrations.models.validate_time_zone]
+                    ),
+                ),
+                ("starts_on", models.DateField()),
+                ("ends_on", models.DateField()),
+                ("registration_opens_at", models.DateTimeField()),
+                ("registration_closes_at", models.DateTimeField()),
+                (
+                    "practical_information",
+                    models.TextField(blank=True, help_text="Shown to delegates on their status page."),
+                ),
+                ("contact_email", models.EmailField(blank=True, max_length=254)),
+                (
+                    "retention_days",
+                    models.PositiveIntegerField(
+                        default=180, help_text="Personal data is purged this many days after the event ends."
+                    ),
+                ),
+                (
+                    "participant_list_visibility",
+                    models.CharField(
+                        choices=[
+                            ("hidden", "Not published"),
+                            ("link_only", "Registered delegates only (through their private link)"),
+                            ("public", "Public"),
+                        ],
+                        default="hidden",
+                        max_length=16,
+                    ),
+                ),
+                ("is_sample", models.BooleanField(default=False, help_text="Demo data, safe to delete.")),
             ],
             options={
-                'ordering': ['starts_on'],
-                'constraints': [models.CheckConstraint(condition=models.Q(('ends_on__gte', models.F('starts_on'))), name='event_ends_after_start', violation_error_message='The event cannot end before it starts.'), models.CheckConstraint(condition=models.Q(('registration_closes_at__gt', models.F('registration_opens_at'))), name='event_registration_closes_after_opening', violation_error_message='Registration must close after it opens.')],
+                "ordering": ["starts_on"],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("ends_on__gte", models.F("starts_on"))),
+                        name="event_ends_after_start",
+                        violation_error_message="The event cannot end before it starts.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("registration_closes_at__gt", models.F("registration_opens_at"))),
+                        name="event_registration_closes_after_opening",
+                        violation_error_message="Registration must close after it opens.",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Delegate',
+            name="Delegate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
-                ('link_secret', models.CharField(default=registrations.models.new_link_secret, editable=False, help_text='Rotated to revoke the private link.', max_length=32)),
-                ('given_name', models.CharField(max_length=100, verbose_name='given name')),
-                ('family_name', models.CharField(max_length=100, verbose_name='family name')),
-                ('email', models.EmailField(max_length=254, verbose_name='email')),
-                ('stakeholder_type', models.CharField(choices=[('government', 'Government (member institute or office)'), ('civil_society', 'Civil society'), ('academia', 'Academia'), ('industry', 'Industry')], max_length=20, verbose_name='stakeholder type')),
-                ('organization', models.CharField(blank=True, max_length=200, verbose_name='organization')),
-                ('job_title', models.CharField(blank=True, max_length=200, verbose_name='job title')),
-                ('country', django_countries.fields.CountryField(blank=True, max_length=2, verbose_name='country')),
-                ('dietary_needs', models.CharField(blank=True, max_length=500, verbose_name='dietary needs')),
-                ('accessibility_needs', models.CharField(blank=True, max_length=500, verbose_name='accessibility needs')),
-                ('needs_visa_letter', models.BooleanField(default=False, verbose_name='visa support letter requested')),
-                ('consent_data_processing', models.BooleanField(default=False, verbose_name='consent to data processing')),
-                ('consent_participant_list', models.BooleanField(default=False, verbose_name='listed as a participant')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrawn')], default='pending', max_length=16)),
-                ('email_domain_verified', models.BooleanField(default=False, help_text="The email is on one of the institute's official domains.")),
-                ('is_sample', models.BooleanField(default=False, help_text='Demo data.')),
-                ('anonymized_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='delegates', to='registrations.event')),
-                ('institute', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='delegates', to='registrations.institute', verbose_name='institute')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("public_id", models.UUIDField(default=uuid.uuid4, editable=False, unique=True)),
+                (
+                    "link_secret",
+                    models.CharField(
+                        default=registrations.models.new_link_secret,
+                        editable=False,
+                        help_text="Rotated to revoke the private link.",
+                        max_length=32,
+                    ),
+                ),
+                ("given_name", models.CharField(max_length=100, verbose_name="given name")),
+                ("family_name", models.CharField(max_length=100, verbose_name="family name")),
+                ("email", models.EmailField(max_length=254, verbose_name="email")),
+                (
+                    "stakeholder_type",
+                    models.CharField(
+                        choices=[
+                            ("government", "Government (member institute or office)"),
+                            ("civil_society", "Civil society"),
+                            ("academia", "Academia"),
+                            ("industry", "Industry"),
+                        ],
+                        max_length=20,
+                        verbose_name="stakeholder type",
+                    ),
+                ),
+                ("organization", models.CharField(blank=True, max_length=200, verbose_name="organization")),
+                ("job_title", models.CharField(blank=True, max_length=200, verbose_name="job title")),
+                ("country", django_countries.fields.CountryField(blank=True, max_length=2, verbose_name="country")),
+                ("dietary_needs", models.CharField(blank=True, max_length=500, verbose_name="dietary needs")),
+                (
+                    "accessibility_needs",
+                    models.CharField(blank=True, max_length=500, verbose_name="accessibility needs"),
+                ),
+                ("needs_visa_letter", models.BooleanField(default=False, verbose_name="visa support letter requested")),
+                (
+                    "consent_data_processing",
+                    models.BooleanField(default=False, verbose_name="consent to data processing"),
+                ),
+                (
+                    "consent_participant_list",
+                    models.BooleanField(default=False, verbose_name="listed as a participant"),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("approved", "Approved"),
+                            ("rejected", "Rejected"),
+                            ("withdrawn", "Withdrawn"),
+                        ],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "email_domain_verified",
+                    models.BooleanField(
+                        default=False, help_text="The email is on one of the institute's official domains."
+                    ),
+                ),
+                ("is_sample", models.BooleanField(default=False, help_text="Demo data.")),
+                ("anonymized_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="delegates", to="registrations.event"
+                    ),
+                ),
+                (
+                    "institute",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="delegates",
+                        to="registrations.institute",
+                        verbose_name="institute",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'permissions': [('decide_delegate', 'Can approve, reject and return delegates to pending'), ('export_delegate', 'Can export attendee lists')],
+                "ordering": ["-created_at"],
+                "permissions": [
+                    ("decide_delegate", "Can approve, reject and return delegates to pending"),
+                    ("export_delegate", "Can export attendee lists"),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='OutboundEmail',
+            name="OutboundEmail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(max_length=32)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('sent', 'Sent'), ('failed', 'Failed (gave up)')], default='pending', max_length=16)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('last_error', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('next_attempt_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('delegate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='registrations.delegate')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("kind", models.CharField(max_length=32)),
+                ("context", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("sent", "Sent"), ("failed", "Failed (gave up)")],
+                        default="pending",
+                        max_length=16,
+                    ),
+                ),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                ("last_error", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("next_attempt_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="emails", to="registrations.delegate"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['created_at', 'id'],
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='Session',
+            name="Session",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('description', models.TextField(blank=True)),
-                ('starts_at', models.DateTimeField()),
-                ('ends_at', models.DateTimeField()),
-                ('room', models.CharField(blank=True, max_length=100)),
-                ('access_tier', models.CharField(choices=[('government_only', 'Government only'), ('open', 'Open')], default='open', max_length=20)),
-                ('capacity', models.PositiveIntegerField(help_text='Seats, at least 1. It cannot be set below the seats already confirmed.', validators=[django.core.validators.MinValueValidator(1)])),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='sessions', to='registrations.event')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("description", models.TextField(blank=True)),
+                ("starts_at", models.DateTimeField()),
+                ("ends_at", models.DateTimeField()),
+                ("room", models.CharField(blank=True, max_length=100)),
+                (
+                    "access_tier",
+                    models.CharField(
+                        choices=[("government_only", "Government only"), ("open", "Open")],
+                        default="open",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "capacity",
+                    models.PositiveIntegerField(
+                        help_text="Seats, at least 1. It cannot be set below the seats already confirmed.",
+                        validators=[django.core.validators.MinValueValidator(1)],
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="sessions", to="registrations.event"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['starts_at', 'title'],
+                "ordering": ["starts_at", "title"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor_kind', models.CharField(choices=[('organizer', 'Organizer'), ('delegate', 'Delegate'), ('system', 'System')], max_length=16)),
-                ('actor_name', models.CharField(blank=True, help_text='Kept when the user is deleted.', max_length=150)),
-                ('action', models.CharField(max_length=50)),
-                ('from_status', models.CharField(blank=True, max_length=16)),
-                ('to_status', models.CharField(blank=True, max_length=16)),
-                ('reason', models.TextField(blank=True)),
-                ('details', models.JSONField(blank=True, default=dict)),
-                ('actor_user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('delegate', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='audit_entries', to='registrations.delegate')),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='registrations.event')),
-                ('session', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='registrations.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor_kind",
+                    models.CharField(
+                        choices=[("organizer", "Organizer"), ("delegate", "Delegate"), ("system", "System")],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "actor_name",
+                    models.CharField(blank=True, help_text="Kept when the user is deleted.", max_length=150),
+                ),
+                ("action", models.CharField(max_length=50)),
+                ("from_status", models.CharField(blank=True, max_length=16)),
+                ("to_status", models.CharField(blank=True, max_length=16)),
+                ("reason", models.TextField(blank=True)),
+                ("details", models.JSONField(blank=True, default=dict)),
+                (
+                    "actor_user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="audit_entries",
+                        to="registrations.delegate",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="registrations.event",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="registrations.session",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SessionRegistration',
+            name="SessionRegistration",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('requested', 'Requested'), ('confirmed', 'Confirmed'), ('waitlisted', 'Waitlisted'), ('cancelled', 'Cancelled')], default='requested', max_length=16)),
-                ('cancel_reason', models.CharField(blank=True, choices=[('dropped', 'Dropped by the delegate'), ('withdrawn', 'Delegate withdrew'), ('rejected', 'Registration rejected'), ('ineligible', 'No longer eligible for this session')], max_length=16)),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now, help_text='Waitlists are first come, first served.')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('delegate', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='session_registrations', to='registrations.delegate')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='registrations', to='registrations.session')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("requested", "Requested"),
+                            ("confirmed", "Confirmed"),
+                            ("waitlisted", "Waitlisted"),
+                            ("cancelled", "Cancelled"),
+                        ],
+                        default="requested",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "cancel_reason",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("dropped", "Dropped by the delegate"),
+                            ("withdrawn", "Delegate withdrew"),
+                            ("rejected", "Registration rejected"),
+                            ("ineligible", "No longer eligible for this session"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "requested_at",
+                    models.DateTimeField(
+                        default=django.utils.timezone.now, help_text="Waitlists are first come, first served."
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "delegate",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="session_registrations",
+                        to="registrations.delegate",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="registrations",
+                        to="registrations.session",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['session__starts_at'],
+                "ordering": ["session__starts_at"],
             },
         ),
         migrations.AddIndex(
-            model_name='delegate',
-            index=models.Index(fields=['event', 'status'], name='registratio_event_i_cf1410_idx'),
+            model_name="delegate",
+            index=models.Index(fields=["event", "status"], name="registratio_event_i_cf1410_idx"),
         ),
         migrations.AddIndex(
-            model_name='delegate',
-            index=models.Index(fields=['event', 'stakeholder_type'], name='registratio_event_i_b3f722_idx'),
+            model_name="delegate",
+            index=models.Index(fields=["event", "stakeholder_type"], name="registratio_event_i_b3f722_idx"),
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.UniqueConstraint(django.db.models.functions.text.Lower('email'), models.F('event'), name='delegate_email_unique_per_event', violation_error_message='A delegate with this email is already registered for this event.'),
+            model_name="delegate",
+            constraint=models.UniqueConstraint(
+                django.db.models.functions.text.Lower("email"),
+                models.F("event"),
+                name="delegate_email_unique_per_event",
+                violation_error_message="A delegate with this email is already registered for this event.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('stakeholder_type', 'government'), ('institute__isnull', False)), models.Q(models.Q(('stakeholder_type', 'government'), _negated=True), ('institute__isnull', True)), _connector='OR'), name='delegate_institute_iff_government', violation_error_message='Government delegates need an institute; other stakeholder types must not have one.'),
+            model_name="delegate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("stakeholder_type", "government"), ("institute__isnull", False)),
+                    models.Q(models.Q(("stakeholder_type", "government"), _negated=True), ("institute__isnull", True)),
+                    _connector="OR",
+                ),
+                name="delegate_institute_iff_government",
+                violation_error_message="Government delegates need an institute; other stakeholder types must not have one.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.CheckConstraint(condition=models.Q(('stakeholder_type', 'government'), models.Q(('organization', ''), _negated=True), _connector='OR'), name='delegate_organization_required_for_non_government', violation_error_message='Civil society, academia and industry delegates need an organization.'),
+            model_name="delegate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stakeholder_type", "government"), models.Q(("organization", ""), _negated=True), _connector="OR"
+                ),
+                name="delegate_organization_required_for_non_government",
+                violation_error_message="Civil society, academia and industry delegates need an organization.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.CheckConstraint(condition=models.Q(('consent_data_processing', True), ('anonymized_at__isnull', False), _connector='OR'), name='delegate_consent_required', violation_error_message='A delegate can only be registered with consent to data processing.'),
+            model_name="delegate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("consent_data_processing", True), ("anonymized_at__isnull", False), _connector="OR"
+                ),
+                name="delegate_consent_required",
+                violation_error_message="A delegate can only be registered with consent to data processing.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='outboundemail',
-            index=models.Index(fields=['status', 'next_attempt_at'], name='registratio_status_5f47d5_idx'),
+            model_name="outboundemail",
+            index=models.Index(fields=["status", "next_attempt_at"], name="registratio_status_5f47d5_idx"),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('ends_at__gt', models.F('starts_at'))), name='session_ends_after_start', violation_error_message='A session must end after it starts.'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("ends_at__gt", models.F("starts_at"))),
+                name="session_ends_after_start",
+                violation_error_message="A session must end after it starts.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='session',
-            constraint=models.CheckConstraint(condition=models.Q(('capacity__gte', 1)), name='session_capacity_positive', violation_error_message='A session needs at least one seat.'),
+            model_name="session",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("capacity__gte", 1)),
+                name="session_capacity_positive",
+                violation_error_message="A session needs at least one seat.",
+            ),
         ),
         migrations.AddIndex(
-            model_name='sessionregistration',
-            index=models.Index(fields=['session', 'status', 'requested_at'], name='registratio_session_a91bc2_idx'),
+            model_name="sessionregistration",
+            index=models.Index(fields=["session", "status", "requested_at"], name="registratio_session_a91bc2_idx"),
         ),
         migrations.AddConstraint(
-            model_name='sessionregistration',
-            constraint=models.UniqueConstraint(fields=('delegate', 'session'), name='session_registration_unique_pair'),
+            model_name="sessionregistration",
+            constraint=models.UniqueConstraint(fields=("delegate", "session"), name="session_registration_unique_pair"),
         ),
     ]

@@ -4,18 +4,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0002_reference_data'),
+        ("registrations", "0002_reference_data"),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='delegate',
-            name='delegate_organization_required_for_non_government',
+            model_name="delegate",
+            name="delegate_organization_required_for_non_government",
         ),
         migrations.AddConstraint(
-            model_name='delegate',
-            constraint=models.CheckConstraint(condition=models.Q(('stakeholder_type', 'government'), models.Q(('organization', ''), _negated=True), ('anonymized_at__isnull', False), _connector='OR'), name='delegate_organization_required_for_non_government', violation_error_message='Civil society, academia and industry delegates need an organization.'),
+            model_name="delegate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("stakeholder_type", "government"),
+                    models.Q(("organization", ""), _negated=True),
+                    ("anonymized_at__isnull", False),
+                    _connector="OR",
+                ),
+                name="delegate_organization_required_for_non_government",
+                violation_error_message="Civil society, academia and industry delegates need an organization.",
+            ),
         ),
     ]

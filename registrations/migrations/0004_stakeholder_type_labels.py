@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0003_delegate_organization_optional_when_anonymized'),
+        ("registrations", "0003_delegate_organization_optional_when_anonymized"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delegate',
-            name='stakeholder_type',
-            field=models.CharField(choices=[('government', 'Government'), ('civil_society', 'Civil society'), ('academia', 'Academia'), ('industry', 'Industry')], max_length=20, verbose_name='stakeholder type'),
+            model_name="delegate",
+            name="stakeholder_type",
+            field=models.CharField(
+                choices=[
+                    ("government", "Government"),
+                    ("civil_society", "Civil society"),
+                    ("academia", "Academia"),
+                    ("industry", "Industry"),
+                ],
+                max_length=20,
+                verbose_name="stakeholder type",
+            ),
         ),
     ]

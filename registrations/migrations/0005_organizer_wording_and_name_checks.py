@@ -7,71 +7,146 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0004_stakeholder_type_labels'),
+        ("registrations", "0004_stakeholder_type_labels"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('registered', 'Registered'), ('duplicate_signup', 'Tried to register again'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrew'), ('returned_to_pending', 'Returned to pending'), ('seat_requested', 'Seat requested again'), ('seat_confirmed', 'Seat confirmed'), ('seat_waitlisted', 'Put on the waitlist'), ('seat_cancelled', 'Seat cancelled'), ('session_added', 'Asked for a session'), ('details_changed', 'Details changed'), ('capacity_changed', 'Capacity changed'), ('session_changed', 'Session changed'), ('export', 'Exported a list'), ('link_resent', 'Private link sent again'), ('link_replaced', 'Private link replaced'), ('erased', 'Delegates deleted'), ('personal_data_purged', 'Personal data erased (retention)')], max_length=50, verbose_name='what'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("registered", "Registered"),
+                    ("duplicate_signup", "Tried to register again"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("withdrawn", "Withdrew"),
+                    ("returned_to_pending", "Returned to pending"),
+                    ("seat_requested", "Seat requested again"),
+                    ("seat_confirmed", "Seat confirmed"),
+                    ("seat_waitlisted", "Put on the waitlist"),
+                    ("seat_cancelled", "Seat cancelled"),
+                    ("session_added", "Asked for a session"),
+                    ("details_changed", "Details changed"),
+                    ("capacity_changed", "Capacity changed"),
+                    ("session_changed", "Session changed"),
+                    ("export", "Exported a list"),
+                    ("link_resent", "Private link sent again"),
+                    ("link_replaced", "Private link replaced"),
+                    ("erased", "Delegates deleted"),
+                    ("personal_data_purged", "Personal data erased (retention)"),
+                ],
+                max_length=50,
+                verbose_name="what",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor_kind',
-            field=models.CharField(choices=[('organizer', 'Organizer'), ('delegate', 'Delegate'), ('system', 'System')], max_length=16, verbose_name='made by'),
+            model_name="auditentry",
+            name="actor_kind",
+            field=models.CharField(
+                choices=[("organizer", "Organizer"), ("delegate", "Delegate"), ("system", "System")],
+                max_length=16,
+                verbose_name="made by",
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor_name',
-            field=models.CharField(blank=True, help_text='Kept when the user is deleted.', max_length=150, verbose_name='who'),
+            model_name="auditentry",
+            name="actor_name",
+            field=models.CharField(
+                blank=True, help_text="Kept when the user is deleted.", max_length=150, verbose_name="who"
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='actor_user',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='organizer account'),
+            model_name="auditentry",
+            name="actor_user",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+                verbose_name="organizer account",
+            ),
         ),
         migrations.AlterField(
-            model_name='delegate',
-            name='family_name',
-            field=models.CharField(max_length=100, validators=[registrations.models.validate_no_direction_controls], verbose_name='family name'),
+            model_name="delegate",
+            name="family_name",
+            field=models.CharField(
+                max_length=100,
+                validators=[registrations.models.validate_no_direction_controls],
+                verbose_name="family name",
+            ),
         ),
         migrations.AlterField(
-            model_name='delegate',
-            name='given_name',
-            field=models.CharField(max_length=100, validators=[registrations.models.validate_no_direction_controls], verbose_name='given name'),
+            model_name="delegate",
+            name="given_name",
+            field=models.CharField(
+                max_length=100,
+                validators=[registrations.models.validate_no_direction_controls],
+                verbose_name="given name",
+            ),
         ),
         migrations.AlterField(
-            model_name='delegate',
-            name='is_sample',
-            field=models.BooleanField(default=False, help_text='Demo data.', verbose_name='sample data'),
+            model_name="delegate",
+            name="is_sample",
+            field=models.BooleanField(default=False, help_text="Demo data.", verbose_name="sample data"),
         ),
         migrations.AlterField(
-            model_name='delegate',
-            name='job_title',
-            field=models.CharField(blank=True, max_length=200, validators=[registrations.models.validate_no_direction_controls], verbose_name='job title'),
+            model_name="delegate",
+            name="job_title",
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[registrations.models.validate_no_direction_controls],
+                verbose_name="job title",
+            ),
         ),
         migrations.AlterField(
-            model_name='delegate',
-            name='organization',
-            field=models.CharField(blank=True, max_length=200, validators=[registrations.models.validate_no_direction_controls], verbose_name='organization'),
+            model_name="delegate",
+            name="organization",
+            field=models.CharField(
+                blank=True,
+                max_length=200,
+                validators=[registrations.models.validate_no_direction_controls],
+                verbose_name="organization",
+            ),
         ),
         migrations.AlterField(
-            model_name='event',
-            name='is_sample',
-            field=models.BooleanField(default=False, help_text='Demo data, safe to delete.', verbose_name='sample data'),
+            model_name="event",
+            name="is_sample",
+            field=models.BooleanField(
+                default=False, help_text="Demo data, safe to delete.", verbose_name="sample data"
+            ),
         ),
         migrations.AlterField(
-            model_name='institute',
-            name='iso_code',
-            field=models.CharField(help_text='ISO 3166 code; EU for the European Union.', max_length=2, unique=True, verbose_name='ISO code'),
+            model_name="institute",
+            name="iso_code",
+            field=models.CharField(
+                help_text="ISO 3166 code; EU for the European Union.",
+                max_length=2,
+                unique=True,
+                verbose_name="ISO code",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('registration_received', 'Registration received'), ('already_registered', 'Already registered (second signup)'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('promoted', 'Promoted from the waitlist'), ('seats_cancelled', 'Seats cancelled'), ('withdrawn', 'Withdrawal confirmed'), ('lost_link', 'Private link'), ('under_review', 'Back under review')], max_length=32, verbose_name='message'),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registration_received", "Registration received"),
+                    ("already_registered", "Already registered (second signup)"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("promoted", "Promoted from the waitlist"),
+                    ("seats_cancelled", "Seats cancelled"),
+                    ("withdrawn", "Withdrawal confirmed"),
+                    ("lost_link", "Private link"),
+                    ("under_review", "Back under review"),
+                ],
+                max_length=32,
+                verbose_name="message",
+            ),
         ),
     ]

@@ -4,25 +4,79 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0005_organizer_wording_and_name_checks'),
+        ("registrations", "0005_organizer_wording_and_name_checks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('registered', 'Registered'), ('duplicate_signup', 'Tried to register again'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('withdrawn', 'Withdrew'), ('returned_to_pending', 'Returned to pending'), ('seat_requested', 'Seat requested again'), ('seat_confirmed', 'Seat confirmed'), ('seat_waitlisted', 'Put on the waitlist'), ('seat_cancelled', 'Seat cancelled'), ('session_added', 'Asked for a session'), ('details_changed', 'Details changed'), ('capacity_changed', 'Capacity changed'), ('session_changed', 'Session changed'), ('session_created', 'Session added'), ('session_deleted', 'Session deleted'), ('event_created', 'Event added'), ('event_changed', 'Event changed'), ('event_deleted', 'Event deleted'), ('institute_changed', 'Institute changed'), ('export', 'Exported a list'), ('link_resent', 'Private link sent again'), ('link_replaced', 'Private link replaced'), ('erased', 'Delegates deleted'), ('personal_data_purged', 'Personal data erased (retention)')], max_length=50, verbose_name='what'),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("registered", "Registered"),
+                    ("duplicate_signup", "Tried to register again"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("withdrawn", "Withdrew"),
+                    ("returned_to_pending", "Returned to pending"),
+                    ("seat_requested", "Seat requested again"),
+                    ("seat_confirmed", "Seat confirmed"),
+                    ("seat_waitlisted", "Put on the waitlist"),
+                    ("seat_cancelled", "Seat cancelled"),
+                    ("session_added", "Asked for a session"),
+                    ("details_changed", "Details changed"),
+                    ("capacity_changed", "Capacity changed"),
+                    ("session_changed", "Session changed"),
+                    ("session_created", "Session added"),
+                    ("session_deleted", "Session deleted"),
+                    ("event_created", "Event added"),
+                    ("event_changed", "Event changed"),
+                    ("event_deleted", "Event deleted"),
+                    ("institute_changed", "Institute changed"),
+                    ("export", "Exported a list"),
+                    ("link_resent", "Private link sent again"),
+                    ("link_replaced", "Private link replaced"),
+                    ("erased", "Delegates deleted"),
+                    ("personal_data_purged", "Personal data erased (retention)"),
+                ],
+                max_length=50,
+                verbose_name="what",
+            ),
         ),
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('registration_received', 'Registration received'), ('already_registered', 'Already registered (second signup)'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('promoted', 'Promoted from the waitlist'), ('seats_cancelled', 'Seats cancelled'), ('withdrawn', 'Withdrawal confirmed'), ('lost_link', 'Private link'), ('under_review', 'Back under review'), ('session_cancelled', 'Session cancelled')], max_length=32, verbose_name='message'),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registration_received", "Registration received"),
+                    ("already_registered", "Already registered (second signup)"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("promoted", "Promoted from the waitlist"),
+                    ("seats_cancelled", "Seats cancelled"),
+                    ("withdrawn", "Withdrawal confirmed"),
+                    ("lost_link", "Private link"),
+                    ("under_review", "Back under review"),
+                    ("session_cancelled", "Session cancelled"),
+                ],
+                max_length=32,
+                verbose_name="message",
+            ),
         ),
         migrations.AlterField(
-            model_name='sessionregistration',
-            name='cancel_reason',
-            field=models.CharField(blank=True, choices=[('dropped', 'Dropped by the delegate'), ('withdrawn', 'Delegate withdrew'), ('rejected', 'Registration rejected'), ('ineligible', 'No longer eligible for this session'), ('session_deleted', 'Session cancelled by the organizers')], max_length=16),
+            model_name="sessionregistration",
+            name="cancel_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("dropped", "Dropped by the delegate"),
+                    ("withdrawn", "Delegate withdrew"),
+                    ("rejected", "Registration rejected"),
+                    ("ineligible", "No longer eligible for this session"),
+                    ("session_deleted", "Session cancelled by the organizers"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

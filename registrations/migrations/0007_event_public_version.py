@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0006_audit_actions_and_session_deletion'),
+        ("registrations", "0006_audit_actions_and_session_deletion"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='event',
-            name='public_version',
+            model_name="event",
+            name="public_version",
             field=models.PositiveBigIntegerField(default=0, editable=False),
         ),
     ]

@@ -13,75 +13,80 @@ def copy_english(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0007_event_public_version'),
+        ("registrations", "0007_event_public_version"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='delegate',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français')], default='en', help_text='The language of the emails and calendar files sent to this delegate.', max_length=16, verbose_name='language'),
+            model_name="delegate",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("fr", "Français")],
+                default="en",
+                help_text="The language of the emails and calendar files sent to this delegate.",
+                max_length=16,
+                verbose_name="language",
+            ),
         ),
         migrations.AddField(
-            model_name='event',
-            name='name_en',
+            model_name="event",
+            name="name_en",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='name_fr',
+            model_name="event",
+            name="name_fr",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='practical_information_en',
-            field=models.TextField(blank=True, help_text='Shown to delegates on their status page.', null=True),
+            model_name="event",
+            name="practical_information_en",
+            field=models.TextField(blank=True, help_text="Shown to delegates on their status page.", null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='practical_information_fr',
-            field=models.TextField(blank=True, help_text='Shown to delegates on their status page.', null=True),
+            model_name="event",
+            name="practical_information_fr",
+            field=models.TextField(blank=True, help_text="Shown to delegates on their status page.", null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='venue_en',
+            model_name="event",
+            name="venue_en",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.AddField(
-            model_name='event',
-            name='venue_fr',
+            model_name="event",
+            name="venue_fr",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='description_en',
+            model_name="session",
+            name="description_en",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='description_fr',
+            model_name="session",
+            name="description_fr",
             field=models.TextField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='room_en',
+            model_name="session",
+            name="room_en",
             field=models.CharField(blank=True, max_length=100, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='room_fr',
+            model_name="session",
+            name="room_fr",
             field=models.CharField(blank=True, max_length=100, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='title_en',
+            model_name="session",
+            name="title_en",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.AddField(
-            model_name='session',
-            name='title_fr',
+            model_name="session",
+            name="title_fr",
             field=models.CharField(max_length=200, null=True),
         ),
         migrations.RunPython(copy_english, migrations.RunPython.noop),

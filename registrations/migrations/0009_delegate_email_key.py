@@ -72,9 +72,7 @@ class Migration(migrations.Migration):
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
                     "event",
-                    models.ForeignKey(
-                        on_delete=models.deletion.CASCADE, related_name="+", to="registrations.event"
-                    ),
+                    models.ForeignKey(on_delete=models.deletion.CASCADE, related_name="+", to="registrations.event"),
                 ),
             ],
             options={"ordering": ["created_at", "id"]},

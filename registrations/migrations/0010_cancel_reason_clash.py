@@ -4,20 +4,46 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0009_delegate_email_key'),
+        ("registrations", "0009_delegate_email_key"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='outboundemail',
-            name='kind',
-            field=models.CharField(choices=[('registration_received', 'Registration received'), ('already_registered', 'Already registered (second signup)'), ('approved', 'Approved'), ('rejected', 'Rejected'), ('promoted', 'Promoted from the waitlist'), ('seats_cancelled', 'Seats cancelled'), ('withdrawn', 'Withdrawal confirmed'), ('lost_link', 'Private link'), ('under_review', 'Back under review'), ('session_cancelled', 'Session cancelled'), ('seats_clashed', 'Seats cancelled for a clash')], max_length=32, verbose_name='message'),
+            model_name="outboundemail",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("registration_received", "Registration received"),
+                    ("already_registered", "Already registered (second signup)"),
+                    ("approved", "Approved"),
+                    ("rejected", "Rejected"),
+                    ("promoted", "Promoted from the waitlist"),
+                    ("seats_cancelled", "Seats cancelled"),
+                    ("withdrawn", "Withdrawal confirmed"),
+                    ("lost_link", "Private link"),
+                    ("under_review", "Back under review"),
+                    ("session_cancelled", "Session cancelled"),
+                    ("seats_clashed", "Seats cancelled for a clash"),
+                ],
+                max_length=32,
+                verbose_name="message",
+            ),
         ),
         migrations.AlterField(
-            model_name='sessionregistration',
-            name='cancel_reason',
-            field=models.CharField(blank=True, choices=[('dropped', 'Dropped by the delegate'), ('withdrawn', 'Delegate withdrew'), ('rejected', 'Registration rejected'), ('ineligible', 'No longer eligible for this session'), ('session_deleted', 'Session cancelled by the organizers'), ('clash', 'At the same time as another session asked for first')], max_length=16),
+            model_name="sessionregistration",
+            name="cancel_reason",
+            field=models.CharField(
+                blank=True,
+                choices=[
+                    ("dropped", "Dropped by the delegate"),
+                    ("withdrawn", "Delegate withdrew"),
+                    ("rejected", "Registration rejected"),
+                    ("ineligible", "No longer eligible for this session"),
+                    ("session_deleted", "Session cancelled by the organizers"),
+                    ("clash", "At the same time as another session asked for first"),
+                ],
+                max_length=16,
+            ),
         ),
     ]

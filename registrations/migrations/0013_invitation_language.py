@@ -4,15 +4,20 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('registrations', '0012_audit_actions_and_email_kinds_merged'),
+        ("registrations", "0012_audit_actions_and_email_kinds_merged"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='invitation',
-            name='language',
-            field=models.CharField(choices=[('en', 'English'), ('fr', 'Français')], default='en', help_text='The language of the invitation and its reminders (the invitee chooses their own at signup).', max_length=16, verbose_name='language'),
+            model_name="invitation",
+            name="language",
+            field=models.CharField(
+                choices=[("en", "English"), ("fr", "Français")],
+                default="en",
+                help_text="The language of the invitation and its reminders (the invitee chooses their own at signup).",
+                max_length=16,
+                verbose_name="language",
+            ),
         ),
     ]

@@ -19,6 +19,8 @@ Where things are:
   import (`invitation_import`).
 - `door`: checking in at a session's door or the venue entrance (`rules.admission` decides), undoing
   a check-in, reissuing a badge, the offline admit list and the replay of offline scans.
+- `endorsements`: institutes' focal points endorse or decline their government delegates; the
+  organizers' override.
 - `retention`: the retention purge and erasure.
 - `messages`: organizers' messages to a group of delegates, and saved views of the delegate list.
 - `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
@@ -60,6 +62,7 @@ from .errors import (
     InvalidTransition,
     InvitationUnusable,
     NotEligible,
+    NotFocalPoint,
     QuotaExceeded,
     RegistrationClosed,
     RegistrationError,
@@ -105,6 +108,7 @@ __all__ = [
     "InvalidTransition",
     "InvitationUnusable",
     "NotEligible",
+    "NotFocalPoint",
     "PurgeResult",
     "QuotaExceeded",
     "RegistrationClosed",

@@ -14,16 +14,17 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AbstractBaseUser
 
 from .. import emails
-from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, Invitation
+from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, FocalPoint, Invitation
 
 # An email a change causes: (kind, recipient, context for rendering); the recipient is a delegate
 # or an invitation (its invitee).
-Outgoing = tuple[EmailKind, Delegate | Invitation, dict]
+Outgoing = tuple[EmailKind, Delegate | Invitation | FocalPoint, dict]
 
 
 @dataclass(frozen=True)
 class Actor:
-    """Who made a change: an organizer (a user), door staff (a user), the delegate themselves, or the system."""
+    """Who made a change: an organizer (a user), door staff (a user), an institute's focal point (a user),
+    the delegate themselves, or the system."""
 
     kind: str
     user: AbstractBaseUser | None = None
@@ -39,6 +40,11 @@ class Actor:
     @classmethod
     def door_staff(cls, user) -> Actor:
         return cls(ActorKind.DOOR_STAFF, user)
+
+    @classmethod
+    def focal_point(cls, user) -> Actor:
+        """A focal point acting for their institute in the institute portal."""
+        return cls(ActorKind.FOCAL_POINT, user)
 
     @classmethod
     def system(cls) -> Actor:

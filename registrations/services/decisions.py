@@ -27,7 +27,7 @@ from ..models import (
     SeatStatus,
     SessionRegistration,
 )
-from . import rules, seats
+from . import endorsements, rules, seats
 from .audit import Actor, Outgoing, commit, record
 from .errors import InvalidTransition
 
@@ -111,20 +111,28 @@ def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> C
 
 
 @transaction.atomic
-def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionResult:
+def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_reason: str = "") -> DecisionResult:
     """Approve pending delegates: confirm their requested sessions while seats remain, waitlist the rest.
 
     Of two requests at the same time the earlier is placed and the later cancelled, the delegate told
-    why. A government delegate beyond their institute's quota for the event is not approved; the
-    result says why. The number of queries does not grow with the number of delegates.
+    why. A government delegate beyond their institute's quota for the event, or (where the event
+    requires it) not endorsed by their institute, is not approved; the result says why. With an
+    `override_reason` the organizer approves without the endorsement: each such approval is audited
+    with the reason, which the institute's focal points see. The number of queries does not grow
+    with the number of delegates.
     """
+    override_reason = override_reason.strip()
     locked = seats.lock_delegates(delegate_ids)  # lock order: delegates, then institutes, then sessions
     institutes = seats.lock_institutes({d.institute_id for d in locked if d.institute_id})
     approved = approved_counts({d.event_id for d in locked}, institutes)
+    overridden: list[Delegate] = []
 
     def within_quota(delegate: Delegate) -> str | None:
         if not delegate.institute_id:
             return None
+        refusal = rules.endorsement_refusal(delegate)
+        if refusal is not None and not override_reason:
+            return refusal
         institute = institutes[delegate.institute_id]
         if rules.quota_reached(approved, delegate.event_id, institute):
             return _(
@@ -137,11 +145,15 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor) -> DecisionR
                 "event": delegate.event,
             }
         approved[(delegate.event_id, institute.pk)] += 1
+        if refusal is not None:
+            overridden.append(delegate)
         return None
 
     result, audit = _move_delegates(locked, DelegateStatus.APPROVED, actor, check=within_quota)
     if not result.done:
         return result
+    if overridden:
+        audit += endorsements.override(overridden, actor, override_reason)
 
     by_id = {d.pk: d for d in result.done}
     requested = list(SessionRegistration.objects.filter(delegate_id__in=by_id, status=SeatStatus.REQUESTED))

@@ -21,6 +21,7 @@ from ..models import (
     Delegate,
     DelegateStatus,
     EmailKind,
+    Endorsement,
     Event,
     Institute,
     Invitation,
@@ -157,6 +158,9 @@ def register_delegate(
 
     delegate = _new_delegate(event, details)
     delegate.invitation = invitation
+    nominated = invitation is not None and invitation.institute_id is not None
+    if nominated:  # the institute's own nominee: endorsed by the nomination
+        delegate.endorsement, delegate.endorsement_at = Endorsement.ENDORSED, now
     existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
     if existing is None:
         try:
@@ -206,6 +210,21 @@ def register_delegate(
         # with a slow mail server, a signup answers without waiting for SMTP.
         deliver_now=False,
     )
+    if nominated:
+        nominator = invitation.nominated_by
+        commit(
+            [
+                record(
+                    Actor.focal_point(nominator.user) if nominator and nominator.user_id else Actor.system(),
+                    AuditAction.ENDORSED,
+                    delegate=delegate,
+                    from_status=Endorsement.PENDING,
+                    to_status=Endorsement.ENDORSED,
+                    invitation=invitation,
+                    nominated=True,
+                )
+            ]
+        )
     if invitation is not None:
         invitations.use_invitation(invitation=invitation, delegate=delegate, now=now)
         if pre_approved:
@@ -323,6 +342,9 @@ def update_delegate(*, delegate: Delegate, changes: dict, actor: Actor) -> Deleg
     if "email" in changed:
         _set_email(locked, changed["email"])
     locked.email_domain_verified = rules.email_domain_matches(locked.email, locked.institute)
+    # Another institute (or type) is another institute's word: an endorsement does not carry over.
+    if {"stakeholder_type", "institute"} & set(changed) and locked.endorsement != Endorsement.PENDING:
+        locked.endorsement, locked.endorsement_reason, locked.endorsement_at = Endorsement.PENDING, "", None
     locked.save()
     commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=sorted(changed))])
     result = DelegateUpdate(delegate=locked, changed=sorted(changed))

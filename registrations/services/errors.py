@@ -63,3 +63,9 @@ class InvitationUnusable(RegistrationError):
     def __init__(self, message: str, reason: str):
         super().__init__(message)
         self.reason = reason
+
+
+class NotFocalPoint(RegistrationError):
+    """The account is not (or no longer) an active focal point."""
+
+    code = "not_focal_point"

@@ -32,6 +32,7 @@ from ..models import (
     InvitationKind,
     InvitationStatus,
     Session,
+    StakeholderType,
 )
 from . import rules, seats
 from .audit import Actor, Outgoing, commit, record
@@ -144,11 +145,16 @@ def _check_holds(invitation: Invitation, sessions: Sequence[Session], previous: 
 
 
 def _check_invitation(invitation: Invitation, sessions: Sequence[Session]) -> None:
-    if invitation.stakeholder_type not in GUEST_TYPES:
+    nomination = invitation.institute_id is not None
+    if nomination:
+        # An institute's nomination: a personal government invitation for that institute.
+        if invitation.stakeholder_type != StakeholderType.GOVERNMENT or invitation.kind != InvitationKind.PERSONAL:
+            raise NotEligible(_("A nomination is a personal invitation for a government delegate."))
+    elif invitation.stakeholder_type not in GUEST_TYPES:
         raise NotEligible(_("Invitations are for civil society, academia and industry participants."))
     if not invitation.organization.strip():
         raise NotEligible(_("Please give the invitee's organization."))
-    rules.check_invitation_sessions(event=invitation.event, sessions=sessions)
+    rules.check_invitation_sessions(event=invitation.event, sessions=sessions, government=nomination)
     if invitation.kind == InvitationKind.PERSONAL:
         if not invitation.email:
             raise NotEligible(_("A personal invitation needs the invitee's email address."))

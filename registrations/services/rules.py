@@ -26,6 +26,7 @@ from ..models import (
     AccessTier,
     Delegate,
     DelegateStatus,
+    Endorsement,
     Event,
     GuestRegistration,
     Institute,
@@ -130,8 +131,9 @@ def check_guest_registration(*, event: Event, stakeholder_type: str, invitation:
     )
 
 
-def check_invitation_sessions(*, event: Event, sessions: Iterable[Session]) -> None:
-    """What an invitation may cover: at least one session, all of its event, none government-only."""
+def check_invitation_sessions(*, event: Event, sessions: Iterable[Session], government: bool = False) -> None:
+    """What an invitation may cover: at least one session, all of its event, none government-only
+    (except a nomination, a government invitation from an institute's focal point)."""
     sessions = list(sessions)
     if not sessions:
         raise NotEligible(_("An invitation covers at least one session."))
@@ -140,7 +142,7 @@ def check_invitation_sessions(*, event: Event, sessions: Iterable[Session]) -> N
             raise NotEligible(
                 _("“%(title)s” is not a session of %(event)s.") % {"title": session.title, "event": event}
             )
-        if session.access_tier != AccessTier.OPEN:
+        if session.access_tier != AccessTier.OPEN and not government:
             raise NotEligible(
                 _("“%(title)s” is government-only: an invitation cannot cover it.") % {"title": session.title}
             )
@@ -190,6 +192,13 @@ def check_invitation_details(*, invitation: Invitation, details: dict) -> None:
             _("This invitation is for %(type)s participants.")
             % {"type": invitation.get_stakeholder_type_display().lower()}
         )
+    if invitation.institute_id is not None:
+        # A nomination: the institute is the invitation's, whatever the form sent.
+        if details.get("institute") != invitation.institute:
+            raise NotEligible(
+                _("This invitation is for a delegate of %(institute)s.") % {"institute": invitation.institute.name}
+            )
+        return
     if invitation.kind == InvitationKind.PERSONAL and (details.get("organization") or "") != invitation.organization:
         raise NotEligible(
             _("The organization of a personal invitation is fixed: %(organization)s.")
@@ -439,6 +448,50 @@ def refusal_for(delegate, to_status: str) -> str:
 def is_active(delegate) -> bool:
     """Whether the registration is still in play: the delegate may edit details, add sessions or withdraw."""
     return delegate.status in ACTIVE_DELEGATE_STATUSES
+
+
+# --------------------------------------------------------------------------- endorsement
+
+# The endorsements that let a government delegate be approved where the event requires one.
+APPROVABLE_ENDORSEMENTS = frozenset({Endorsement.ENDORSED, Endorsement.OVERRIDDEN})
+
+
+def needs_endorsement(delegate: Delegate) -> bool:
+    """Whether this delegate's approval waits for their institute's endorsement."""
+    return delegate.is_government and delegate.event.endorsement_required
+
+
+def endorsement_refusal(delegate: Delegate) -> str | None:
+    """Why this delegate cannot be approved yet for want of an endorsement, or None."""
+    if not needs_endorsement(delegate) or delegate.endorsement in APPROVABLE_ENDORSEMENTS:
+        return None
+    if delegate.endorsement == Endorsement.DECLINED:
+        return _(
+            "%(name)s was not approved: %(institute)s declined to endorse them. Reject them, or approve "
+            "without endorsement with a reason."
+        ) % {"name": delegate.full_name, "institute": delegate.institute.name}
+    return _(
+        "%(name)s was not approved: %(event)s requires an endorsement by %(institute)s, which has not "
+        "endorsed them yet."
+    ) % {"name": delegate.full_name, "event": delegate.event, "institute": delegate.institute.name}
+
+
+def may_endorse(delegate: Delegate) -> bool:
+    """A focal point may endorse or decline a pending government delegate the organizers have not overridden."""
+    return (
+        delegate.is_government
+        and delegate.status == DelegateStatus.PENDING
+        and delegate.endorsement != Endorsement.OVERRIDDEN
+    )
+
+
+def endorsement_move_refusal(delegate: Delegate) -> str:
+    if delegate.endorsement == Endorsement.OVERRIDDEN:
+        return _("%(name)s was already approved by the organizers without endorsement.") % {"name": delegate.full_name}
+    return _("%(name)s is %(status)s: the organizers have decided already.") % {
+        "name": delegate.full_name,
+        "status": delegate.get_status_display().lower(),
+    }
 
 
 # --------------------------------------------------------------------------- the door

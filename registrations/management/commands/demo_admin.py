@@ -4,12 +4,16 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
+from django.urls import reverse
+
+from registrations.management.commands.load_demo import DEMO_FOCAL_POINT
+from registrations.models import FocalPoint
 
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo's superuser 'admin', organizer 'organizer' and door staff 'door' with fresh "
-        "random passwords."
+        "Create (or reset) the demo's superuser 'admin', organizer 'organizer' and door staff 'door', and the "
+        "password of one sample focal point, with fresh random passwords."
     )
 
     def add_arguments(self, parser):
@@ -35,6 +39,19 @@ class Command(BaseCommand):
         door.set_password(door_password)
         door.save()
         door.groups.add(Group.objects.get(name="Door staff"))
+        focal_line = ""
+        focal_point = (
+            FocalPoint.objects.select_related("user", "institute").filter(user__username=DEMO_FOCAL_POINT).first()
+        )
+        if focal_point is not None:
+            focal_password = secrets.token_urlsafe(12)
+            focal_point.user.set_password(focal_password)
+            focal_point.user.save(update_fields=["password"])
+            portal = url.rstrip("/") + reverse("registrations:portal")
+            focal_line = (
+                f"  Institute portal: {portal}\n"
+                f"    focal point ({focal_point.institute.member})  {DEMO_FOCAL_POINT} / {focal_password}\n"
+            )
         url = url.rstrip("/") + "/"
         self.stdout.write(
             self.style.SUCCESS(
@@ -44,6 +61,7 @@ class Command(BaseCommand):
                 f"    organizer  organizer  / {organizer_password}\n"
                 f"  Door: {url}door/\n"
                 f"    door staff door       / {door_password}\n"
+                f"{focal_line}"
                 "  (new random passwords each time `make run` starts)\n"
             )
         )

@@ -1,6 +1,8 @@
-"""Load the San Francisco convening as demo data: agenda, about 40 sample delegates and a few
-sample invitations. Guests come by invitation only (the sample guests registered before the
-organizers switched to invitations).
+"""Load the San Francisco convening as demo data: agenda, about 40 sample delegates, a few
+sample invitations and one focal point per member institute (the convening requires their
+endorsement of government delegates; most are endorsed, one declined, a few await it). Guests
+come by invitation only (the sample guests registered before the organizers switched to
+invitations).
 
 Idempotent: running it again changes nothing. Decisions are made through the services, exactly as
 an organizer would make them, so seats, waitlists and the audit trail are consistent. No email is
@@ -9,6 +11,7 @@ sent for sample delegates (their queued messages are dropped in the same transac
 
 from datetime import date, datetime, time, timedelta
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone, translation
@@ -18,6 +21,7 @@ from registrations.models import (
     AccessTier,
     Delegate,
     Event,
+    FocalPoint,
     GuestRegistration,
     Institute,
     Invitation,
@@ -25,7 +29,7 @@ from registrations.models import (
     Session,
     StakeholderType,
 )
-from registrations.services import invitations
+from registrations.services import endorsements, invitations
 
 SLUG = "san-francisco-convening"
 TZ = "America/Los_Angeles"
@@ -265,6 +269,17 @@ DELEGATES = [
 ]
 
 
+# The focal point whose login `make run` prints (demo_admin).
+DEMO_FOCAL_POINT = "focal-gb"
+# Government delegates the focal points leave awaiting endorsement, and the one they decline.
+AWAITING_ENDORSEMENT = {"michael.rivera@commerce.gov.evil.example", "arjun.nair@ntu.edu.sg"}
+DECLINED = {"liam.oconnor@gmail.example": "Not a member of our institute's staff."}
+
+
+def focal_point_username(institute: Institute) -> str:
+    return f"focal-{institute.iso_code.lower()}"
+
+
 def _at(day: date, hhmm: str, tz) -> datetime:
     return datetime.combine(day, time.fromisoformat(hhmm), tzinfo=tz)
 
@@ -284,6 +299,7 @@ class Command(BaseCommand):
             self._load()
 
     def _load(self):
+        self._focal_points()
         event = self._event()
         sessions = self._agenda(event)
         if event.delegates.exists():
@@ -295,6 +311,7 @@ class Command(BaseCommand):
         self._invitations(event, sessions)
         OutboundEmail.objects.filter(delegate__is_sample=True).delete()
         OutboundEmail.objects.filter(invitation__is_sample=True).delete()
+        OutboundEmail.objects.filter(focal_point__is_sample=True).delete()
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {event}: {len(sessions)} sessions, {event.delegates.count()} sample delegates, "
@@ -379,6 +396,39 @@ class Command(BaseCommand):
         invitations.send_invitations(invitation_ids=[made[0].pk, made[1].pk, made[3].pk], actor=system)
         invitations.decline_invitation(invitation=made[3], reason="Travelling that week.")
 
+    def _focal_points(self) -> None:
+        """One focal point per member institute (sample data; `demo_admin` gives one a password)."""
+        users = get_user_model()
+        for institute in Institute.objects.all():
+            username = focal_point_username(institute)
+            user, _created = users.objects.get_or_create(
+                username=username,
+                defaults={
+                    "email": f"{username}@{institute.domain_list[0] if institute.domain_list else 'example.org'}",
+                    "first_name": "Focal point",
+                    "last_name": institute.member,
+                    "is_staff": False,
+                },
+            )
+            if _created:
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+            FocalPoint.objects.get_or_create(user=user, defaults={"institute": institute, "is_sample": True})
+
+    def _endorse(self, delegates: list[Delegate]) -> None:
+        """The focal points endorse their government delegates, but for a decline and a few left waiting."""
+        focal_points = {f.institute_id: f for f in FocalPoint.objects.filter(is_sample=True)}
+        for delegate in delegates:
+            focal_point = focal_points.get(delegate.institute_id)
+            if focal_point is None or delegate.email in AWAITING_ENDORSEMENT:
+                continue
+            if delegate.email in DECLINED:
+                endorsements.decline(
+                    focal_point=focal_point, delegate_ids=[delegate.pk], reason=DECLINED[delegate.email]
+                )
+            else:
+                endorsements.endorse(focal_point=focal_point, delegate_ids=[delegate.pk])
+
     def _event(self) -> Event:
         first, last = demo_dates(timezone.localdate())
         event = Event.objects.filter(slug=SLUG).first()
@@ -406,6 +456,7 @@ class Command(BaseCommand):
             ),
             contact_email="registration@aisi-network.example",
             participant_list_visibility="link_only",
+            endorsement_required=True,
             is_sample=True,
             **EVENT_FRENCH,
         )
@@ -472,6 +523,7 @@ class Command(BaseCommand):
             )
             delegates.append(outcome.delegate)
         Delegate.objects.filter(pk__in=[d.pk for d in delegates]).update(is_sample=True)
+        self._endorse([d for d in delegates if d.is_government])
 
         system = services.Actor.system()
         approve = [d.pk for n, d in enumerate(delegates) if n % 4 in (0, 1, 2) and n % 10 != 9]

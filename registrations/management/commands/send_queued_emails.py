@@ -5,13 +5,15 @@ from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connection
 
 from registrations import emails, services
+from registrations.services import endorsements
 
 logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
-        "Answer lost-link requests, then deliver queued emails (retrying failures with backoff). "
+        "Answer lost-link requests, queue the focal points' digests, then deliver queued emails "
+        "(retrying failures with backoff). "
         "With --loop, keep polling; a database that goes away (a restart, a failover) is waited for."
     )
 
@@ -24,6 +26,7 @@ class Command(BaseCommand):
         while True:
             try:
                 services.resolve_lost_link_requests(limit=limit)
+                endorsements.queue_digests()
                 sent, failed = emails.deliver(limit=limit)
             except (OperationalError, InterfaceError) as error:
                 if not loop:
