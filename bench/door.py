@@ -318,6 +318,7 @@ def _pdf(env) -> None:
                 given_name=names[n % 4][0],
                 family_name=names[n % 4][1],
                 email=f"pdf{n}@example.org",
+                email_key=f"pdf{n}@example.org",  # rules.email_key of it
                 stakeholder_type=StakeholderType.ACADEMIA,
                 organization="University of Benchmarks",
                 consent_data_processing=True,

@@ -33,9 +33,24 @@ from urllib.parse import urlencode
 from bench.common import HOST, csrf_pair, gunicorn, line, manage, note, server_env, setup_django, static_root
 from bench.scaleout import email_workers, forwarded
 
+
+def _free_port(preferred: int) -> int:
+    """The first port from `preferred` on that nobody listens on (another engineer's may be taken)."""
+    import socket
+
+    for port in range(preferred, preferred + 100):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port from {preferred}")
+
+
 HTTP_PORT = 18141
-PG_PORT = 55432
-REDIS_PORT = 56379
+PG_PORT = _free_port(55432)
+REDIS_PORT = _free_port(56379)
 CLIENTS = 16
 SECONDS = float(os.environ.get("BENCH_FAULT_SECONDS", "44"))
 # When each fault starts, in seconds from the start of the rush.
@@ -74,8 +89,18 @@ class OwnPostgres:
 
     def start(self) -> OwnPostgres:
         self._run(_pg_bin("initdb"), "-D", self.data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync")
-        self._ctl("start")
+        try:
+            self._ctl("start")
+        except subprocess.CalledProcessError:
+            note(f"the bench's PostgreSQL did not start on {PG_PORT}: {self._log_tail()}")
+            raise
         return self
+
+    def _log_tail(self) -> str:
+        try:
+            return " | ".join(open(self.log, errors="replace").read().strip().splitlines()[-5:])
+        except OSError:
+            return "(no log)"
 
     def restart(self) -> None:
         self._ctl("restart", "-m", "fast")
