@@ -1,10 +1,11 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class RegistrationsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "registrations"
-    verbose_name = "Registrations"
+    verbose_name = _("Registrations")
 
     def ready(self):
         from . import checks  # noqa: F401 - registers the deployment checks

@@ -77,4 +77,13 @@ class UndoForm(forms.Form):
 
 
 class SearchForm(forms.Form):
-    q = forms.CharField(min_length=2, max_length=100, strip=True)
+    """A name (or the start of an email address) to look up. Two letters at least; one is enough when
+    it is not ASCII, as a Korean or Chinese family name may be one syllable (이, 김, 王)."""
+
+    q = forms.CharField(max_length=100, strip=True)
+
+    def clean_q(self):
+        q = self.cleaned_data["q"]
+        if len(q) < 2 and q.isascii():
+            raise forms.ValidationError(_("Type at least two letters of the name."), code="min_length")
+        return q

@@ -19,7 +19,8 @@ from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, redirect_to_login
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Left, StrIndex
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -36,6 +37,7 @@ from .door_forms import ENTRANCE, DoorForm, ScanForm, SearchForm, UndoForm
 from .forms import is_database_id
 from .models import Delegate, Event, Session
 from .services import door as door_service
+from .services import rules
 
 DOOR_PERMISSION = "registrations.check_in"
 SEARCH_LIMIT = 12
@@ -166,6 +168,8 @@ def _answer(result: door_service.ScanResult, place) -> dict:
     if result.verdict.admit and result.check_in is not None:
         data["check_in"] = result.check_in.pk
         data["attendance"] = door_service.attendance(place)  # a refusal leaves the counts as they were
+    elif result.verdict.reason == rules.DoorRefusal.ALREADY_CHECKED_IN and result.check_in is not None:
+        data["check_in"] = result.check_in.pk  # the standing check-in it names, for the staff to undo
     return data
 
 
@@ -216,9 +220,9 @@ def undo(request):
         return _refused(request, place, refusal.message, 409)
     done = _("Check-in of %(name)s undone.") % {"name": entry.delegate.full_name}
     if wants_json(request):
-        return JsonResponse({"message": done, "attendance": door_service.attendance(place)})
-    messages.success(request, done)
-    return redirect(reverse("registrations:door") + "?" + _door_query(place))
+        return JsonResponse({"undone": True, "message": done, "attendance": door_service.attendance(place)})
+    # The answer screen turns neutral: neither admit (green) nor refuse (red).
+    return _page(request, place, result={"undone": True, "name": entry.delegate.full_name, "message": done})
 
 
 def _search(place, params) -> list[dict] | None:
@@ -228,9 +232,10 @@ def _search(place, params) -> list[dict] | None:
     words = form.cleaned_data["q"].split()[:4]
     match = Q()
     for word in words:
-        match &= Q(given_name__icontains=word) | Q(family_name__icontains=word)
+        match &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(email_local__icontains=word)
     found = (
-        Delegate.objects.filter(match, event=place.event, anonymized_at__isnull=True)
+        Delegate.objects.annotate(email_local=Left("email", StrIndex("email", Value("@")) - 1))
+        .filter(match, event=place.event, anonymized_at__isnull=True)
         .select_related("institute")
         .order_by("family_name", "given_name", "pk")[:SEARCH_LIMIT]
     )

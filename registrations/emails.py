@@ -42,9 +42,14 @@ SUBJECTS = {
     "invitation": _("Invitation to %(event)s"),
     "invitation_reminder": _("Reminder: your invitation to %(event)s expires soon"),
     "organizer_message": _("A message from the organizers of %(event)s"),  # the message's own subject is used
+    "badge_reissued": _("Your new badge for %(event)s"),
     "focal_point_activation": _("Your access to the institute portal"),
     "focal_point_digest": _("Your institute's delegates: new registrations and decisions"),
 }
+
+
+# The emails that carry the delegate's badge.
+BADGE_ATTACHED = frozenset({"approved", "badge_reissued"})
 
 
 def _outbound(kind: str, recipient, context: dict) -> OutboundEmail:
@@ -183,6 +188,8 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         "waitlisted": [r for r in registrations if r.status == SeatStatus.WAITLISTED],
         "status_url": links.status_url(delegate) if delegate.link_secret else "",
         "reason": email.context.get("reason", ""),
+        # A withdrawal: how many confirmed seats the delegate gave up (requests are not seats).
+        "seats_freed": email.context.get("seats_freed", 0),
         "session": Session.objects.filter(pk=email.context["session"]).first() if "session" in email.context else None,
         "cancelled_sessions": list(Session.objects.filter(pk__in=email.context.get("sessions", []))),
         # A deleted session: the email carries its title and start (the row is gone).
@@ -217,16 +224,17 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
 
 
 def _badge_attachment(email: OutboundEmail) -> bytes | None:
-    """The approval email carries the badge (PDF). A missing badge font is logged, never a lost email."""
+    """The approval and badge-reissued emails carry the badge (PDF, the current version). A missing
+    badge font is logged, never a lost email."""
     from . import badge_pdf
 
     delegate = email.delegate
-    if email.kind != "approved" or delegate.status != DelegateStatus.APPROVED:
+    if email.kind not in BADGE_ATTACHED or delegate.status != DelegateStatus.APPROVED:
         return None
     try:
         return badge_pdf.badge_pdf_bytes(delegate)
     except badge_pdf.FontMissing as missing:
-        logger.warning("Approval email to delegate %s without its badge: %s", delegate.pk, missing)
+        logger.warning("Email %s to delegate %s without its badge: %s", email.kind, delegate.pk, missing)
         return None
 
 

@@ -15,11 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
-from . import links, services
+from . import links, selectors, services
 from .forms import DeclineInvitationForm, RegistrationForm
-from .models import Event
+from .models import DelegateStatus, Event, SeatStatus, SessionRegistration
 from .services import invitations
-from .views import signup_rate
+from .views import redirect_with_receipt, signup_rate
 
 INVALID_INVITATION_STATUS = {"tampered": 404}
 
@@ -60,7 +60,7 @@ def invitation(request, invitation, token):
         form = RegistrationForm(request.POST, event=event, invitation=invitation)
         if form.is_valid():
             try:
-                services.register_delegate(
+                outcome = services.register_delegate(
                     event=event,
                     details=form.delegate_details(),
                     sessions=form.cleaned_data["sessions"],
@@ -71,7 +71,7 @@ def invitation(request, invitation, token):
             except services.RegistrationError as refusal:
                 form.add_error(None, refusal.message)
             else:
-                return redirect("registrations:register_done")
+                return redirect_with_receipt(invitation_receipt(form, invitation, outcome))
         status = 400
     else:
         invitations.mark_opened(invitation=invitation)
@@ -90,6 +90,39 @@ def invitation(request, invitation, token):
         },
         status=status,
     )
+
+
+def invitation_receipt(form: RegistrationForm, invitation, outcome: services.SignupOutcome) -> dict:
+    """The confirmation page's receipt after an invitation: the signup's, and whether the registration
+    was approved at once, with where each session asked for stands.
+
+    What it says of an address registered before must tell nothing the visitor may not know. A
+    personal invitation's address is the invitation's own (its link went to that address): the page
+    says how that registration stands. An organization code is shared, and anyone holding it may type
+    a colleague's address: for an address registered before, the page reads as it would for a new
+    one (what the code promises and the seats left, which any holder of the code sees on the agenda).
+    """
+    receipt = form.receipt()
+    asked = receipt["sessions"]
+    if outcome.created or invitation.is_personal:
+        delegate = outcome.delegate
+        approved = delegate.status == DelegateStatus.APPROVED
+        seats = dict(
+            SessionRegistration.objects.filter(delegate=delegate, session_id__in=asked).values_list(
+                "session_id", "status"
+            )
+        )
+    else:
+        approved = invitation.pre_approved
+        left = selectors.seats_left_by_session(invitation.event)
+        seats = {
+            pk: SeatStatus.CONFIRMED if invitation.holds_seats or left.get(pk, 0) > 0 else SeatStatus.WAITLISTED
+            for pk in asked
+        }
+    receipt["approved"] = approved
+    if approved:
+        receipt["seats"] = {str(pk): status for pk, status in seats.items()}
+    return receipt
 
 
 @require_http_methods(["GET", "POST"])

@@ -58,6 +58,16 @@ def moment(value: datetime, tz: tzinfo) -> str:
     return formats.date_format(value.astimezone(tz), local_format("MOMENT_FORMAT")) + _zone_suffix(tz)
 
 
+def clock(value: datetime, tz: tzinfo) -> str:
+    """A time of day in the venue's zone: "07:48" / "7 h 48"."""
+    return formats.time_format(value.astimezone(tz), local_format("CLOCK_FORMAT"))
+
+
+def short_moment(value: datetime, tz: tzinfo) -> str:
+    """A moment in an admin list column: "Tue 01 Dec 2026 07:49 PST", "mar 1 déc 2026, 7 h 49 (heure du Pacifique)"."""
+    return formats.date_format(value.astimezone(tz), local_format("SHORT_MOMENT_FORMAT")) + _zone_suffix(tz)
+
+
 def session_times(starts_at: datetime, ends_at: datetime, tz: tzinfo, *, dated: bool = False) -> tuple[str, str, str]:
     """(start, end, zone suffix) of a session in the venue's zone, formatted for the active language;
     `dated`: the start with its year (emails)."""

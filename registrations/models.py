@@ -123,6 +123,8 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["starts_on"]
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_on__gte=F("starts_on")),
@@ -181,6 +183,8 @@ class Institute(models.Model):
 
     class Meta:
         ordering = ["member"]
+        verbose_name = _("member institute")
+        verbose_name_plural = _("member institutes")
 
     def __str__(self):
         return f"{self.name} ({self.member})"
@@ -196,7 +200,7 @@ class Session(models.Model):
     below the confirmed seats, a move to government-only cancels guests' seats, and a deletion
     cancels every seat with notice."""
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("event"))
     title = models.CharField(max_length=200)
     description = models.TextField(blank=True)
     starts_at = models.DateTimeField()
@@ -211,6 +215,8 @@ class Session(models.Model):
 
     class Meta:
         ordering = ["starts_at", "title"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
         constraints = [
             models.CheckConstraint(
                 condition=Q(ends_at__gt=F("starts_at")),
@@ -264,7 +270,7 @@ class Delegate(models.Model):
     `update_delegate`, `update_delegate_details`), its erasure through `services.retention`.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="delegates")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="delegates", verbose_name=_("event"))
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     link_secret = models.CharField(
         max_length=32, default=new_link_secret, editable=False, help_text=_("Rotated to revoke the private link.")
@@ -345,6 +351,8 @@ class Delegate(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("delegate")
+        verbose_name_plural = _("delegates")
         constraints = [
             models.UniqueConstraint(
                 fields=["event", "email_key"],
@@ -447,8 +455,12 @@ class SessionRegistration(models.Model):
     `services.rules.SEAT_TRANSITIONS`), called by the decisions and the delegate's own changes.
     """
 
-    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="session_registrations")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="registrations")
+    delegate = models.ForeignKey(
+        Delegate, on_delete=models.CASCADE, related_name="session_registrations", verbose_name=_("delegate")
+    )
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="registrations", verbose_name=_("session")
+    )
     status = models.CharField(max_length=16, choices=SeatStatus, default=SeatStatus.REQUESTED)
     cancel_reason = models.CharField(max_length=16, choices=CancelReason, blank=True)
     requested_at = models.DateTimeField(default=timezone.now, help_text=_("Waitlists are first come, first served."))
@@ -456,6 +468,8 @@ class SessionRegistration(models.Model):
 
     class Meta:
         ordering = ["session__starts_at"]
+        verbose_name = _("session registration")
+        verbose_name_plural = _("session registrations")
         constraints = [
             models.UniqueConstraint(fields=["delegate", "session"], name="session_registration_unique_pair"),
         ]
@@ -501,7 +515,7 @@ class Invitation(models.Model):
     never the numeric id.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("event"))
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     secret = models.CharField(max_length=32, default=new_link_secret, editable=False)
     kind = models.CharField(_("kind"), max_length=16, choices=InvitationKind, default=InvitationKind.PERSONAL)
@@ -571,6 +585,8 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -712,7 +728,9 @@ class AuditEntry(models.Model):
     """Who changed what, when, from which status to which, and why. Written by the services only."""
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    event = models.ForeignKey(
+        Event, on_delete=models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("event")
+    )
     actor_kind = models.CharField(_("made by"), max_length=16, choices=ActorKind)
     actor_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -725,11 +743,23 @@ class AuditEntry(models.Model):
     actor_name = models.CharField(_("who"), max_length=150, blank=True, help_text=_("Kept when the user is deleted."))
     action = models.CharField(_("what"), max_length=50, choices=AuditAction)
     delegate = models.ForeignKey(
-        Delegate, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+        Delegate,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("delegate"),
     )
-    session = models.ForeignKey(Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    session = models.ForeignKey(
+        Session, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("session")
+    )
     invitation = models.ForeignKey(
-        Invitation, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_entries"
+        Invitation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_entries",
+        verbose_name=_("invitation"),
     )
     from_status = models.CharField(max_length=16, blank=True)
     to_status = models.CharField(max_length=16, blank=True)
@@ -738,6 +768,7 @@ class AuditEntry(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("audit entry")
         verbose_name_plural = _("audit entries")
 
     def __str__(self):
@@ -765,6 +796,7 @@ class EmailKind(models.TextChoices):
     INVITATION = "invitation", _("Invitation")
     INVITATION_REMINDER = "invitation_reminder", _("Invitation reminder")
     ORGANIZER_MESSAGE = "organizer_message", _("Message from the organizers")
+    BADGE_REISSUED = "badge_reissued", _("Badge reissued")
     FOCAL_POINT_ACTIVATION = "focal_point_activation", _("Focal point: activation link")
     FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations and decisions")
 
@@ -777,9 +809,20 @@ class OutboundEmail(models.Model):
     """
 
     kind = models.CharField(_("message"), max_length=32, choices=EmailKind)
-    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
-    invitation = models.ForeignKey(Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
-    focal_point = models.ForeignKey(FocalPoint, on_delete=models.CASCADE, null=True, blank=True, related_name="emails")
+    delegate = models.ForeignKey(
+        Delegate, on_delete=models.CASCADE, null=True, blank=True, related_name="emails", verbose_name=_("delegate")
+    )
+    invitation = models.ForeignKey(
+        Invitation, on_delete=models.CASCADE, null=True, blank=True, related_name="emails", verbose_name=_("invitation")
+    )
+    focal_point = models.ForeignKey(
+        FocalPoint,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="emails",
+        verbose_name=_("focal point"),
+    )
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=16, choices=EmailStatus, default=EmailStatus.PENDING)
     attempts = models.PositiveIntegerField(default=0)
@@ -790,6 +833,8 @@ class OutboundEmail(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("outbound email")
+        verbose_name_plural = _("outbound emails")
         indexes = [models.Index(fields=["status", "next_attempt_at"])]
         constraints = [
             models.CheckConstraint(
@@ -830,12 +875,14 @@ class LostLinkRequest(models.Model):
     deletes the row.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+", verbose_name=_("event"))
     email_key = models.CharField(max_length=254)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("lost-link request")
+        verbose_name_plural = _("lost-link requests")
 
     def __str__(self):
         return f"lost link request {self.pk}"
@@ -850,7 +897,7 @@ class DelegateMessage(models.Model):
     this row and queues nothing.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="messages")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="messages", verbose_name=_("event"))
     subject = models.CharField(_("subject"), max_length=200)
     body = models.TextField(_("message"), max_length=20_000)
     idempotency_key = models.UUIDField(unique=True, editable=False)
@@ -865,6 +912,8 @@ class DelegateMessage(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+        verbose_name = _("message to delegates")
+        verbose_name_plural = _("messages to delegates")
 
     def __str__(self):
         return self.subject
@@ -881,6 +930,8 @@ class SavedView(models.Model):
 
     class Meta:
         ordering = ["name", "pk"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
         constraints = [models.UniqueConstraint(fields=["owner", "name"], name="saved_view_name_unique_per_owner")]
 
     def __str__(self):
@@ -895,14 +946,17 @@ class CheckIn(models.Model):
     badge at once record one. An undone check-in stays, with who undid it and why.
     """
 
-    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_ins")
-    delegate = models.ForeignKey(Delegate, on_delete=models.CASCADE, related_name="check_ins")
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("event"))
+    delegate = models.ForeignKey(
+        Delegate, on_delete=models.CASCADE, related_name="check_ins", verbose_name=_("delegate")
+    )
     session = models.ForeignKey(
         Session,
         on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="check_ins",
+        verbose_name=_("session"),
         help_text=_("Empty: the venue entrance."),
     )
     door = models.CharField(_("door"), max_length=100)
@@ -921,6 +975,7 @@ class CheckIn(models.Model):
     class Meta:
         ordering = ["-scanned_at", "-id"]
         verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
         constraints = [
             models.UniqueConstraint(
                 fields=["delegate", "session"],

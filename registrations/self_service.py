@@ -18,6 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import translation
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
@@ -251,11 +252,21 @@ def withdraw(request, delegate):
     status = 200
     if request.method == "POST":
         try:
-            services.withdraw_delegate(delegate=delegate, actor=services.Actor.delegate())
+            result = services.withdraw_delegate(delegate=delegate, actor=services.Actor.delegate())
         except services.RegistrationError as refusal:
             messages.error(request, refusal.message)
             status = 400
         else:
+            if result.freed:  # requests and waitlist places are not seats: say so only when seats were given up
+                messages.info(
+                    request,
+                    ngettext(
+                        "Your seat has been given to the first delegate on its waitlist.",
+                        "Your %(count)d seats have been given to the first delegates on their waitlists.",
+                        result.freed,
+                    )
+                    % {"count": result.freed},
+                )
             return redirect("registrations:withdrawn", slug=delegate.event.slug)
     return render(
         request,

@@ -13,7 +13,7 @@ from django_ratelimit.decorators import ratelimit
 
 from . import pagecache, selectors, services
 from .forms import RegistrationForm
-from .models import StakeholderType
+from .models import Event, SeatStatus, StakeholderType
 
 
 def _event_or_404(event):
@@ -58,17 +58,7 @@ def register(request):
             else:
                 # What the visitor sent, echoed once by the next page: the same for a new address and a
                 # known one (the page tells nobody whether an address was registered before).
-                response = redirect("registrations:register_done")
-                response.set_cookie(
-                    SIGNUP_RECEIPT_COOKIE,
-                    signing.dumps(form.receipt(), salt=SIGNUP_RECEIPT_SALT, compress=True),
-                    max_age=SIGNUP_RECEIPT_MAX_AGE,
-                    path=reverse("registrations:register_done"),
-                    secure=settings.SESSION_COOKIE_SECURE,
-                    httponly=True,
-                    samesite="Lax",
-                )
-                return response
+                return redirect_with_receipt(form.receipt())
         status = 400
     context = {
         "event": event,
@@ -87,13 +77,29 @@ def register(request):
     return response
 
 
-# The signup's receipt (the address and sessions the visitor sent, no delegate id) rides to the
+# The signup's receipt (the address and sessions the visitor sent, no delegate id; after an invitation,
+# whether the registration was approved at once and where each session stands) rides to the
 # confirmation page in a cookie of that page only: signed, short-lived, read once (a reload, or a visit
 # without it, shows the generic page). It stays in the visitor's browser: no session row is written
 # during a registration rush, and nothing personal is left in the database to erase.
 SIGNUP_RECEIPT_COOKIE = "signup_receipt"
 SIGNUP_RECEIPT_SALT = "registrations.views.register_done"
 SIGNUP_RECEIPT_MAX_AGE = 600  # seconds
+
+
+def redirect_with_receipt(receipt: dict):
+    """To the confirmation page, with the signup's receipt for it (see above)."""
+    response = redirect("registrations:register_done")
+    response.set_cookie(
+        SIGNUP_RECEIPT_COOKIE,
+        signing.dumps(receipt, salt=SIGNUP_RECEIPT_SALT, compress=True),
+        max_age=SIGNUP_RECEIPT_MAX_AGE,
+        path=reverse("registrations:register_done"),
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
+    )
+    return response
 
 
 @never_cache
@@ -107,13 +113,23 @@ def register_done(request):
             receipt = signing.loads(signed, salt=SIGNUP_RECEIPT_SALT, max_age=SIGNUP_RECEIPT_MAX_AGE)
         except signing.BadSignature:
             receipt = None
+    if receipt and receipt.get("event") != event.pk:
+        # An invitation may be to a convening other than the current one (the receipt is signed).
+        event = Event.objects.filter(pk=receipt.get("event")).first()
     context = {"event": event}
-    if receipt and receipt.get("event") == event.pk:
+    if receipt and event is not None:
+        sessions = list(event.sessions.filter(pk__in=receipt["sessions"]).order_by("starts_at", "title"))
         context |= {
             "email": receipt["email"],
-            "sessions": list(event.sessions.filter(pk__in=receipt["sessions"]).order_by("starts_at", "title")),
+            "sessions": sessions,
             "domain_unverified": receipt["domain_unverified"],
+            # A pre-approved invitee is approved at signup: their seats and waitlist places, not "pending".
+            "approved": receipt.get("approved", False),
         }
+        if context["approved"]:
+            seats = receipt.get("seats", {})
+            context["confirmed"] = [s for s in sessions if seats.get(str(s.pk)) == SeatStatus.CONFIRMED]
+            context["waitlisted"] = [s for s in sessions if seats.get(str(s.pk)) == SeatStatus.WAITLISTED]
     response = render(request, "registrations/register_done.html", context)
     if signed:
         response.delete_cookie(SIGNUP_RECEIPT_COOKIE, path=reverse("registrations:register_done"), samesite="Lax")

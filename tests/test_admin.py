@@ -28,7 +28,14 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
-from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute
+from tests.factories import (
+    DelegateFactory,
+    EventFactory,
+    SessionFactory,
+    SessionRegistrationFactory,
+    UserFactory,
+    institute,
+)
 
 CHANGELIST = reverse("admin:registrations_delegate_changelist")
 
@@ -309,7 +316,7 @@ def test_reject_action_asks_for_confirmation_then_rejects_promotes_and_emails_th
         done = organizer_client.post(CHANGELIST, {**page_form(confirmation), "reason": "Registered twice"})
 
     assert done.status_code == 302
-    assert message_texts(done) == ["Rejected 1 delegate; their seats went to the waitlist."]
+    assert message_texts(done) == ["Rejected 1 delegate. 1 confirmed seat was released for the waitlists."]
     assert Delegate.objects.get(pk=ben.pk).status == DelegateStatus.REJECTED
     assert seats(open_session) == {"confirmed": ["Ana", "Chloe", "Dev"], "cancelled": ["Ben"]}
     assert sorted((m.to[0], m.subject) for m in mailoutbox) == sorted(
@@ -323,6 +330,17 @@ def test_reject_action_asks_for_confirmation_then_rejects_promotes_and_emails_th
     assert list(AuditEntry.objects.filter(action="rejected").values_list("reason", "actor_name")) == [
         ("Registered twice", "organizer")
     ]
+
+
+def test_rejecting_a_delegate_who_held_requests_only_claims_no_seat(organizer_client, event, open_session):
+    delegate = DelegateFactory(event=event)
+    SessionRegistrationFactory(delegate=delegate, session=open_session)
+    confirmation = act(organizer_client, "reject_selected", [delegate])
+
+    done = organizer_client.post(CHANGELIST, page_form(confirmation))
+
+    assert message_texts(done) == ["Rejected 1 delegate."]
+    assert Delegate.objects.get(pk=delegate.pk).status == DelegateStatus.REJECTED
 
 
 def test_reject_action_keeps_the_changelist_filter_and_lists_everyone_selected(organizer_client, queue):
@@ -364,7 +382,7 @@ def test_return_to_pending_action_asks_first_then_releases_seats_and_tells_the_d
         reason="Delegation list under review",
     )
 
-    assert message_texts(response) == ["1 delegate is pending again; the seats they held went to the waitlist."]
+    assert message_texts(response) == ["1 delegate is pending again. 1 confirmed seat was released for the waitlists."]
     assert Delegate.objects.get(pk=queue[0].pk).status == DelegateStatus.PENDING
     assert seats(open_session) == {"requested": ["Ana"], "confirmed": ["Ben", "Chloe", "Dev"]}
     assert sorted(OutboundEmail.objects.values_list("kind", "delegate__given_name")) == [
@@ -794,7 +812,8 @@ def test_reject_action_for_1000_delegates_selected_across_pages(organizer_client
     confirmed = organizer_client.post(url, {**form, "reason": "The event is full"})
 
     assert confirmed.status_code == 302
-    assert message_texts(confirmed) == ["Rejected 1000 delegates; their seats went to the waitlist."]
+    # They held requests only: no seat went anywhere.
+    assert message_texts(confirmed) == ["Rejected 1000 delegates."]
     assert Delegate.objects.filter(status=DelegateStatus.REJECTED).count() == 1000
     assert Delegate.objects.get(given_name="Late").status == DelegateStatus.PENDING
     assert OutboundEmail.objects.filter(kind="rejected", context={"reason": "The event is full"}).count() == 1000

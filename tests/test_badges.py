@@ -12,10 +12,21 @@ import re
 import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
+from django.utils import translation
+from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 
 from registrations import badge_pdf, badges, links, services
-from registrations.models import AccessTier, AuditAction, AuditEntry, CheckIn, DelegateStatus, SeatStatus
+from registrations.models import (
+    AccessTier,
+    AuditAction,
+    AuditEntry,
+    CheckIn,
+    DelegateStatus,
+    EmailKind,
+    OutboundEmail,
+    SeatStatus,
+)
 from registrations.services import door as door_service
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, institute
 
@@ -148,13 +159,63 @@ def test_printing_only_unapproved_delegates_says_why(organizer_client, event):
     assert "Badges are printed for approved delegates only." in response.content.decode()
 
 
-def test_organizer_reissues_a_badge_from_the_admin(organizer_client, event):
+def reissue(client, delegates, *, confirm: bool):
+    data = {"action": "reissue_badges", "_selected_action": [d.pk for d in delegates]}
+    if confirm:
+        data.update(confirm="yes", delegate_ids=",".join(str(d.pk) for d in delegates))
+    return client.post(CHANGELIST, data)
+
+
+def test_reissuing_a_badge_asks_for_confirmation_first(organizer_client, event, mailoutbox):
+    delegate = approved(event, government=True, given_name="Ana", family_name="Ruiz")
+    page = reissue(organizer_client, [delegate], confirm=False)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Their current badge stops working at every door at once" in html and "Ana Ruiz" in html
+    assert 'value="Yes, reissue 1 badge"' in html
+    delegate.refresh_from_db()
+    assert delegate.badge_version == 1
+    assert not AuditEntry.objects.filter(action=AuditAction.BADGE_REISSUED).exists()
+    assert mailoutbox == []
+
+
+def test_organizer_reissues_a_badge_from_the_admin(organizer_client, event, mailoutbox):
     delegate = approved(event, government=True)
     old = badges.code_for(delegate)
-    organizer_client.post(CHANGELIST, {"action": "reissue_badges", "_selected_action": [delegate.pk]})
+    with_confirmation = reissue(organizer_client, [delegate], confirm=True)
+    assert with_confirmation.status_code == 302
     delegate.refresh_from_db()
     assert delegate.badge_version == 2 and badges.code_for(delegate) != old
     assert AuditEntry.objects.get(action=AuditAction.BADGE_REISSUED).actor_name == "organizer"
+    assert OutboundEmail.objects.get().kind == EmailKind.BADGE_REISSUED
+
+
+def test_a_reissued_badge_is_emailed_in_the_delegates_language_with_the_new_badge(
+    event, mailoutbox, django_capture_on_commit_callbacks, monkeypatch
+):
+    monkeypatch.setattr(rl_config, "invariant", 1)  # the same badge, the same bytes
+    delegate = approved(event, government=True, language="fr")
+    old_badge = badge_pdf.badge_pdf_bytes(delegate)
+    with django_capture_on_commit_callbacks(execute=True):
+        door_service.reissue_badge(delegate=delegate, actor=services.Actor.system())
+    [message] = mailoutbox
+    assert message.subject == f"Votre nouveau badge pour {event.name}"
+    assert "ne fonctionne plus à aucune porte" in message.body
+    [(filename, pdf, mimetype)] = message.attachments
+    assert (filename, mimetype) == (f"badge-{event.slug}.pdf", "application/pdf")
+    delegate.refresh_from_db()
+    assert delegate.badge_version == 2
+    with translation.override("fr"):
+        assert pdf == badge_pdf.badge_pdf_bytes(delegate) != old_badge  # the new badge, not the old
+
+
+def test_the_reissue_confirmation_lists_approved_delegates_only(organizer_client, event):
+    pending = DelegateFactory(event=event)
+    response = reissue(organizer_client, [pending], confirm=False)
+    assert response.status_code == 302
+    assert pending.badge_version == 1
+    followed = organizer_client.get(response.url).content.decode()
+    assert "Only approved delegates have a badge to reissue." in followed
 
 
 def test_door_staff_cannot_print_badges_or_reissue(client, event):

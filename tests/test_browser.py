@@ -453,7 +453,7 @@ def test_organizer_rejects_a_delegate_with_a_reason_and_the_waitlist_moves_up(pa
     page.get_by_label("Reason (optional, sent to the delegates)").fill("The session is for member delegations.")
     page.get_by_role("button", name="Yes, reject 1 delegate").click()
 
-    expect_admin_messages(page, ["Rejected 1 delegate; their seats went to the waitlist."])
+    expect_admin_messages(page, ["Rejected 1 delegate. 1 confirmed seat was released for the waitlists."])
     first.refresh_from_db()
     assert first.status == DelegateStatus.REJECTED
     seats = dict(SessionRegistration.objects.filter(session=session).values_list("delegate_id", "status"))
@@ -561,8 +561,9 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     page.goto(reverse("registrations:home"))
     expect(page.locator("html")).to_have_attribute("lang", "en")
 
-    # The switch submits itself when a language is chosen (site.js), and comes back to the same page.
+    # The switch submits with its button (never on a change of the select), and comes back to the same page.
     page.get_by_label("Language").select_option(label="Français")
+    page.get_by_role("button", name="Change language").click()
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     assert page.url.endswith(reverse("registrations:home"))
     expect(page.get_by_text(FRENCH_TITLES[OPEN_RISK])).to_be_visible()
@@ -598,6 +599,56 @@ def test_french_visitor_switches_language_signs_up_and_manages_the_registration(
     dropped = f"Vous avez renoncé à la séance «\u00a0{FRENCH_TITLES[OPEN_RISK]}\u00a0»."
     expect(page.get_by_text(dropped)).to_be_visible()
     expect_no_english(page)
+
+
+def test_arrowing_through_the_language_switch_neither_leaves_the_page_nor_loses_typed_data(page, agenda):
+    """WCAG 3.2.2: a change of the select is not a submission; the button is."""
+    page.goto(reverse("registrations:register"))
+    fill_about_you(page, given_name="Camille", family_name="Moreau", email="camille@example.edu")
+    posts = []
+    page.on("request", lambda request: posts.append(request.url) if request.method == "POST" else None)
+    switch = page.locator("#language-switch")
+    switch.focus()
+    page.keyboard.press("ArrowDown")
+    expect(switch).to_have_value("fr")
+    # Give a change handler that would submit the form every chance to do so.
+    page.wait_for_timeout(500)
+    assert posts == []
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Given name")).to_have_value("Camille")
+    expect(page.get_by_role("button", name="Change language")).to_be_visible()
+
+    page.get_by_role("button", name="Change language").click()
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    assert page.url.endswith(reverse("registrations:register"))
+
+
+def test_a_refused_add_session_on_a_phone_opens_on_an_error_summary_that_leads_to_the_form(new_page, event, agenda):
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    synthetic = agenda[OPEN_SYNTHETIC]
+    roundtable = SessionFactory(
+        event=event, title="Same-hour roundtable", access_tier=AccessTier.OPEN, starts_at=synthetic.starts_at
+    )
+    delegate = DelegateFactory(event=event, stakeholder_type=StakeholderType.ACADEMIA, organization="Sorbonne")
+    SessionRegistrationFactory(delegate=delegate, session=synthetic)
+    page.goto(links.status_path(delegate))
+
+    page.get_by_label("Add a session").select_option(value=str(roundtable.pk))
+    page.get_by_role("button", name="Ask for this session").click()
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("at the same time")
+    assert page.url.endswith("#add-session")
+    summary.get_by_role("link", name="Add a session").click()
+    expect(page.get_by_label("Add a session")).to_be_in_viewport()
+
+    # No session chosen: the same summary, at the top.
+    page.get_by_label("Add a session").select_option(value="")
+    page.get_by_role("button", name="Ask for this session").click()
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_contain_text("This field is required.")
 
 
 def test_delegate_changelist_fits_beside_the_filters_at_1280_pixels(new_page, screenshot_dir):

@@ -12,8 +12,8 @@ from django.urls import reverse
 from registrations import badges
 from registrations.models import AccessTier, CheckIn, DelegateStatus, SeatStatus, StakeholderType
 from tests import test_browser
-from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory
-from tests.test_browser import PASSWORD, expect
+from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, venue_time
+from tests.test_browser import PASSWORD, expect, expect_no_english
 
 # The browser, a fresh page on the live server, and where screenshots go: test_browser's fixtures.
 browser = test_browser.browser
@@ -58,8 +58,8 @@ def open_door(new_page, door):
     return page
 
 
-def scan(page, code: str) -> None:
-    field = page.get_by_label("Scan a badge")
+def scan(page, code: str, *, label: str = "Scan a badge") -> None:
+    field = page.get_by_label(label)
     expect(field).to_be_focused()  # a hardware scanner types into whatever has the focus
     page.keyboard.type(code)
     page.keyboard.press("Enter")
@@ -144,3 +144,97 @@ def test_door_staff_undo_a_mistaken_check_in_with_a_reason(new_page, door):
     expect(page.locator("#attendance-count")).to_have_text("0")
     check_in = CheckIn.objects.get()
     assert (check_in.undo_reason, check_in.undone_by_name) == ("Scanned the wrong badge", "door")
+    expect_undone_screen(page, "Check-in undone")
+
+
+GREEN, RED = "rgb(20, 122, 60)", "rgb(176, 22, 22)"
+
+
+def expect_undone_screen(page, word: str) -> None:
+    """After an undo the answer is neither ADMIT (green) nor DO NOT ADMIT (red): a neutral screen."""
+    verdict = page.locator("#verdict")
+    expect(verdict).to_have_class("verdict verdict-undone")
+    expect(page.locator("#verdict-word")).to_have_text(word)
+    expect(page.locator("#undo-form")).to_be_hidden()
+    background = verdict.evaluate("element => getComputedStyle(element).backgroundColor")
+    assert background not in (GREEN, RED)
+
+
+def test_already_checked_in_offers_to_undo_that_check_in(new_page, door):
+    page = open_door(new_page, door)
+    scan(page, badges.code_for(door["uk"]))
+    expect(page.locator("#verdict-word")).to_have_text("ADMIT")
+    page.get_by_role("link", name="Next scan").click()
+    scan(page, badges.code_for(door["uk"]))
+    expect(page.locator("#verdict-word")).to_have_text("DO NOT ADMIT")
+    expect(page.locator("#verdict")).to_contain_text("Already checked in at")
+    page.get_by_placeholder("Why undo?").fill("Badge scanned by the wrong door")
+    page.get_by_role("button", name="Undo check-in").click()
+    expect_undone_screen(page, "Check-in undone")
+    expect(page.locator("#attendance-count")).to_have_text("0")
+    assert CheckIn.objects.get().undo_reason == "Badge scanned by the wrong door"
+
+
+def no_overflow(page) -> None:
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"], page.url
+
+
+def test_the_door_in_french_at_phone_width_has_no_english_and_no_overflow(new_page, door, event, screenshot_dir):
+    event.name_fr = "Réunion du Réseau international des instituts de sécurité de l'IA"
+    event.save()
+    door["session"].title_fr = "Essais conjoints"
+    door["session"].starts_at, door["session"].ends_at = venue_time(event, 9), venue_time(event, 10.5)
+    door["session"].save()
+    page = new_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        locale="fr-CA",
+        extra_http_headers={"Accept-Language": "fr-CA,fr;q=0.9"},
+    )
+    page.goto(reverse("registrations:door_login"))
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
+    expect_no_english(page)
+    page.locator("#id_username").fill("door")
+    page.locator("#id_password").fill(PASSWORD)
+    page.locator("button[type=submit]").click()
+
+    # The picker: venue times, in French, the zone named.
+    choice = page.locator("label.door-choice", has_text="Essais conjoints")
+    expect(choice).to_contain_text("9 h 00 – 10 h 30 (heure du Pacifique)")
+    no_overflow(page)
+    expect_no_english(page)
+    page.screenshot(path=str(screenshot_dir / "door-pick-fr.png"))
+    choice.locator("input").check()
+    page.locator("#door-name").fill("Porte nord")
+    page.locator(".door-pick button[type=submit]").click()
+    expect(page.locator("#door[data-list]")).to_be_attached()
+    no_overflow(page)
+    expect_no_english(page)
+
+    scan(page, badges.code_for(door["uk"]), label="Scanner un badge")
+    expect(page.locator("#verdict-word")).to_have_text("ADMETTRE")
+    no_overflow(page)
+    expect_no_english(page)
+    page.locator("#verdict-next").click()
+    scan(page, badges.code_for(door["uk"]), label="Scanner un badge")
+    expect(page.locator("#verdict-message")).to_contain_text("à Porte nord")
+    expect(page.locator("#undo-form")).to_be_visible()
+    no_overflow(page)
+    expect_no_english(page)
+    page.screenshot(path=str(screenshot_dir / "door-already-fr.png"))
+    page.locator("#undo-reason").fill("Mauvais badge")
+    page.locator("#undo-form button[type=submit]").click()
+    expect_undone_screen(page, "Entrée annulée")
+    no_overflow(page)
+    expect_no_english(page)
+    page.screenshot(path=str(screenshot_dir / "door-undone-fr.png"))
+
+
+def test_the_name_search_takes_a_one_syllable_korean_family_name(new_page, door, event):
+    DelegateFactory(event=event, status=DelegateStatus.APPROVED, given_name="민준", family_name="이")
+    page = open_door(new_page, door)
+    page.get_by_label("No badge? Find by name").fill("이")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#search-results .search-result")).to_have_count(1)
+    expect(page.locator("#search-results")).to_contain_text("민준 이")

@@ -193,12 +193,15 @@ def test_reject_frees_the_seat_and_promotes_the_first_waitlisted(full_session, a
 def test_withdraw_frees_the_seat_promotes_and_revokes_the_link(full_session, academics):
     ana = academics[0]
 
-    services.withdraw_delegate(delegate=ana, actor=services.Actor.delegate())
+    result = services.withdraw_delegate(delegate=ana, actor=services.Actor.delegate())
 
     ana.refresh_from_db()
-    assert (ana.status, ana.link_secret) == (DelegateStatus.WITHDRAWN, "")
+    assert (ana.status, ana.link_secret, result.freed) == (DelegateStatus.WITHDRAWN, "", 1)
     assert seats(full_session) == {"cancelled": ["Ana"], "confirmed": ["Ben", "Chloe", "Dev"], "waitlisted": ["Emi"]}
-    assert emails_queued() == [("withdrawn", "Ana", {}), ("promoted", "Dev", {"session": full_session.pk})]
+    assert emails_queued() == [
+        ("withdrawn", "Ana", {"seats_freed": 1}),
+        ("promoted", "Dev", {"session": full_session.pk}),
+    ]
     assert list(
         AuditEntry.objects.order_by("action", "pk").values_list("actor_kind", "action", "from_status", "to_status")
     ) == [

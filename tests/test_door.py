@@ -5,6 +5,7 @@ and two doors scanning one badge at once (PostgreSQL)."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from datetime import timedelta
 
@@ -13,7 +14,7 @@ from django.contrib.auth.models import Group, Permission
 from django.db import connections
 from django.test import override_settings
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone, translation
 
 from registrations import badges, services
 from registrations.models import (
@@ -35,6 +36,7 @@ from tests.factories import (
     SessionRegistrationFactory,
     UserFactory,
     organizer,
+    venue_time,
 )
 
 SCAN = "/door/scan/"
@@ -623,3 +625,96 @@ def test_bad_door_parameters_get_a_400_never_a_500(door_client, plenary, params)
     assert door_client.post(SCAN, {**place, "code": "x"}, **JSON).status_code in {200, 400}
     undo = door_client.post("/door/undo/", {**place, "check_in": "9" * 30, "reason": "x"}, **JSON)
     assert undo.status_code in {400, 409}
+
+
+# --------------------------------------------------------------------------- venue time, undo states, search
+
+
+def test_the_door_picker_shows_session_times_in_venue_time_with_the_zone(door_client, event):
+    # 09:00 and 23:30 in San Francisco are 17:00 and 07:30 the next day in UTC.
+    SessionFactory(event=event, title="Opening plenary", starts_at=venue_time(event, 9), ends_at=venue_time(event, 10))
+    SessionFactory(event=event, title="Late dinner", starts_at=venue_time(event, 23.5), ends_at=venue_time(event, 24))
+    day = formats.date_format(event.starts_on, "D j M")
+    html = door_client.get("/door/", {"event": event.pk}).content.decode()
+    assert f"{day}, 09:00</time>–" in html and f"{day}, 23:30</time>–" in html
+    assert "17:00" not in html and "07:30" not in html
+    assert "10:00 PST</time>" in html or "10:00 PDT</time>" in html  # the zone is named
+
+    french = door_client.get("/door/", {"event": event.pk}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    with translation.override("fr"):
+        jour = formats.date_format(event.starts_on, "l j F Y")
+    assert f"{jour}, 9 h 00</time> – " in french and "(heure du Pacifique)" in french
+
+
+def test_already_checked_in_says_the_time_in_the_door_staffs_language(door_client, plenary):
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    code = badges.code_for(delegate)
+    scanned = venue_time(plenary.event, 7.8)  # 07:48 at the venue
+    door_service.check_in(
+        door=door_service.Door(plenary.event, plenary, "Nord"),
+        actor=services.Actor.system(),
+        code=code,
+        scanned_at=scanned,
+    )
+    place = {"event": plenary.event_id, "session": plenary.pk, "code": code}
+    answer = door_client.post(SCAN, place, HTTP_ACCEPT_LANGUAGE="fr", **JSON).json()
+    assert answer["message"] == "Entrée déjà enregistrée à 7\u00a0h\u00a048, à Nord."  # no-break spaces
+    assert scan(door_client, plenary, code).json()["message"] == "Already checked in at 07:48, at Nord."
+
+
+def test_already_checked_in_offers_to_undo_the_standing_check_in(door_client, plenary):
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    code = badges.code_for(delegate)
+    first = scan(door_client, plenary, code).json()["check_in"]
+    answer = scan(door_client, plenary, code).json()
+    assert (answer["reason"], answer["check_in"]) == ("already_checked_in", first)
+    page = door_client.post(SCAN, {"event": plenary.event_id, "session": plenary.pk, "code": code}).content.decode()
+    undo_form = re.search(r'<form id="undo-form"[^>]*>', page).group(0)
+    assert "hidden" not in undo_form and f'name="check_in" value="{first}"' in page
+    done = door_client.post(
+        "/door/undo/", {"event": plenary.event_id, "session": plenary.pk, "check_in": first, "reason": "Mix-up"}
+    )
+    assert done.status_code == 200
+    assert CheckIn.objects.get().undo_reason == "Mix-up"
+
+
+def test_a_refusal_other_than_already_checked_in_offers_no_undo(door_client, gov_session):
+    guest = approved(gov_session.event, government=False, seats=[(gov_session, SeatStatus.CONFIRMED)])
+    answer = scan(door_client, gov_session, badges.code_for(guest)).json()
+    assert answer["admit"] is False and "check_in" not in answer
+
+
+def test_the_page_after_an_undo_is_neutral_not_admit(door_client, plenary):
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)], given_name="Ana", family_name="Ruiz")
+    check_in_id = scan(door_client, plenary, badges.code_for(delegate)).json()["check_in"]
+    place = {"event": plenary.event_id, "session": plenary.pk}
+    page = door_client.post("/door/undo/", {**place, "check_in": check_in_id, "reason": "Wrong badge"})
+    html = page.content.decode()
+    section = re.search(r'<section id="verdict" class="([^"]*)"', html).group(1)
+    assert section == "verdict verdict-undone"
+    assert re.search(r'id="verdict-word"[^>]*>([^<]*)<', html).group(1) == "Check-in undone"
+    assert "Check-in of Ana Ruiz undone." in html and ">ADMIT<" not in html
+    assert re.search(r'<form id="undo-form"[^>]*\bhidden\b', html)
+    json_answer = door_client.post("/door/undo/", {**place, "check_in": check_in_id, "reason": "x"}, **JSON)
+    assert json_answer.status_code == 409  # undone once only
+
+
+def search(client, session, q):
+    return client.get("/door/search/", {"event": session.event_id, "session": session.pk, "q": q})
+
+
+def test_name_search_takes_one_letter_that_is_not_ascii(door_client, plenary):
+    lee = approved(plenary.event, given_name="민준", family_name="이")
+    kim = approved(plenary.event, given_name="서연", family_name="김")
+    assert [r["delegate"] for r in search(door_client, plenary, "이").json()["results"]] == [str(lee.public_id)]
+    assert [r["delegate"] for r in search(door_client, plenary, "김").json()["results"]] == [str(kim.public_id)]
+    one_ascii = search(door_client, plenary, "a")
+    assert one_ascii.status_code == 400
+    assert one_ascii.json() == {"error": "Type at least two letters of the name."}
+
+
+def test_name_search_finds_the_email_local_part_not_the_domain(door_client, plenary):
+    delegate = approved(plenary.event, given_name="Ana", family_name="Ruiz", email="aruiz@example.org")
+    approved(plenary.event, given_name="Bo", family_name="Chen", email="bchen@example.org")
+    assert [r["delegate"] for r in search(door_client, plenary, "aruiz").json()["results"]] == [str(delegate.public_id)]
+    assert search(door_client, plenary, "example").json()["results"] == []

@@ -32,6 +32,7 @@ from registrations import emails, links, services
 from registrations.models import (
     AccessTier,
     AuditAction,
+    CheckIn,
     Delegate,
     DelegateMessage,
     DelegateStatus,
@@ -660,3 +661,40 @@ def test_admin_follows_the_organizer_browser_language(db):
     page = desk.get(reverse("admin:registrations_delegate_changelist")).content.decode()
 
     assert '<html lang="fr"' in page and "Exporter en CSV" in page
+
+
+def test_the_french_admin_names_models_the_app_and_columns_in_french(event, open_session):
+    desk = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    desk.force_login(organizer())
+    delegate = DelegateFactory(event=event, status=DelegateStatus.APPROVED)
+    CheckIn.objects.create(event=event, delegate=delegate, door="Entrée principale")
+
+    index = desk.get(reverse("admin:index")).content.decode()
+    change = desk.get(reverse("admin:registrations_delegate_change", args=[delegate.pk])).content.decode()
+    check_ins = desk.get(reverse("admin:registrations_checkin_changelist")).content.decode()
+
+    for name in ("Inscriptions", "Délégués", "Réunions", "Instituts membres", "Courriels sortants", "Séances"):
+        assert f">{name}<" in index, name
+    assert "Entrées enregistrées" in index
+    for english in ("Delegates", "Events", "Institutes", "Outbound emails", "Registrations", "Check-ins"):
+        assert f">{english}<" not in index, english
+    assert "Modification de délégué" in change
+    assert ">Délégué</" in check_ins
+    assert ">Delegate</" not in check_ins
+    assert "1 entrée enregistrée" in check_ins
+
+
+def test_admin_list_dates_read_the_french_way(event, open_session):
+    desk = Client(HTTP_ACCEPT_LANGUAGE="fr")
+    desk.force_login(organizer())
+    expires = datetime(2030, 12, 3, 23, 59, tzinfo=event.tz)
+    InvitationFactory(event=event, expires_at=expires, sessions=[open_session])
+
+    french = desk.get(reverse("admin:registrations_invitation_changelist")).content.decode()
+    english = Client(HTTP_ACCEPT_LANGUAGE="en")
+    english.force_login(organizer(username="english-desk"))
+    page = english.get(reverse("admin:registrations_invitation_changelist")).content.decode()
+
+    assert "mar 3 déc 2030, 23 h 59 (heure du Pacifique)" in french
+    assert "Tue 03 Dec 2030" not in french
+    assert "Tue 03 Dec 2030 23:59 PST" in page

@@ -27,7 +27,7 @@ from registrations.models import (
     SeatStatus,
 )
 from registrations.services import invitation_import, invitations
-from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
+from tests.factories import DelegateFactory, EventFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 
 CHANGELIST = reverse("admin:registrations_invitation_changelist")
 ADD = reverse("admin:registrations_invitation_add")
@@ -81,6 +81,46 @@ def test_organizer_creates_an_invitation_audited_as_a_draft(organizer_client, ev
         organizer_user,
         [open_session.pk],
     )
+
+
+def test_the_expiry_typed_in_the_add_form_is_venue_time(organizer_client, event, open_session):
+    day = (timezone.now() + timedelta(days=10)).astimezone(event.tz).date()
+    data = add_data(event, [open_session], expires_at_0=day.isoformat(), expires_at_1="23:59:00")
+
+    response = organizer_client.post(ADD, data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    expires = Invitation.objects.get().expires_at.astimezone(event.tz)
+    assert (expires.date(), expires.strftime("%H:%M")) == (day, "23:59")
+
+
+def test_the_expiry_typed_in_the_change_form_is_venue_time(organizer_client, event, open_session):
+    invitation = InvitationFactory(event=event, sessions=[open_session])
+    day = (timezone.now() + timedelta(days=12)).astimezone(event.tz).date()
+    data = add_data(event, [open_session], email=invitation.email, expires_at_0=day.isoformat(), expires_at_1="23:59")
+    data.pop("event")
+
+    response = organizer_client.post(reverse("admin:registrations_invitation_change", args=[invitation.pk]), data)
+
+    assert response.status_code == 302, response.content.decode()[:3000]
+    invitation.refresh_from_db()
+    assert invitation.expires_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") == f"{day.isoformat()} 23:59"
+
+
+def test_the_add_form_preselects_the_event_and_its_registration_deadline_in_venue_time(organizer_client, event):
+    later = EventFactory(
+        slug="later-convening", starts_on=event.starts_on + timedelta(days=200), time_zone="Asia/Tokyo"
+    )
+    for url, chosen in [(ADD, event), (f"{ADD}?event={later.pk}", later)]:
+        response = organizer_client.get(url)
+
+        assert response.status_code == 200
+        form = response.context["adminform"].form
+        assert (form.initial["event"], form.initial["expires_at"]) == (chosen.pk, chosen.registration_closes_at)
+        deadline = chosen.registration_closes_at.astimezone(chosen.tz)
+        html = response.content.decode()
+        assert f'name="expires_at_0" value="{deadline:%Y-%m-%d}"' in html
+        assert f'name="expires_at_1" value="{deadline:%H:%M:%S}"' in html
 
 
 def test_the_add_form_refuses_a_government_only_session(organizer_client, event, government_session):
@@ -140,7 +180,7 @@ def test_send_action_queues_an_email_with_sessions_expiry_and_both_links(
 ):
     invitation = InvitationFactory(event=event, status=InvitationStatus.DRAFT, sent_at=None, sessions=[open_session])
     response = act(organizer_client, "send_selected", [invitation])
-    assert "1 invitations queued for sending." in messages_of(response)
+    assert messages_of(response) == ["1 invitation queued for sending."]
     invitation.refresh_from_db()
     assert (invitation.status, invitation.sent_at is not None) == (InvitationStatus.SENT, True)
     email = OutboundEmail.objects.get()
@@ -169,9 +209,23 @@ def test_send_refuses_a_revoked_invitation(organizer_client, event, open_session
     assert OutboundEmail.objects.count() == 0
 
 
-def test_revoke_action_stops_the_link(organizer_client, client, event, open_session):
-    invitation = InvitationFactory(event=event, sessions=[open_session])
-    act(organizer_client, "revoke_selected", [invitation])
+def test_revoke_action_asks_first_and_then_stops_the_link(organizer_client, client, event, open_session):
+    invitation = InvitationFactory(event=event, name="Alan Turing", sessions=[open_session])
+    asked = act(organizer_client, "revoke_selected", [invitation])
+    invitation.refresh_from_db()
+    assert (asked.status_code, invitation.status) == (200, InvitationStatus.SENT)
+    assert asked.templates[0].name == "admin/registrations/invitation/revoke_confirmation.html"
+    html = asked.content.decode()
+    assert "1 invitation will be revoked" in html and "Alan Turing" in html
+    assert 'value="Yes, revoke 1 invitation"' in html
+
+    response = organizer_client.post(
+        CHANGELIST,
+        {"action": "revoke_selected", "_selected_action": [invitation.pk], "confirm": "yes"},
+        follow=True,
+    )
+
+    assert messages_of(response) == ["1 invitation revoked; its link no longer works."]
     invitation.refresh_from_db()
     assert invitation.status == InvitationStatus.REVOKED
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_REVOKED, invitation=invitation).count() == 1
@@ -181,7 +235,8 @@ def test_revoke_action_stops_the_link(organizer_client, client, event, open_sess
 
 def test_remind_action_queues_a_reminder(organizer_client, event, open_session):
     invitation = InvitationFactory(event=event, sessions=[open_session])
-    act(organizer_client, "remind_selected", [invitation])
+    response = act(organizer_client, "remind_selected", [invitation])
+    assert messages_of(response) == ["1 reminder queued for sending."]
     assert list(OutboundEmail.objects.values_list("kind", flat=True)) == [EmailKind.INVITATION_REMINDER]
     invitation.refresh_from_db()
     assert invitation.last_reminder_at is not None

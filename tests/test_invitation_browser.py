@@ -106,7 +106,12 @@ def test_organizer_imports_three_one_registers_one_declines_one_is_revoked(page,
     expect(page.locator("#result_list tbody tr")).to_contain_text("Grace Hopper")
     page.goto(reverse("admin:registrations_invitation_changelist"))
     run_invitation_action(page, "Revoke the selected invitations", ["Alan Turing"])
-    expect_admin_messages(page, ["1 invitations revoked; their links no longer work."])
+    # It asks first, naming whose link stops working.
+    expect(page.get_by_role("heading", name="Revoke invitations?")).to_be_visible()
+    expect(page.locator(".revoke-confirmation table tbody tr")).to_have_count(1)
+    expect(page.locator(".revoke-confirmation table tbody tr")).to_contain_text("Alan Turing")
+    page.get_by_role("button", name="Yes, revoke 1 invitation").click()
+    expect_admin_messages(page, ["1 invitation revoked; its link no longer works."])
 
     # Alan's link is refused: a page that says why, never the form.
     refused = new_page()

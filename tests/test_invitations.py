@@ -1,6 +1,7 @@
 """Invitations: the event's setting for guests, signup through a link (form, crafted POST), the
 status page, held seats on every path, declining, and the rule every path asks."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -25,6 +26,7 @@ from registrations.models import (
     StakeholderType,
 )
 from registrations.services import invitations, rules, seats
+from registrations.views import SIGNUP_RECEIPT_COOKIE
 from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 from tests.test_signup import REGISTER, industry_signup, signup
 
@@ -135,6 +137,16 @@ def test_link_shows_the_form_prefilled_with_only_covered_sessions_and_counts_the
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_OPENED, invitation=invitation).count() == 1
 
 
+def test_an_organization_ending_in_a_full_stop_reads_with_one(client, invitation, covered):
+    invitation.organization = "Frontier Lab Inc."
+    invitation.save()
+
+    html = client.get(invite_url(invitation)).content.decode()
+
+    assert "The organizers invite you, for Frontier Lab Inc.\n" in html
+    assert "Inc.." not in html
+
+
 def test_pre_approved_invitee_registers_and_is_confirmed(client, invitation, covered):
     response = client.post(invite_url(invitation), invitee_form(invitation, [covered]))
     assert response.status_code == 302
@@ -148,6 +160,75 @@ def test_pre_approved_invitee_registers_and_is_confirmed(client, invitation, cov
     invitation.refresh_from_db()
     assert (invitation.status, invitation.uses) == (InvitationStatus.REGISTERED, 1)
     assert list(OutboundEmail.objects.filter(delegate=delegate).values_list("kind", flat=True)) == [EmailKind.APPROVED]
+
+
+def done_page(client, response) -> str:
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert response["Location"] == reverse("registrations:register_done")  # nothing about the delegate in it
+    return client.get(response["Location"]).content.decode()
+
+
+def listed(html: str, css_class: str) -> list[str]:
+    found = re.search(rf'<ul class="{css_class}">(.*?)</ul>', html, re.S)
+    return re.findall(r'<span class="fw-semibold">(.*?)</span>', found.group(1)) if found else []
+
+
+def test_pre_approved_invitee_is_told_approved_with_seats_and_waitlist_places(client, event, invitation, covered):
+    full = SessionFactory(event=event, title="Full roundtable", capacity=1)
+    SessionRegistrationFactory(session=full, delegate=DelegateFactory(event=event), status=SeatStatus.CONFIRMED)
+    invitation.sessions.add(full)
+
+    html = done_page(client, client.post(invite_url(invitation), invitee_form(invitation, [covered, full])))
+
+    assert "Your registration is approved." in html
+    assert "pending review" not in html
+    assert (listed(html, "confirmed-sessions"), listed(html, "waitlisted-sessions")) == (
+        ["Evaluations in practice"],
+        ["Full roundtable"],
+    )
+    assert (
+        Delegate.objects.get(email="ada@engines.example").public_id.hex
+        not in client.cookies[SIGNUP_RECEIPT_COOKIE].value
+    )
+    # Read once: a reload is the generic page.
+    assert "Your registration is approved." not in client.get(reverse("registrations:register_done")).content.decode()
+
+
+def test_invitee_needing_review_is_told_pending(client, invitation, covered):
+    invitation.pre_approved = False
+    invitation.save()
+
+    html = done_page(client, client.post(invite_url(invitation), invitee_form(invitation, [covered])))
+
+    assert "Your registration is pending review" in html
+    assert "approved" not in html
+    assert listed(html, "asked-sessions") == ["Evaluations in practice"]
+
+
+def test_an_organization_code_tells_nothing_about_an_address_registered_before(client, invitation_only, covered):
+    code = InvitationFactory(
+        event=invitation_only,
+        kind=InvitationKind.ORGANIZATION,
+        email="",
+        email_domains="lab.example",
+        max_uses=5,
+        organization="The Lab",
+        sessions=[covered],
+    )
+    # A colleague registered through the public form, and is pending.
+    DelegateFactory(
+        event=invitation_only, email="known@lab.example", stakeholder_type=code.stakeholder_type, organization="The Lab"
+    )
+    url = invite_url(code)
+
+    pages = [
+        done_page(client, client.post(url, invitee_form(code, [covered], email=f"{who}@lab.example")))
+        for who in ("known", "newer")
+    ]
+
+    assert [page.replace("newer@", "known@") for page in pages] == [pages[0], pages[0]]
+    assert "Your registration is approved." in pages[0]
+    assert Delegate.objects.get(email="known@lab.example").status == DelegateStatus.PENDING
 
 
 def test_invitee_needing_review_is_pending(client, invitation, covered):

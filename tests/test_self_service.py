@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import links, services
+from registrations import emails, links, services
 from registrations.models import (
     AuditEntry,
     DelegateStatus,
@@ -102,6 +102,18 @@ def test_status_page_shows_status_sessions_waitlist_position_and_practical_infor
     assert "Doors open at 08:15; bring a photo ID." in html
     assert "America/Los_Angeles" in html
     assert response["Cache-Control"].startswith("max-age=0")
+
+
+def test_a_rejected_delegate_is_not_shown_the_practical_information(client, event, organizer_actor):
+    event.practical_information = "Tell us your dietary needs by 1 November."
+    event.save()
+    delegate = DelegateFactory(event=event)
+    services.reject_delegates(delegate_ids=[delegate.pk], actor=organizer_actor, reason="Full")
+
+    html = client.get(page(delegate)).content.decode()
+
+    assert "The organizers could not accept your registration." in html
+    assert ("Tell us your dietary needs" in html, "practical-heading" in html) == (False, False)
 
 
 @pytest.mark.parametrize("sessions", [1, 3])
@@ -282,6 +294,20 @@ def test_industry_delegate_posting_a_government_only_session_is_refused_with_no_
     assert AuditEntry.objects.count() == before
 
 
+def test_a_refused_add_answers_with_an_error_summary_at_the_top_linking_to_the_form(client, event, open_session):
+    delegate = DelegateFactory(event=event)
+
+    response = client.post(page(delegate) + "sessions/add/", {"session": ""})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    summary = html.index('id="error-summary"')
+    assert summary < html.index('id="sessions-heading"')
+    assert '<a href="#add-session">Add a session</a>: This field is required.' in html
+    assert f'action="{page(delegate)}sessions/add/#add-session"' in html
+    assert html.count('id="add-session"') == 1
+
+
 def test_session_of_another_event_is_refused_with_no_row(client, event, industry_delegate):
     elsewhere = SessionFactory(event=EventFactory(slug="paris-2025"))
 
@@ -386,8 +412,9 @@ def test_withdrawing_frees_seats_promotes_notifies_and_revokes_the_link(
 
     assert response.status_code == 302
     assert response["Location"] == f"/withdrawn/{event.slug}/"
-    done = client.get(response["Location"])
-    assert "You have withdrawn" in done.content.decode()
+    done = client.get(response["Location"]).content.decode()
+    assert "You have withdrawn" in done
+    assert "Your seat has been given to the first delegate on its waitlist." in done
     leaving.refresh_from_db()
     assert (leaving.status, leaving.link_secret) == (DelegateStatus.WITHDRAWN, "")
     assert (seat(leaving, workshop), seat(waiting, workshop)) == ("cancelled", "confirmed")
@@ -397,10 +424,30 @@ def test_withdrawing_frees_seats_promotes_notifies_and_revokes_the_link(
             (waiting.email, f"A seat opened for you at {event.name}"),
         ]
     )
+    farewell = next(m for m in mailoutbox if m.to == [leaving.email])
+    assert "Your seat has been released for the delegates on the waitlist." in farewell.body
     assert ("withdrawn", "withdrawn") in delegate_audit(leaving)
     gone = client.get(old_page)
     assert gone.status_code == 410
     assert "Links stop working when a registration is withdrawn" in gone.content.decode()
+
+
+def test_withdrawing_with_requests_only_claims_no_seat_went_to_the_waitlist(
+    client, event, open_session, mailoutbox, django_capture_on_commit_callbacks
+):
+    delegate = DelegateFactory(event=event)  # pending: a request, no seat
+    request_sessions(delegate, open_session)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(page(delegate) + "withdraw/")
+    done = client.get(response["Location"]).content.decode()
+    emails.deliver()
+
+    assert "You have withdrawn" in done
+    assert ("seat" in done, "waitlist" in done) == (False, False)
+    (farewell,) = mailoutbox
+    assert farewell.subject == f"You have withdrawn from {event.name}"
+    assert ("seat" in farewell.body, "released" in farewell.body) == (False, False)
 
 
 def test_a_rejected_delegate_cannot_withdraw_or_add_sessions(client, event, open_session, organizer_actor):
@@ -677,6 +724,10 @@ def test_lost_link_sends_the_link_again_and_a_stranger_cannot_break_it(client, e
     response = client.post(LOST_LINK, {"email": "  Priya.Shah@AISI.gov.uk "})
 
     assert response["Location"] == "/link/sent/"
+    # The page promises what is sent: the same link, not a new one.
+    sent_page = client.get("/link/sent/").content.decode()
+    assert "a message with your private link is on its way to it." in sent_page
+    assert "new private link" not in sent_page
     assert mailoutbox == []  # left to the worker, so the answer takes no longer than for an unknown address
     assert send_emails() == (1, 0)
     delegate.refresh_from_db()

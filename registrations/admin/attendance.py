@@ -3,6 +3,7 @@ their CSV export, and the badge actions of the delegate list (print, reissue).""
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse
@@ -96,8 +97,22 @@ class BadgeActionsMixin:
     def print_badges_a6(self, request, queryset):
         return self._print(request, queryset, "a6")
 
-    @admin.action(description=_("Reissue badge (the old one stops working)"), permissions=["change"])
+    @admin.action(description=_("Reissue badge (the old one stops working)…"), permissions=["change"])
     def reissue_badges(self, request, queryset):
+        """A confirmation page first (the old badges stop working at every door, the delegates are
+        emailed their new one); the second POST (confirm=yes) reissues exactly the badges it listed."""
+        from .delegates import parse_ids
+
+        approved = queryset.filter(status=DelegateStatus.APPROVED)
+        if request.POST.get("confirm") != "yes":
+            if not approved.exists():
+                self.message_user(
+                    request, gettext("Only approved delegates have a badge to reissue."), messages.WARNING
+                )
+                return None
+            return self._confirm(request, approved, ReissueForm(), action="reissue_badges")
+        if "delegate_ids" in request.POST:
+            queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
         done = 0
         for delegate in queryset.order_by("pk"):
             try:
@@ -109,6 +124,16 @@ class BadgeActionsMixin:
         if done:
             self.message_user(
                 request,
-                ngettext("%(n)d badge reissued.", "%(n)d badges reissued.", done) % {"n": done},
+                ngettext(
+                    "%(n)d badge reissued; the delegate is emailed the new one.",
+                    "%(n)d badges reissued; each delegate is emailed the new one.",
+                    done,
+                )
+                % {"n": done},
                 messages.SUCCESS,
             )
+        return None
+
+
+class ReissueForm(forms.Form):
+    """The reissue confirmation asks nothing more: the page says what will happen."""

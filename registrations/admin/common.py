@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import services
+from .. import l10n, services
 from ..models import Event
 
 
@@ -59,8 +59,8 @@ def in_venue_time(moment, event: Event | None) -> str:
     """A moment in its event's zone, the zone named (UTC when the record has no event)."""
     if moment is None:
         return "-"
-    local = timezone.localtime(moment, event.tz if event is not None else UTC)
-    return f"{local:%a %d %b %Y %H:%M} {local.tzname()}"
+    # In the organizer's language: "Tue 01 Dec 2026 07:49 PST", "mar 1 déc 2026, 7 h 49 (heure du Pacifique)".
+    return l10n.short_moment(moment, event.tz if event is not None else UTC)
 
 
 VENUE_TIME = _("venue time")

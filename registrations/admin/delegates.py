@@ -244,6 +244,10 @@ CONFIRMATIONS = {
         "title": _("Return delegates to pending"),
         "crumb": _("Return to pending"),
     },
+    "reissue_badges": {
+        "title": _("Reissue badges"),
+        "crumb": _("Reissue badge"),
+    },
 }
 
 
@@ -672,22 +676,27 @@ def approved_message(result: services.DecisionResult) -> str:
     }
 
 
+def freed_seats_message(result: services.DecisionResult) -> str:
+    """What became of the seats a decision took back: only confirmed seats go to the waitlists."""
+    if not result.freed:
+        return ""
+    return " " + ngettext(
+        "%(seats)d confirmed seat was released for the waitlists.",
+        "%(seats)d confirmed seats were released for the waitlists.",
+        result.freed,
+    ) % {"seats": result.freed}
+
+
 def rejected_message(result: services.DecisionResult) -> str:
     n = len(result.done)
-    return ngettext(
-        "Rejected %(n)d delegate; their seats went to the waitlist.",
-        "Rejected %(n)d delegates; their seats went to the waitlist.",
-        n,
-    ) % {"n": n}
+    return ngettext("Rejected %(n)d delegate.", "Rejected %(n)d delegates.", n) % {"n": n} + freed_seats_message(result)
 
 
 def pending_again_message(result: services.DecisionResult) -> str:
     n = len(result.done)
-    return ngettext(
-        "%(n)d delegate is pending again; the seats they held went to the waitlist.",
-        "%(n)d delegates are pending again; the seats they held went to the waitlist.",
-        n,
-    ) % {"n": n}
+    return ngettext("%(n)d delegate is pending again.", "%(n)d delegates are pending again.", n) % {
+        "n": n
+    } + freed_seats_message(result)
 
 
 WAITLIST_NAMES_SHOWN = 10

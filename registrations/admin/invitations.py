@@ -4,6 +4,8 @@ all rows or none), send, resend, remind, revoke, and the funnel. Every write goe
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
@@ -167,11 +169,33 @@ class InvitationAdmin(admin.ModelAdmin):
         return False  # revoke instead: the audit trail and the guests who registered keep their invitation
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
-        invitation = self.get_object(request, object_id) if object_id else None
+        # The expiry is typed and shown in the venue's time: the invitation's event, or for a new one
+        # the event chosen in the form (or given by ?event=, else the current event).
+        if object_id:
+            invitation = self.get_object(request, object_id)
+            event = invitation.event if invitation else None
+        else:
+            event = self._new_invitation_event(request)
         view = super().changeform_view
-        return in_venue_time_zone(
-            request, invitation.event if invitation else None, lambda: view(request, object_id, form_url, extra_context)
-        )
+        return in_venue_time_zone(request, event, lambda: view(request, object_id, form_url, extra_context))
+
+    def _new_invitation_event(self, request) -> Event | None:
+        """The event of an invitation being added: the one posted, else ?event=, else the current event."""
+        value = request.POST.get("event") if request.method == "POST" else request.GET.get("event")
+        if value and is_database_id(value):
+            event = Event.objects.filter(pk=int(value)).first()
+            if event is not None:
+                return event
+        return selectors.current_event()
+
+    def get_changeform_initial_data(self, request):
+        # As the import does: the event preselected, the expiry its registration deadline.
+        initial = super().get_changeform_initial_data(request)
+        event = self._new_invitation_event(request)
+        if event is not None:
+            initial["event"] = event.pk
+            initial.setdefault("expires_at", event.registration_closes_at)
+        return initial
 
     # -- columns ----------------------------------------------------------------------
 
@@ -235,9 +259,11 @@ class InvitationAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def _report(self, request, result: invitations.InvitationResult, done: str) -> None:
+    def _report(self, request, result: invitations.InvitationResult, done: Callable[[int], str]) -> None:
+        """`done(n)`: the message for n invitations done (ngettext, so one reads "1 invitation")."""
         if result.done:
-            self.message_user(request, done % {"n": len(result.done)}, messages.SUCCESS)
+            n = len(result.done)
+            self.message_user(request, done(n) % {"n": n}, messages.SUCCESS)
         for _invitation, message in result.refused:
             self.message_user(request, message, messages.WARNING)
 
@@ -246,21 +272,48 @@ class InvitationAdmin(admin.ModelAdmin):
         result = invitations.send_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d invitations queued for sending."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext("%(n)d invitation queued for sending.", "%(n)d invitations queued for sending.", n),
+        )
 
     @admin.action(description=_("Send a reminder for the selected invitations"), permissions=["change"])
     def remind_selected(self, request, queryset):
         result = invitations.remind_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d reminders queued for sending."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext("%(n)d reminder queued for sending.", "%(n)d reminders queued for sending.", n),
+        )
 
     @admin.action(description=_("Revoke the selected invitations"), permissions=["change"])
     def revoke_selected(self, request, queryset):
+        # Asks first (as Django's delete does): a revoked link never works again.
+        if request.POST.get("confirm") != "yes":
+            selected = list(queryset.select_related("event").order_by("email", "organization", "pk"))
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": _("Revoke invitations?"),
+                "invitations": selected,
+                "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+            }
+            return TemplateResponse(request, "admin/registrations/invitation/revoke_confirmation.html", context)
         result = invitations.revoke_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
-        self._report(request, result, _("%(n)d invitations revoked; their links no longer work."))
+        self._report(
+            request,
+            result,
+            lambda n: ngettext(
+                "%(n)d invitation revoked; its link no longer works.",
+                "%(n)d invitations revoked; their links no longer work.",
+                n,
+            ),
+        )
 
     # -- import and funnel ------------------------------------------------------------
 

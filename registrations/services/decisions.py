@@ -47,6 +47,9 @@ class DecisionResult:
     confirmed: int = 0
     waitlisted: int = 0
     cancelled: int = 0
+    # Confirmed seats given up by a rejection, a withdrawal or a return to pending (they go to the
+    # waitlists); requests and waitlist places are not seats.
+    freed: int = 0
     # Where each waitlisted delegate stands: (delegate, session title) for the organizer's message.
     waitlisted_in: list[tuple[Delegate, str]] = field(default_factory=list)
     # Requests cancelled for a clash: (delegate, cancelled session title, the session kept instead).
@@ -89,10 +92,16 @@ def _save_statuses(result: DecisionResult, to_status: str, **extra) -> None:
     )
 
 
-def _emails(result: DecisionResult, to_status: str, reason: str = "") -> list[Outgoing]:
+def _emails(
+    result: DecisionResult, to_status: str, reason: str = "", seats_freed: Counter | None = None
+) -> list[Outgoing]:
+    """The decision's email to each delegate; `seats_freed`: per delegate id, the confirmed seats
+    they gave up (the email says their seats were released only when there were some)."""
     _action, kind = DECISION_ACTIONS[to_status]
     context = {"reason": reason} if reason and to_status != DelegateStatus.PENDING else {}
-    return [(kind, d, dict(context)) for d in result.done]
+    if seats_freed is None:
+        return [(kind, d, dict(context)) for d in result.done]
+    return [(kind, d, {**context, "seats_freed": seats_freed[d.pk]}) for d in result.done]
 
 
 # --------------------------------------------------------------------------- approve
@@ -215,9 +224,13 @@ def _end_registrations(delegate_ids, actor: Actor, to_status: str, cancel_reason
             d.link_secret = ""
         extra["link_secret"] = ""
     _save_statuses(result, to_status, **extra)
+    seats_freed = Counter(r.delegate_id for r in active if r.status == SeatStatus.CONFIRMED)
     changes, promoted = seats.release(active, actor, cancel_reason, reason)
-    commit(audit, _emails(result, to_status, reason) + promoted)
+    # The withdrawal's email says whether seats were released (a rejection's gives the reason only).
+    withdrawn = seats_freed if to_status == DelegateStatus.WITHDRAWN else None
+    commit(audit, _emails(result, to_status, reason, withdrawn) + promoted)
     result.cancelled = changes.count(SeatStatus.CANCELLED)
+    result.freed = sum(seats_freed.values())
     return result
 
 
@@ -249,6 +262,7 @@ def return_to_pending(*, delegate_ids: Iterable[int], actor: Actor, reason: str 
         r.session = sessions[r.session_id]
         if r.status == SeatStatus.CONFIRMED:
             freed.add(r.session_id)
+            result.freed += 1
         changes.move(r, SeatStatus.REQUESTED, actor, reason=reason)
     _save_statuses(result, DelegateStatus.PENDING, decision_reason="")
     changes.save()

@@ -32,6 +32,7 @@ from ..models import (
     CheckIn,
     Delegate,
     DelegateStatus,
+    EmailKind,
     Event,
     SeatStatus,
     Session,
@@ -243,7 +244,8 @@ def undo_check_in(*, event: Event, check_in_id: int, reason: str, actor: Actor) 
 
 
 def reissue_badge(*, delegate: Delegate, actor: Actor) -> Delegate:
-    """A new badge for a lost one: the version goes up and every door refuses the older badges."""
+    """A new badge for a lost one: the version goes up and every door refuses the older badges. The
+    delegate receives the new badge by email (in their language), and learns the old one is void."""
     with transaction.atomic():
         locked = seats.lock_delegates([delegate.pk])
         if not locked:
@@ -263,7 +265,8 @@ def reissue_badge(*, delegate: Delegate, actor: Actor) -> Delegate:
                     from_status=str(old),
                     to_status=str(delegate.badge_version),
                 )
-            ]
+            ],
+            [(EmailKind.BADGE_REISSUED, delegate, {})],
         )
     return delegate
 

@@ -20,6 +20,7 @@ from django.core.validators import validate_email
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .. import l10n
 from ..models import (
     ACTIVE_DELEGATE_STATUSES,
     LIVE_INVITATION_STATUSES,
@@ -574,7 +575,7 @@ def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door ask
         if seat_status != SeatStatus.CONFIRMED:
             return Verdict.refuse(DoorRefusal.NOT_CONFIRMED, _not_confirmed_message(seat_status))
     if checked_in_at is not None:
-        when = formats.time_format(timezone.localtime(checked_in_at, delegate.event.tz), "H:i")
+        when = l10n.clock(checked_in_at, delegate.event.tz)
         return Verdict.refuse(
             DoorRefusal.ALREADY_CHECKED_IN,
             _("Already checked in at %(time)s, at %(door)s.") % {"time": when, "door": checked_in_door or _("a door")},

@@ -49,3 +49,14 @@ def session_times(session, event, dash="–"):
 def session_span(session, event, dash="–"):
     """The session's times as plain text, its date with the year (emails: read later, maybe in another year)."""
     return l10n.session_span(session.starts_at, session.ends_at, event.tz, dash, dated=True)
+
+
+@register.filter
+def before_full_stop(value) -> str:
+    """A name that ends a sentence, without its own final full stop ("Frontier Lab Inc." + "." reads "..").
+
+    An ellipsis stays as it is."""
+    text = str(value).rstrip()
+    if text.endswith(".") and not text.endswith(".."):
+        return text[:-1]
+    return text

@@ -13,8 +13,12 @@ SESSION_START_FORMAT = "D j M, H:i"
 SESSION_END_FORMAT = "H:i T"
 # The same start with its year, for emails (read later, maybe in another year): "Sat 20 Nov 2027, 10:00".
 DATED_SESSION_START_FORMAT = "D j M Y, H:i"
+# A time of day in the venue's zone, as the door says when someone came in: "07:48".
+CLOCK_FORMAT = "H:i"
 # A moment such as registration opening: "1 October 2027, 09:00 PDT".
 MOMENT_FORMAT = "j F Y, H:i T"
+# A moment in an admin list column, short: "Tue 01 Dec 2026 07:49 PST".
+SHORT_MOMENT_FORMAT = "D d M Y H:i T"
 # Whether the zone's name follows the times in brackets ("(heure du Pacifique)"); English puts its
 # abbreviation in the time formats above instead, and names the zone by its IANA id.
 NAME_THE_ZONE = False

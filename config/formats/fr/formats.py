@@ -10,6 +10,10 @@ SESSION_START_FORMAT = r"l j F Y, G \h i"
 SESSION_END_FORMAT = r"G \h i"
 DATED_SESSION_START_FORMAT = SESSION_START_FORMAT
 MOMENT_FORMAT = r"l j F Y, G \h i"
+# No-break spaces: "7 h 48" never breaks over two lines (the door's big message wraps).
+CLOCK_FORMAT = "G\u00a0\\h\u00a0i"
+# A moment in an admin list column: "mar 1 déc 2026, 7 h 49 (heure du Pacifique)".
+SHORT_MOMENT_FORMAT = r"D j b Y, G \h i"
 NAME_THE_ZONE = True
 SPACED_RANGE = True
 # The CLDR locale that names the zones: Canadian French says "heure du Pacifique" and "heure de

@@ -91,6 +91,7 @@
 
   // ------------------------------------------------------------------ the answer
   function show(answer, offline) {
+    verdict.classList.remove("verdict-undone");
     verdict.classList.toggle("verdict-admit", !!answer.admit);
     verdict.classList.toggle("verdict-refuse", !answer.admit);
     setText("verdict-word", answer.admit ? data.textAdmit : data.textRefuse);
@@ -101,7 +102,8 @@
     const offlineMark = document.getElementById("verdict-offline");
     offlineMark.hidden = !offline;
     offlineMark.textContent = offline ? data.textOffline : "";
-    undoForm.hidden = !(answer.admit && answer.check_in);
+    // An admission, or an "already checked in" naming the standing check-in: either may be undone.
+    undoForm.hidden = !answer.check_in;
     document.getElementById("undo-check-in").value = answer.check_in || "";
     document.getElementById("undo-reason").value = "";
     verdict.hidden = false;
@@ -211,8 +213,13 @@
       const answer = await response.json();
       if (!response.ok) { setText("verdict-message", answer.error); return; }
       showAttendance(answer.attendance);
+      // Neither admit nor refuse: the screen turns neutral and says so in its big word.
+      verdict.classList.remove("verdict-admit", "verdict-refuse");
+      verdict.classList.add("verdict-undone");
+      setText("verdict-word", data.textUndoneWord);
       setText("verdict-message", answer.message || data.textUndone);
       undoForm.hidden = true;
+      verdict.focus();
     } catch (error) {
       setOnline(false);
       setText("verdict-message", data.textUndoOffline);
@@ -220,10 +227,14 @@
   });
 
   // ------------------------------------------------------------------ name search
+  // Two letters at least, or one that is not ASCII (a one-syllable Korean or Chinese family name):
+  // the server's SearchForm says the same.
+  function tooShort(q) { return q.length === 0 || (q.length < 2 && /^[\x00-\x7f]*$/.test(q)); }
+
   searchForm.addEventListener("submit", async function (event) {
     event.preventDefault();
     const q = document.getElementById("search-q").value.trim();
-    if (q.length < 2 || !online) return;
+    if (tooShort(q) || !online) return;
     try {
       const response = await fetch(data.searchUrl + "&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } });
       const answer = await response.json();

@@ -1,15 +1,3 @@
-// The language switch: choosing a language submits its form (without JavaScript, its button does).
-(function () {
-  "use strict";
-  document.querySelectorAll(".language-switch").forEach(function (form) {
-    const select = form.querySelector("select");
-    const button = form.querySelector("button");
-    if (!select || !button) return;
-    button.hidden = true;
-    select.addEventListener("change", function () { form.submit(); });
-  });
-})();
-
 // Progressive enhancement for the signup form. Without JavaScript every field is shown and the
 // server decides (and explains); with it, the stakeholder type shows only what applies.
 (function () {
@@ -67,7 +55,17 @@
 
   typeInputs.forEach(function (input) { input.addEventListener("change", update); });
   update();
+})();
 
+// A page that refused a form opens on the summary of what to correct (each item links to its field).
+// Its address may name the form (so that, without JavaScript, the page opens at the form): the
+// browser's move to that anchor would take the focus away again, so the summary takes it back after.
+(function () {
+  "use strict";
   const summary = document.getElementById("error-summary");
-  if (summary) summary.focus();
+  if (!summary) return;
+  summary.focus();
+  if (window.location.hash) {
+    window.addEventListener("load", function () { summary.focus(); });
+  }
 })();
