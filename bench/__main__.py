@@ -15,9 +15,15 @@ PHASES = [
     ("bench.web", "page speed against the bare views (gunicorn, PostgreSQL)"),
     ("bench.admin_bench", "admin changelist and bulk approval (PostgreSQL)"),
     ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
+    ("bench.scaleout", "scale-out: two app servers, one PostgreSQL, one Redis, two email workers (gunicorn)"),
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
+    (
+        "bench.faults",
+        "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",
+    ),
+    ("bench.soak", "soak: mixed traffic at a bounded rate, RSS per worker (gunicorn, PostgreSQL)"),
 ]
 
 

@@ -127,6 +127,7 @@ def _arrange() -> dict:
                 given_name=f"Bench{n}",
                 family_name="Door",
                 email=f"door{n}@{'dsit.gov.uk' if government else 'example.org'}",
+                email_key=f"door{n}@{'dsit.gov.uk' if government else 'example.org'}",  # rules.email_key of it
                 stakeholder_type=StakeholderType.GOVERNMENT if government else StakeholderType.INDUSTRY,
                 institute=uk if government else None,
                 organization="" if government else "Frontier Labs",
@@ -317,6 +318,7 @@ def _pdf(env) -> None:
                 given_name=names[n % 4][0],
                 family_name=names[n % 4][1],
                 email=f"pdf{n}@example.org",
+                email_key=f"pdf{n}@example.org",  # rules.email_key of it
                 stakeholder_type=StakeholderType.ACADEMIA,
                 organization="University of Benchmarks",
                 consent_data_processing=True,

@@ -9,6 +9,8 @@ import os
 from config.settings import *  # noqa: F403
 
 ROOT_URLCONF = "bench.urls"
+# The textbook peer's template (bench/peer/templates), for the bench-only /bench/textbook/ views.
+TEMPLATES[0]["DIRS"] = [*TEMPLATES[0]["DIRS"], BASE_DIR / "bench" / "peer" / "templates"]  # noqa: F405
 STATIC_ROOT = os.environ.get("BENCH_STATIC_ROOT") or STATIC_ROOT  # noqa: F405
 
 # Every bench request comes from 127.0.0.1: lift django-ratelimit's per-IP limits (its own

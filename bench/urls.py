@@ -10,6 +10,7 @@ from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from bench.peer.views import TextbookSignupView, done
 from config.urls import urlpatterns as app_urlpatterns
 from registrations import selectors, services
 from registrations.forms import LostLinkForm
@@ -45,5 +46,8 @@ urlpatterns = [
     path("bench/bare/", bare),
     path("bench/insert/", insert),
     path("bench/lost-link-inline/", lost_link_inline),
+    # The textbook peer (bench/peer/): the tutorial's signup, for the *_vs_textbook_ratio lines.
+    path("bench/textbook/register/", TextbookSignupView.as_view(), name="textbook_register"),
+    path("bench/textbook/done/", done, name="textbook_done"),
     *app_urlpatterns,
 ]

@@ -29,9 +29,11 @@ from bench.common import (
 )
 
 PORT = 18111
+PORT_NO_MIDDLEWARE = 18112
 ROUNDS = 3
 SECONDS = 3
 CONNECTIONS = 8
+TEXTBOOK = "/bench/textbook/register/"
 
 
 def _interleaved(urls: dict[str, dict], rounds: int = ROUNDS) -> dict[str, list]:
@@ -60,8 +62,10 @@ def main() -> None:
         # The demo takes guests by invitation only; the bench measures the public signup form as before.
         Event.objects.update(guest_registration="open")
         base = f"http://{HOST}:{PORT}"
-        with gunicorn(env, PORT, log_name="web"):
+        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bench.settings_no_middleware"}
+        with gunicorn(env, PORT, log_name="web"), gunicorn(bare_env, PORT_NO_MIDDLEWARE, log_name="web-bare"):
             note(f"load tool: {load_tool()}, {CONNECTIONS} connections, {ROUNDS} rounds of {SECONDS} s per URL")
+            _stack_ratio(base, f"http://{HOST}:{PORT_NO_MIDDLEWARE}")
             _get_ratios(base)
             _post_ratio(base)
             _agenda_after_approval()
@@ -74,17 +78,29 @@ def main() -> None:
             _post_ratio(base, prefix="whatif_", rounds=2)
 
 
+def _stack_ratio(base: str, no_middleware: str) -> None:
+    """The same bare view through the production middleware stack and through none."""
+    loads = {"stack": {"url": base + "/bench/bare/"}, "none": {"url": no_middleware + "/bench/bare/"}}
+    for spec in loads.values():
+        run_load(spec["url"], seconds=1, connections=4)
+    results = _interleaved(loads)
+    stack, none = _median_rps(results["stack"]), _median_rps(results["none"])
+    line("bare_no_middleware_rps", none, "req/s")
+    line("stack_vs_no_middleware_ratio", stack / none, "ratio")
+    line("stack_errors", sum(r.bad for rs in results.values() for r in rs), "responses")
+
+
 def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
-    for path in ("/bench/bare/", "/register/", "/"):  # warm both workers' caches
-        run_load(base + path, seconds=1, connections=4)
-    results = _interleaved(
-        {
-            "bare": {"url": base + "/bench/bare/"},
-            "signup": {"url": base + "/register/"},
-            "agenda": {"url": base + "/"},
-        },
-        rounds,
-    )
+    loads = {
+        "bare": {"url": base + "/bench/bare/"},
+        "signup": {"url": base + "/register/"},
+        "agenda": {"url": base + "/"},
+    }
+    if not prefix:  # the textbook peer's form (bench/peer/), in the same rounds
+        loads["textbook"] = {"url": base + TEXTBOOK}
+    for spec in loads.values():  # warm both workers' caches
+        run_load(spec["url"], seconds=1, connections=4)
+    results = _interleaved(loads, rounds)
     bad = sum(r.bad for rs in results.values() for r in rs)
     bare, signup, agenda = (_median_rps(results[k]) for k in ("bare", "signup", "agenda"))
     line(prefix + "bare_get_rps", bare, "req/s")
@@ -92,6 +108,10 @@ def _get_ratios(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     line(prefix + "agenda_get_rps", agenda, "req/s")
     line(prefix + "signup_get_vs_bare_ratio", signup / bare, "ratio")
     line(prefix + "agenda_get_vs_bare_ratio", agenda / bare, "ratio")
+    if "textbook" in results:
+        textbook = _median_rps(results["textbook"])
+        line("textbook_get_rps", textbook, "req/s")
+        line("signup_get_vs_textbook_ratio", signup / textbook, "ratio")
     line(prefix + "get_errors", bad, "responses")
 
 
@@ -109,6 +129,7 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         ("organization", "University of Benchmarks"),
         ("job_title", "Researcher"),
         ("country", "GB"),
+        ("language", "en"),
         ("consent_data_processing", "on"),
         *[("sessions", str(pk)) for pk in sessions],
     ]
@@ -121,7 +142,8 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         "numbered": True,
     }
     insert_spec = {"url": base + "/bench/insert/", "method": "POST", "body_pre": ""}
-    signup_results, insert_results = [], []
+    textbook_spec = {**signup_spec, "url": base + TEXTBOOK}
+    signup_results, insert_results, textbook_results = [], [], []
     for n in range(rounds):
         insert_results.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **insert_spec))
         emails = f"bench-{prefix}{run_id}-r{n}-"  # the load tool numbers requests from 1 in each run
@@ -131,6 +153,12 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
         # Valid signups per second: rows actually written, over the time of the run.
         result.valid = created
         signup_results.append(result)
+        if not prefix:  # the textbook peer's signup, the same fields, in the same rounds
+            emails = f"textbook-{run_id}-r{n}-"
+            body_pre = urlencode(fields) + f"&email={emails}"
+            result = run_load(seconds=SECONDS, connections=CONNECTIONS, body_pre=body_pre, **textbook_spec)
+            result.valid = Delegate.objects.filter(email__startswith=emails).count()
+            textbook_results.append(result)
     insert_rps = _median_rps(insert_results)
     signup_rps = statistics.median(r.valid / r.seconds for r in signup_results)
     refused = sum(r.requests - r.valid for r in signup_results)
@@ -138,6 +166,11 @@ def _post_ratio(base: str, prefix: str = "", rounds: int = ROUNDS) -> None:
     line(prefix + "signup_post_valid_rps", signup_rps, "signups/s")
     line(prefix + "signup_post_vs_insert_ratio", signup_rps / insert_rps, "ratio")
     line(prefix + "signup_post_not_written", max(0, refused), "requests")
+    if textbook_results:
+        textbook_rps = statistics.median(r.valid / r.seconds for r in textbook_results)
+        line("textbook_post_valid_rps", textbook_rps, "signups/s")
+        line("signup_post_vs_textbook_ratio", signup_rps / textbook_rps, "ratio")
+        line("textbook_post_not_written", max(0, sum(r.requests - r.valid for r in textbook_results)), "requests")
 
 
 _SEATS = re.compile(r'<div class="fw-semibold">(.*?)</div>.*?<div class="small seats">(.*?)</div>', re.S)

@@ -77,13 +77,29 @@ class IdChoiceField(forms.ModelChoiceField):
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):
+    """With `loaded` (the queryset's sessions, already read by the form, in order) the choices are
+    checked against them instead of a second query for the same rows; cleaned, it is their list."""
+
+    def __init__(self, *args, loaded: list[Session] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaded = loaded
+
     def _check_values(self, value):
         for pk in value:
             if not is_database_id(pk):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
                 )
-        return super()._check_values(value)
+        if self.loaded is None:
+            return super()._check_values(value)
+        known = {session.pk for session in self.loaded}
+        wanted = {int(str(pk).strip()) for pk in value}
+        for pk in value:
+            if int(str(pk).strip()) not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return [session for session in self.loaded if session.pk in wanted]
 
 
 # The browser's autofill names (WHATWG "autofill field names") of the delegate's details.
@@ -187,6 +203,7 @@ class RegistrationForm(forms.Form):
         fields["sessions"] = SessionChoiceField(
             label=_("Choose your sessions"),
             queryset=event.sessions.all(),
+            loaded=all_sessions,  # every session of the event, read just above
             required=True,
             error_messages={"required": self.error_messages["no_sessions"]},
             widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),

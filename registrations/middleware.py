@@ -1,10 +1,21 @@
 """Request guards: malformed input gets a 400 page, a busy database a 503 page; never a 500 or a partial row."""
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, unquote_to_bytes
 
-from django.db import OperationalError
+import csp.middleware
+from csp.constants import HEADER as CSP_HEADER
+from csp.constants import HEADER_REPORT_ONLY as CSP_HEADER_REPORT_ONLY
+from csp.utils import build_policy
+from django.conf import settings
+from django.contrib.messages import middleware as messages_middleware
+from django.contrib.messages.storage import default_storage
+from django.core.signals import setting_changed
+from django.db import InterfaceError, OperationalError, connection
+from django.dispatch import receiver
 from django.shortcuts import render
+from django.utils.functional import SimpleLazyObject, empty
 from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -85,8 +96,28 @@ class MalformedRequestMiddleware:
         return self.get_response(request)
 
 
+def _database_vendor() -> str:
+    return connection.vendor
+
+
+def database_unavailable(exception) -> bool:
+    """True when the database cannot serve now, as opposed to a fault of the request or of the code.
+
+    SQLite: a locked database. PostgreSQL: any OperationalError (its classes 08, 53, 57 and 58: the
+    connection lost or refused, the server starting up or shutting down, out of resources), and an
+    InterfaceError (a connection the server closed). Django closes the broken connection when the
+    request ends, so the next request connects afresh.
+    """
+    if isinstance(exception, OperationalError) and "locked" in str(exception).lower():
+        return True
+    if _database_vendor() != "postgresql":
+        return False
+    return isinstance(exception, OperationalError | InterfaceError)
+
+
 class DatabaseBusyMiddleware:
-    """A locked database, or an unreachable Redis (rate-limit counters), gets the 503 page with Retry-After."""
+    """A database that is locked or cannot be reached, or an unreachable Redis (page cache, rate-limit
+    counters), gets the 503 page with Retry-After: the visitor is told to try again, never shown a 500."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -95,9 +126,76 @@ class DatabaseBusyMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request, exception):
-        busy_database = isinstance(exception, OperationalError) and "locked" in str(exception).lower()
-        if busy_database or isinstance(exception, RedisConnectionError | RedisTimeoutError):
+        if database_unavailable(exception) or isinstance(exception, RedisConnectionError | RedisTimeoutError):
             response = render(request, "503.html", status=503)
             response["Retry-After"] = "5"
             return response
         return None
+
+
+# --------------------------------------------------------------------------- what public pages pay for
+# Profiled on an anonymous GET (bench/profile.py, bench/README.md): django-csp rebuilds the same
+# policy string from the settings twice per response (enforced and report-only), and Django's
+# messages middleware builds its cookie and session storages (a signer, a cookie parse) for every
+# request, though almost no page reads or adds a message. Both classes below do the same work only
+# when it can differ: the headers they write, and the messages stored, are the same as the
+# libraries' own.
+
+
+@lru_cache(maxsize=1)
+def _settings_policies() -> tuple[str, str] | None:
+    """The policy headers the settings alone give (enforced, report-only), or None when the settings
+    exclude URL prefixes (then every response takes django-csp's own path)."""
+    for name in ("CONTENT_SECURITY_POLICY", "CONTENT_SECURITY_POLICY_REPORT_ONLY"):
+        if (getattr(settings, name, None) or {}).get("EXCLUDE_URL_PREFIXES"):
+            return None
+    return build_policy(), build_policy(report_only=True)
+
+
+@receiver(setting_changed)
+def _policies_changed(*, setting, **kwargs):
+    if setting.startswith("CONTENT_SECURITY_POLICY") or setting == "DEBUG":
+        _settings_policies.cache_clear()
+
+
+# The attributes through which django-csp's decorators change one response's policy.
+_CSP_PER_RESPONSE = frozenset(
+    f"_csp_{part}{suffix}" for part in ("config", "update", "replace", "exempt") for suffix in ("", "_ro")
+)
+
+
+class CSPMiddleware(csp.middleware.CSPMiddleware):
+    """django-csp's middleware, with the settings' policy built once per process instead of twice per
+    response. A response with its own policy (csp_update, csp_replace, csp_exempt ...), a request that
+    used a nonce, excluded URL prefixes or DEBUG (its error pages) take the library's own path."""
+
+    def process_response(self, request, response):
+        policies = None if settings.DEBUG else _settings_policies()
+        own = getattr(request, "_csp_nonce", None) is not None or not _CSP_PER_RESPONSE.isdisjoint(vars(response))
+        if policies is None or own:
+            return super().process_response(request, response)
+        policy, report_only = policies
+        if policy and CSP_HEADER not in response:
+            response[CSP_HEADER] = policy
+        if report_only and CSP_HEADER_REPORT_ONLY not in response:
+            response[CSP_HEADER_REPORT_ONLY] = report_only
+        # As the library does: a nonce asked for after the header was written is an error, not a silent gap.
+        request.csp_nonce = csp.middleware.CheckableLazyObject(self._csp_nonce_post_response)
+        return response
+
+
+class MessageMiddleware(messages_middleware.MessageMiddleware):
+    """Django's messages middleware, with the storage built on first use.
+
+    A request that neither reads nor adds a message leaves its storage untouched (the library's
+    `update` would store nothing either: nothing used, nothing added), so it is not built at all.
+    """
+
+    def process_request(self, request):
+        request._messages = SimpleLazyObject(lambda: default_storage(request))
+
+    def process_response(self, request, response):
+        stored = getattr(request, "_messages", None)
+        if isinstance(stored, SimpleLazyObject) and stored._wrapped is empty:
+            return response
+        return super().process_response(request, response)

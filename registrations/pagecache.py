@@ -24,12 +24,15 @@ from __future__ import annotations
 import re
 from functools import lru_cache, partial
 
+from django.conf import settings
 from django.contrib.messages import get_messages
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject, empty
 from django.utils.safestring import mark_safe
 
 from . import selectors
@@ -105,11 +108,22 @@ def _render_cached(template: str, context: dict) -> str:
     )
 
 
+def _waiting_messages(request):
+    """The messages waiting for this visitor. A visitor with neither a messages nor a session cookie,
+    for whom nothing was added during this request, has none: their storage is not even built
+    (registrations.middleware.MessageMiddleware builds it on first use)."""
+    stored = getattr(request, "_messages", None)
+    untouched = isinstance(stored, SimpleLazyObject) and stored._wrapped is empty
+    if untouched and not {CookieStorage.cookie_name, settings.SESSION_COOKIE_NAME} & request.COOKIES.keys():
+        return ()
+    return get_messages(request)
+
+
 def _fill_visitor_slots(request, html: str) -> str:
     """This visitor's CSRF token and messages in a cached page (last: a message may contain anything)."""
     if _CSRF_SLOT in html:
         html = html.replace(_CSRF_SLOT, get_token(request))
-    messages = get_messages(request)
+    messages = _waiting_messages(request)
     waiting = render_to_string("_messages.html", {"messages": messages}) if len(messages) else ""
     return html.replace(_MESSAGES_SLOT, waiting, 1)
 

@@ -318,3 +318,56 @@ def test_after_commit_delivery_gives_up_at_the_first_failure_and_leaves_the_rest
     ]
     settings.EMAIL_BACKEND = WORKING
     assert emails.deliver() == (2, 0)  # the worker sends the untried ones at once
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_the_worker_waits_for_a_database_that_went_away(event, organizer_actor, mailoutbox, monkeypatch):
+    """A PostgreSQL restart must not end `send_queued_emails --loop`: it waits, then delivers."""
+    from django.db import OperationalError
+
+    from registrations.management.commands import send_queued_emails
+
+    DelegateFactory.create_batch(6, event=event)
+    services.approve_delegates(delegate_ids=list(event.delegates.values_list("pk", flat=True)), actor=organizer_actor)
+    real_deliver, rounds, sleeps = emails.deliver, [], []
+
+    def deliver(**kwargs):
+        rounds.append(1)
+        if len(rounds) == 1:
+            raise OperationalError("terminating connection due to administrator command")
+        return real_deliver(**kwargs)
+
+    def sleep(seconds):
+        sleeps.append(seconds)
+        if len(sleeps) == 2:
+            raise _Stop
+
+    class Connection:  # the broken connection is closed (the test's own stays, inside its transaction)
+        closed = 0
+
+        def close(self):
+            self.closed += 1
+
+    connection = Connection()
+    monkeypatch.setattr(emails, "deliver", deliver)
+    monkeypatch.setattr(send_queued_emails.time, "sleep", sleep)
+    monkeypatch.setattr(send_queued_emails, "connection", connection)
+    with pytest.raises(_Stop):
+        call_command("send_queued_emails", "--loop", "--interval", "0.1", stdout=open("/dev/null", "w"))
+    assert len(rounds) == 2
+    assert connection.closed == 1
+    assert len(mailoutbox) == 6
+
+
+def test_without_loop_a_database_error_is_not_hidden(db, monkeypatch):
+    from django.db import OperationalError
+
+    def deliver(**kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(emails, "deliver", deliver)
+    with pytest.raises(OperationalError):
+        call_command("send_queued_emails", stdout=open("/dev/null", "w"))

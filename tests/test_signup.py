@@ -4,6 +4,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -344,3 +345,16 @@ def test_an_empty_post_gets_the_form_back_with_messages(client, event, open_sess
     assert response.status_code == 400
     assert "This field is required." in response.content.decode()
     assert_nothing_written()
+
+
+def test_chosen_sessions_are_checked_without_reading_them_again(event, open_session, django_assert_num_queries):
+    from registrations.forms import RegistrationForm
+
+    other_event_session = SessionFactory(event=EventFactory(slug="elsewhere-2027"))
+    form = RegistrationForm(industry_signup(sessions=[open_session.pk]), event=event, stakeholder_type="industry")
+    with django_assert_num_queries(0):
+        assert form.fields["sessions"].clean([str(open_session.pk)]) == [open_session]
+    with pytest.raises(ValidationError):
+        form.fields["sessions"].clean([str(other_event_session.pk)])
+    with pytest.raises(ValidationError):
+        form.fields["sessions"].clean(["99999999"])

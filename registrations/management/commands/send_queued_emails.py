@@ -1,16 +1,20 @@
+import logging
 import time
 
 from django.core.management.base import BaseCommand
+from django.db import InterfaceError, OperationalError, connection
 
 from registrations import emails, services
 from registrations.services import endorsements
+
+logger = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
     help = (
         "Answer lost-link requests, queue the focal points' digests, then deliver queued emails "
         "(retrying failures with backoff). "
-        "With --loop, keep polling."
+        "With --loop, keep polling; a database that goes away (a restart, a failover) is waited for."
     )
 
     def add_arguments(self, parser):
@@ -20,9 +24,19 @@ class Command(BaseCommand):
 
     def handle(self, *args, loop, interval, limit, **options):
         while True:
-            services.resolve_lost_link_requests(limit=limit)
-            endorsements.queue_digests()
-            sent, failed = emails.deliver(limit=limit)
+            try:
+                services.resolve_lost_link_requests(limit=limit)
+                endorsements.queue_digests()
+                sent, failed = emails.deliver(limit=limit)
+            except (OperationalError, InterfaceError) as error:
+                if not loop:
+                    raise
+                # The outbox is in the database: nothing is lost while it is away. A message claimed
+                # when it went is retried once its claim expires (emails.CLAIM_FOR).
+                logger.warning("The database is unavailable (%s); trying again in %s s.", error, interval)
+                connection.close()
+                time.sleep(interval)
+                continue
             if sent or failed or not loop:
                 self.stdout.write(f"sent {sent}, failed {failed}")
             if not loop:
