@@ -22,11 +22,8 @@ venue's time zone.
 
 from __future__ import annotations
 
-import csv
-import re
 import tempfile
-import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -37,36 +34,26 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django_countries import countries
 
 from . import selectors, services
+
+# The formula-safe CSV writing (one module, shared by every export and the institute portal).
+from .csv_safe import BOM, FORMULA_TRIGGERS, csv_chunks, neutralize, neutralize_row  # noqa: F401
+
+# Codes to the words organizers read (and typed cells for spreadsheets).
+from .export_labels import Labels, TypedLabels
 from .models import (
-    AccessTier,
     AuditAction,
     Delegate,
-    DelegateStatus,
     Event,
     SeatStatus,
     Session,
     SessionRegistration,
-    StakeholderType,
 )
 from .services.retention import redact_search
 
 CHUNK_SIZE = 2000  # rows fetched per round trip from the database cursor
-ROWS_PER_WRITE = 500  # rows joined into one chunk of the HTTP response or file
-BOM = "\ufeff"
 SESSION_SEPARATOR = "; "
-
-# A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection").
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
-# Where a spreadsheet may cut a cell in pieces: the comma, the semicolon (the list separator of Excel
-# in France, Germany and the EU institutions), tab, and line breaks for tools that read line by line.
-# A piece that starts with a trigger (after spaces or quotes) gets the apostrophe too:
-# "x;=1+1;y" becomes "x;'=1+1;y". A row is neutralized in one pass: its cells joined by CELL_START
-# (so the start of a cell is one more place where a piece starts), then split again.
-CELL_START = "\x1f"
-_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""([\x1f,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
 
 
 class Shape:
@@ -89,20 +76,6 @@ class Format:
         CSV: "text/csv; charset=utf-8",
         XLSX: "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     }
-
-
-def neutralize_row(row: list[str]) -> list[str]:
-    """Keep a spreadsheet from evaluating any cell, or any piece of one cut at a comma, semicolon,
-    tab or line break: an apostrophe before each piece that would start a formula; the text is kept."""
-    joined = CELL_START + CELL_START.join(row)
-    if joined.count(CELL_START) != len(row):  # a cell holds the joiner itself: one at a time
-        return [neutralize(cell) for cell in row]
-    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", joined)[1:].split(CELL_START)
-
-
-def neutralize(value: str) -> str:
-    """One cell, as `neutralize_row` does it."""
-    return _PIECE_STARTING_WITH_A_TRIGGER.sub(r"\1'", CELL_START + value)[1:]
 
 
 # --------------------------------------------------------------------------- rows
@@ -161,117 +134,7 @@ def _with_position(registrations: QuerySet[SessionRegistration]) -> QuerySet[Ses
 
 
 # Columns holding a moment: written in the venue's time zone (ISO 8601 in CSV, dates in XLSX).
-MOMENT_PATHS = frozenset({"created_at", "session__starts_at", "session__ends_at", "requested_at"})
-
-
-class _Labels:
-    """Codes to the words organizers read, computed once per export (in the active language).
-
-    This flavour writes text only (CSV): ids as digits, moments as ISO 8601 in the venue's zone.
-    `TypedLabels` keeps numbers and moments typed for spreadsheets; the columns are the same.
-    """
-
-    def __init__(self):
-        self.stakeholder = {value: str(label) for value, label in StakeholderType.choices}
-        self.delegate_status = {value: str(label) for value, label in DelegateStatus.choices}
-        self.seat_status = {value: str(label) for value, label in SeatStatus.choices}
-        self.tier = {value: str(label) for value, label in AccessTier.choices}
-        self.yes, self.no = _("yes"), _("no")
-        self.verified, self.unverified = _("verified"), _("unverified")
-        self._zones: dict[str, zoneinfo.ZoneInfo] = {}
-        self._countries: dict[str, str] = {"": ""}
-
-    def heading(self, header, path: str) -> str:
-        return str(header)
-
-    def moment(self, value, tz):
-        return value.astimezone(tz).isoformat(timespec="seconds")
-
-    def number(self, value):
-        return "" if value is None else str(value)
-
-    def zone(self, name: str) -> zoneinfo.ZoneInfo:
-        tz = self._zones.get(name)
-        if tz is None:
-            tz = self._zones[name] = zoneinfo.ZoneInfo(name)
-        return tz
-
-    def country(self, code: str) -> str:
-        name = self._countries.get(code)
-        if name is None:
-            name = self._countries[code] = str(countries.name(code)) or code
-        return name
-
-    def delegate_cells(self, row, tz) -> list[str]:
-        (
-            pk,
-            given,
-            family,
-            email,
-            stakeholder,
-            institute,
-            member,
-            organization,
-            job_title,
-            country,
-            status,
-            domain_verified,
-            dietary,
-            accessibility,
-            visa,
-            listed,
-            created_at,
-            event_name,
-        ) = row
-        if institute is None:
-            institute = member = domain = ""
-        else:
-            domain = self.verified if domain_verified else self.unverified
-        return [
-            self.number(pk),
-            given,
-            family,
-            email,
-            self.stakeholder.get(stakeholder, stakeholder),
-            institute,
-            member,
-            organization,
-            job_title,
-            self.country(country),
-            self.delegate_status.get(status, status),
-            domain,
-            dietary,
-            accessibility,
-            self.yes if visa else self.no,
-            self.yes if listed else self.no,
-            self.moment(created_at, tz),
-            event_name,
-        ]
-
-
-class TypedLabels(_Labels):
-    """For spreadsheets: ids and waitlist positions as numbers, moments as dates and times in the
-    venue's zone (a spreadsheet date has no zone, so the zone is named in the column's header)."""
-
-    def __init__(self, zone_name: str | None = None):
-        super().__init__()
-        self.zone_name = zone_name
-
-    def heading(self, header, path: str) -> str:
-        if path not in MOMENT_PATHS:
-            return str(header)
-        if self.zone_name:
-            return _("%(column)s (%(zone)s)") % {"column": header, "zone": self.zone_name}
-        return _("%(column)s (venue time)") % {"column": header}
-
-    def moment(self, value, tz):
-        return value.astimezone(tz).replace(tzinfo=None)
-
-    def number(self, value):
-        return value
-
-
-def delegate_rows(delegates: QuerySet[Delegate], labels: _Labels | None = None) -> Iterator[list]:
+def delegate_rows(delegates: QuerySet[Delegate], labels: Labels | None = None) -> Iterator[list]:
     """Header, then one row per delegate in `delegates`, in the order they registered (by id),
     with their sessions (all but cancelled seats) joined in one column.
 
@@ -280,7 +143,7 @@ def delegate_rows(delegates: QuerySet[Delegate], labels: _Labels | None = None) 
     collation could sort names differently), so it stays correct if a delegate is added or removed
     between the two queries: a seat of a delegate no longer in the first stream is skipped.
     """
-    labels = labels or _Labels()
+    labels = labels or Labels()
     in_scope = delegates.values("pk")
     people = (
         Delegate.objects.filter(pk__in=in_scope)
@@ -341,12 +204,12 @@ def session_registrations_queryset(
     )
 
 
-def session_rows(registrations: QuerySet[SessionRegistration], labels: _Labels | None = None) -> Iterator[list]:
+def session_rows(registrations: QuerySet[SessionRegistration], labels: Labels | None = None) -> Iterator[list]:
     """Header, then one row per seat: by session, confirmed first, then waitlisted by position.
 
     Two queries: the sessions in scope (a handful; their columns are formatted once), and the seats.
     """
-    labels = labels or _Labels()
+    labels = labels or Labels()
     width = len(DELEGATE_COLUMNS)
     sessions = {}
     in_scope = Session.objects.filter(pk__in=registrations.values("session")).order_by()
@@ -372,37 +235,6 @@ def session_rows(registrations: QuerySet[SessionRegistration], labels: _Labels |
         cells.append(labels.number(position))
         cells.append(labels.moment(requested_at, tz))
         yield cells
-
-
-# --------------------------------------------------------------------------- CSV
-
-
-class _PseudoBuffer:
-    """What csv.writer writes into: it keeps the lines until the caller takes them."""
-
-    def __init__(self):
-        self.lines: list[str] = []
-
-    def write(self, line: str) -> None:
-        self.lines.append(line)
-
-
-def csv_chunks(rows: Iterable[list[str]], rows_per_chunk: int = ROWS_PER_WRITE) -> Iterator[str]:
-    """CSV text in chunks, byte-order mark first; every cell is neutralized on its way out.
-
-    Every cell is quoted (RFC 4180, CRLF rows), so a spreadsheet whose list separator is the
-    semicolon keeps "a;b" in one cell as one whose separator is the comma keeps "a,b".
-    """
-    buffer = _PseudoBuffer()
-    writer = csv.writer(buffer, quoting=csv.QUOTE_ALL)
-    yield BOM
-    for row in rows:
-        writer.writerow(neutralize_row(row))
-        if len(buffer.lines) >= rows_per_chunk:
-            yield "".join(buffer.lines)
-            buffer.lines.clear()
-    if buffer.lines:
-        yield "".join(buffer.lines)
 
 
 # --------------------------------------------------------------------------- scope, audit, response
@@ -434,7 +266,7 @@ class AttendeeExport:
         if self.file_format not in Format.values:
             raise ValueError(f"Unknown export format {self.file_format!r}; use one of {', '.join(Format.values)}.")
 
-    def rows(self, labels: _Labels | None = None) -> Iterator[list]:
+    def rows(self, labels: Labels | None = None) -> Iterator[list]:
         if self.shape == Shape.SESSION:
             return session_rows(registrations_for(self.delegates, self.seats), labels)
         return delegate_rows(self.delegates, labels)
@@ -547,73 +379,3 @@ def audited(export: AttendeeExport, rows: Iterator[list[str]], actor: services.A
         export.rows_sent = max(sent, 0)
         with transaction.atomic():
             export.audit_entry(actor, rows=max(sent, 0), complete=complete, actor_name=actor_name).save()
-
-
-# --------------------------------------------------------------------------- attendance
-
-
-def attendance_rows(check_ins: QuerySet) -> Iterator[list[str]]:
-    """A header, then one row per check-in (undone ones too, marked): who came through which door when."""
-    yield [
-        _("Session"),
-        _("Given name"),
-        _("Family name"),
-        _("Stakeholder type"),
-        _("Affiliation"),
-        _("Checked in at (venue time)"),
-        _("Door"),
-        _("Checked in by"),
-        _("Scanned offline"),
-        _("Undone at (venue time)"),
-        _("Undone by"),
-        _("Why undone"),
-    ]
-    labels = _Labels()
-    rows = check_ins.order_by("session__starts_at", "scanned_at", "pk").values_list(
-        "session__title",
-        "delegate__given_name",
-        "delegate__family_name",
-        "delegate__stakeholder_type",
-        "delegate__institute__name",
-        "delegate__institute__member",
-        "delegate__organization",
-        "scanned_at",
-        "door",
-        "by_name",
-        "offline",
-        "undone_at",
-        "undone_by_name",
-        "undo_reason",
-        "event__time_zone",
-    )
-    for row in rows.iterator(chunk_size=CHUNK_SIZE):
-        title, given, family, kind, inst_name, member, organization, at = row[:8]
-        door, by, offline, undone, undone_by, why, tz = row[8:]
-        zone = labels.zone(tz)
-        yield [
-            title or _("Venue entrance"),
-            given,
-            family,
-            labels.stakeholder.get(kind, kind),
-            f"{inst_name} ({member})" if inst_name else organization,
-            at.astimezone(zone).isoformat(timespec="minutes"),
-            door,
-            by,
-            labels.yes if offline else labels.no,
-            undone.astimezone(zone).isoformat(timespec="minutes") if undone else "",
-            undone_by,
-            why,
-        ]
-
-
-@dataclass
-class AttendanceExport(AttendeeExport):
-    """Check-ins as CSV, streamed and audited like the attendee lists (`delegates` only names the event)."""
-
-    check_ins: QuerySet | None = None
-
-    def rows(self) -> Iterator[list[str]]:
-        return attendance_rows(self.check_ins)
-
-    def file_name(self) -> str:
-        return super().file_name().replace(".csv", "_attendance.csv")

@@ -266,8 +266,9 @@ class Delegate(models.Model):
     """A person's registration for one event.
 
     Its status changes only through `services.decisions` (approve, reject, return to pending,
-    withdraw), its details through `services.delegates` (signup, `create_delegate`,
-    `update_delegate`, `update_delegate_details`), its erasure through `services.retention`.
+    withdraw), its details through `services.delegates` (signup, `update_delegate_details`) and
+    `services.organizer_edits` (`create_delegate`, `update_delegate`), its erasure through
+    `services.retention`.
     """
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="delegates", verbose_name=_("event"))

@@ -11,7 +11,7 @@ from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import badge_pdf, exports, services
+from .. import attendance_export, badge_pdf, services
 from ..models import CheckIn, Delegate, DelegateStatus
 from ..services import door
 from .common import ReadOnlyAdmin, in_venue_time, organizer, refuse
@@ -50,7 +50,7 @@ class CheckInAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         filters = _filters(request.GET)
         check_ins = self.get_changelist_instance(request).queryset
-        export = exports.AttendanceExport(
+        export = attendance_export.AttendanceExport(
             delegates=Delegate.objects.filter(pk__in=check_ins.values("delegate")),
             check_ins=check_ins,
             scope=changelist_scope(filters),
@@ -101,7 +101,7 @@ class BadgeActionsMixin:
     def reissue_badges(self, request, queryset):
         """A confirmation page first (the old badges stop working at every door, the delegates are
         emailed their new one); the second POST (confirm=yes) reissues exactly the badges it listed."""
-        from .delegates import parse_ids
+        from .decisions import parse_ids
 
         approved = queryset.filter(status=DelegateStatus.APPROVED)
         if request.POST.get("confirm") != "yes":

@@ -8,38 +8,32 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.models import DELETION, LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
-from django.template.response import TemplateResponse
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
-from ..forms import clean_email_address, is_database_id
+from ..forms import clean_email_address
 from ..models import (
-    ACTIVE_SEAT_STATUSES,
-    AccessTier,
     CheckIn,
     Delegate,
     DelegateStatus,
     Endorsement,
     OutboundEmail,
     SeatStatus,
-    Session,
     SessionRegistration,
 )
 from ..services.retention import mentions, personal_values
 from ..services.rules import affiliation_error_field
 from .attendance import BadgeActionsMixin
-from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
+from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from .decisions import DecisionActionsMixin
 from .exports import DelegateExportMixin
+from .filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
 from .messages import DelegateMessageMixin
 from .site import site
 
@@ -60,91 +54,6 @@ class SessionRegistrationInline(admin.TabularInline):
     @admin.display(description=_("tier"))
     def tier(self, obj):
         return obj.session.get_access_tier_display()
-
-
-class DomainVerifiedFilter(admin.SimpleListFilter):
-    title = _("email domain")
-    parameter_name = "domain"
-
-    def lookups(self, request, model_admin):
-        return [("unverified", _("Email domain unverified")), ("verified", _("Email domain verified"))]
-
-    def queryset(self, request, queryset):
-        if self.value() == "unverified":
-            return queryset.filter(institute__isnull=False, email_domain_verified=False)
-        if self.value() == "verified":
-            return queryset.filter(email_domain_verified=True)
-        return queryset
-
-
-def _seat_statuses(request) -> list[str]:
-    """The seat statuses the "seat" filter asks for (all but cancelled when it is not set)."""
-    seat = request.GET.get(SeatFilter.parameter_name)
-    return [seat] if seat in SeatStatus.values else list(ACTIVE_SEAT_STATUSES)
-
-
-class SessionFilter(admin.SimpleListFilter):
-    """Delegates with a seat in one session: any seat but a cancelled one, or those the "seat" filter names."""
-
-    title = _("session")
-    parameter_name = "session"
-
-    def lookups(self, request, model_admin):
-        return [(str(pk), title) for pk, title in Session.objects.order_by("starts_at").values_list("pk", "title")]
-
-    def queryset(self, request, queryset):
-        if self.value() and is_database_id(self.value()):
-            return queryset.filter(
-                session_registrations__session_id=int(self.value()),
-                session_registrations__status__in=_seat_statuses(request),
-            ).distinct()
-        return queryset
-
-
-class SeatFilter(admin.SimpleListFilter):
-    """Delegates holding a seat in this status: in the session the "session" filter names, else in any."""
-
-    title = _("seat status")
-    parameter_name = "seat"
-
-    def lookups(self, request, model_admin):
-        return SeatStatus.choices
-
-    def queryset(self, request, queryset):
-        if self.value() not in SeatStatus.values:
-            return queryset
-        if is_database_id(request.GET.get(SessionFilter.parameter_name) or ""):
-            return queryset  # SessionFilter applies both, on the same seat
-        return queryset.filter(session_registrations__status=self.value()).distinct()
-
-
-class TierFilter(admin.SimpleListFilter):
-    title = _("session tier asked for")
-    parameter_name = "tier"
-
-    def lookups(self, request, model_admin):
-        return AccessTier.choices
-
-    def queryset(self, request, queryset):
-        if self.value() in AccessTier.values:
-            return queryset.filter(
-                session_registrations__session__access_tier=self.value(),
-                session_registrations__status__in=ACTIVE_SEAT_STATUSES,
-            ).distinct()
-        return queryset
-
-
-def parse_ids(value: str) -> list[int]:
-    return [int(part) for part in value.split(",") if is_database_id(part)]
-
-
-class RejectForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional, sent to the delegates)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
 
 
 class DelegateAdminForm(forms.ModelForm):
@@ -199,58 +108,6 @@ class DelegateAdminForm(forms.ModelForm):
         return data
 
 
-class ReturnToPendingForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Reason (optional, kept in the audit trail)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=2000,
-    )
-
-
-class ApproveForm(forms.Form):
-    """Nothing to ask: the confirmation page lists who will be approved."""
-
-
-class ApproveWithoutEndorsementForm(forms.Form):
-    """Approving a government delegate their institute has not endorsed takes a reason (audited, shown
-    to the institute's focal points)."""
-
-    override_reason = forms.CharField(
-        label=_("Reason for approving without the institute's endorsement (required; the institute sees it)"),
-        widget=forms.Textarea(attrs={"rows": 3}),
-        max_length=1000,
-        error_messages={
-            "required": _("Give a reason: approving without endorsement is recorded and shown to the institute.")
-        },
-    )
-
-
-# The confirmation pages of the bulk decisions: who is affected and what follows, before anything changes.
-CONFIRMATIONS = {
-    "approve_selected": {
-        "title": _("Approve delegates"),
-        "crumb": _("Approve"),
-    },
-    "approve_without_endorsement": {
-        "title": _("Approve delegates without endorsement"),
-        "crumb": _("Approve without endorsement"),
-    },
-    "reject_selected": {
-        "title": _("Reject delegates"),
-        "crumb": _("Reject"),
-    },
-    "return_to_pending": {
-        "title": _("Return delegates to pending"),
-        "crumb": _("Return to pending"),
-    },
-    "reissue_badges": {
-        "title": _("Reissue badges"),
-        "crumb": _("Reissue badge"),
-    },
-}
-
-
 STATUS_CLASSES = {
     DelegateStatus.PENDING: "pending",
     DelegateStatus.APPROVED: "approved",
@@ -260,7 +117,9 @@ STATUS_CLASSES = {
 
 
 @admin.register(Delegate, site=site)
-class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin):
+class DelegateAdmin(
+    DecisionActionsMixin, DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin
+):
     form = DelegateAdminForm
     list_display = [
         "full_name_display",
@@ -353,11 +212,6 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
             )
         )
 
-    # -- permissions ----------------------------------------------------------------
-
-    def has_decide_permission(self, request, obj=None):
-        return request.user.has_perm("registrations.decide_delegate")
-
     # -- columns --------------------------------------------------------------------
 
     @admin.display(description=_("name"), ordering="family_name")
@@ -431,149 +285,6 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
         url = reverse("admin:registrations_auditentry_changelist") + f"?delegate__id__exact={obj.pk}"
         return format_html('<a href="{}">{}</a>', url, _("Every change to this registration"))
 
-    # -- decisions ------------------------------------------------------------------
-
-    def _report(self, request, result: services.DecisionResult, done_message) -> None:
-        """Say what a decision did: `done_message(result)` for the delegates it moved, and each refusal."""
-        if result.done:
-            self.message_user(request, done_message(result), messages.SUCCESS)
-        if result.waitlisted_in:
-            self.message_user(request, waitlisted_message(result.waitlisted_in), messages.INFO)
-        if result.clashed:
-            self.message_user(request, clashed_message(result.clashed), messages.WARNING)
-        for _delegate, reason in result.refused:
-            self.message_user(request, reason, messages.WARNING)
-
-    @admin.action(description=_("Approve selected delegates…"), permissions=["decide"])
-    def approve_selected(self, request, queryset):
-        return self._confirmed_decision(
-            request,
-            queryset,
-            form_class=ApproveForm,
-            decide=services.approve_delegates,
-            report=approved_message,
-            action="approve_selected",
-        )
-
-    @admin.action(description=_("Approve selected delegates without endorsement…"), permissions=["decide"])
-    def approve_without_endorsement(self, request, queryset):
-        return self._confirmed_decision(
-            request,
-            queryset,
-            form_class=ApproveWithoutEndorsementForm,
-            decide=services.approve_delegates,
-            report=approved_message,
-            action="approve_without_endorsement",
-        )
-
-    def _confirmed_decision(self, request, queryset, *, form_class, decide, report: str, action: str):
-        """Run a decision that needs a confirmation page: the first POST shows who is affected, the
-        second (with confirm=yes) decides for exactly the delegates that page listed."""
-        if request.POST.get("confirm") == "yes":
-            if "delegate_ids" in request.POST:
-                queryset = queryset.filter(pk__in=parse_ids(request.POST["delegate_ids"]))
-            form = form_class(request.POST)
-            if form.is_valid():
-                result = decide(
-                    delegate_ids=list(queryset.order_by().values_list("pk", flat=True)),
-                    actor=organizer(request),
-                    **form.cleaned_data,
-                )
-                self._report(request, result, report)
-                return None
-        else:
-            form = form_class(initial=declined_reason(queryset) if form_class is RejectForm else None)
-        return self._confirm(request, queryset, form, action=action)
-
-    @admin.action(description=_("Reject selected delegates…"), permissions=["decide"])
-    def reject_selected(self, request, queryset):
-        return self._confirmed_decision(
-            request,
-            queryset,
-            form_class=RejectForm,
-            decide=services.reject_delegates,
-            report=rejected_message,
-            action="reject_selected",
-        )
-
-    @admin.action(description=_("Return selected delegates to pending…"), permissions=["decide"])
-    def return_to_pending(self, request, queryset):
-        return self._confirmed_decision(
-            request,
-            queryset,
-            form_class=ReturnToPendingForm,
-            decide=services.return_to_pending,
-            report=pending_again_message,
-            action="return_to_pending",
-        )
-
-    def _confirm(self, request, queryset, form, *, action: str, single: Delegate | None = None):
-        delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
-        context = {
-            **self.admin_site.each_context(request),
-            **CONFIRMATIONS[action],
-            "action": action,
-            "opts": self.model._meta,
-            "delegates": delegates,
-            # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
-            "delegate_ids": ",".join(str(d.pk) for d in delegates),
-            "form": form,
-            "action_checkbox_name": ACTION_CHECKBOX_NAME,
-            "single": single,
-        }
-        return TemplateResponse(
-            request,
-            "admin/registrations/delegate/decision_confirmation.html",
-            context,
-            status=400 if form.is_bound and form.errors else 200,
-        )
-
-    def get_urls(self):
-        return [
-            path(
-                "<int:object_id>/approve/",
-                self.admin_site.admin_view(self.approve_view),
-                name="registrations_delegate_approve",
-            ),
-            path(
-                "<int:object_id>/reject/",
-                self.admin_site.admin_view(self.reject_view),
-                name="registrations_delegate_reject",
-            ),
-            *super().get_urls(),
-        ]
-
-    def _decidable(self, request, object_id) -> Delegate:
-        if not self.has_decide_permission(request):
-            raise PermissionDenied
-        return get_object_or_404(Delegate, pk=object_id)
-
-    def approve_view(self, request, object_id):
-        # One click on the delegate's own page: the organizer is looking at the one person it approves.
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        delegate = self._decidable(request, object_id)
-        result = services.approve_delegates(delegate_ids=[delegate.pk], actor=organizer(request))
-        self._report(request, result, approved_message)
-        return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
-
-    def reject_view(self, request, object_id):
-        delegate = self._decidable(request, object_id)
-        queryset = Delegate.objects.filter(pk=delegate.pk)
-        if request.method == "POST":
-            form = RejectForm(request.POST)
-            if form.is_valid():
-                result = services.reject_delegates(
-                    delegate_ids=[delegate.pk],
-                    actor=organizer(request),
-                    reason=form.cleaned_data["reason"],
-                )
-                self._report(request, result, rejected_message)
-                return HttpResponseRedirect(reverse("admin:registrations_delegate_change", args=[delegate.pk]))
-        else:
-            form = RejectForm(initial=declined_reason(queryset))
-        return self._confirm(request, queryset, form, action="reject_selected", single=delegate)
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         # Times in the delegate's own event's zone, named in the header.
         delegate = self.get_object(request, object_id) if object_id else None
@@ -644,14 +355,6 @@ class DelegateAdmin(DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin
         forget_in_messages(request, delegates)
 
 
-def declined_reason(queryset) -> dict:
-    """The institute's reason, as the reject form's suggestion, when the delegates were declined for one reason."""
-    reasons = set(
-        queryset.filter(endorsement=Endorsement.DECLINED).order_by().values_list("endorsement_reason", flat=True)
-    )
-    return {"reason": reasons.pop()} if len(reasons) == 1 else {}
-
-
 def forget_in_messages(request, delegates) -> None:
     """Drop this organizer's waiting messages that name the erased delegates ("The delegate “…” was
     changed"): the erasure scrubs stored sessions, but this request writes its own session back."""
@@ -660,55 +363,3 @@ def forget_in_messages(request, delegates) -> None:
     for message in waiting:
         if not mentions(str(message.message), values):
             messages.add_message(request, message.level, message.message, extra_tags=message.extra_tags)
-
-
-def approved_message(result: services.DecisionResult) -> str:
-    n = len(result.done)
-    return ngettext(
-        "Approved %(n)d delegate: %(confirmed)s, %(waitlisted)s.",
-        "Approved %(n)d delegates: %(confirmed)s, %(waitlisted)s.",
-        n,
-    ) % {
-        "n": n,
-        "confirmed": ngettext("%(n)d seat confirmed", "%(n)d seats confirmed", result.confirmed)
-        % {"n": result.confirmed},
-        "waitlisted": ngettext("%(n)d waitlisted", "%(n)d waitlisted", result.waitlisted) % {"n": result.waitlisted},
-    }
-
-
-def freed_seats_message(result: services.DecisionResult) -> str:
-    """What became of the seats a decision took back: only confirmed seats go to the waitlists."""
-    if not result.freed:
-        return ""
-    return " " + ngettext(
-        "%(seats)d confirmed seat was released for the waitlists.",
-        "%(seats)d confirmed seats were released for the waitlists.",
-        result.freed,
-    ) % {"seats": result.freed}
-
-
-def rejected_message(result: services.DecisionResult) -> str:
-    n = len(result.done)
-    return ngettext("Rejected %(n)d delegate.", "Rejected %(n)d delegates.", n) % {"n": n} + freed_seats_message(result)
-
-
-def pending_again_message(result: services.DecisionResult) -> str:
-    n = len(result.done)
-    return ngettext("%(n)d delegate is pending again.", "%(n)d delegates are pending again.", n) % {
-        "n": n
-    } + freed_seats_message(result)
-
-
-WAITLIST_NAMES_SHOWN = 10
-
-
-def waitlisted_message(waitlisted_in: list[tuple[Delegate, str]]) -> str:
-    """Who went to which waitlist: the first few by name, then how many more."""
-    shown = "; ".join(f"{delegate.full_name} ({title})" for delegate, title in waitlisted_in[:WAITLIST_NAMES_SHOWN])
-    more = len(waitlisted_in) - WAITLIST_NAMES_SHOWN
-    if more > 0:
-        return ngettext("Waitlisted: %(names)s and %(n)d more.", "Waitlisted: %(names)s and %(n)d more.", more) % {
-            "names": shown,
-            "n": more,
-        }
-    return _("Waitlisted: %(names)s.") % {"names": shown}

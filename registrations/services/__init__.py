@@ -39,20 +39,12 @@ from .decisions import (
 from .delegates import (
     DELEGATE_DETAIL_FIELDS,
     SELF_EDITABLE_FIELDS,
-    DelegateUpdate,
     SignupOutcome,
     add_session,
     can_change_registration,
-    check_institute_quota,
-    create_delegate,
     drop_session,
     email_taken,
     register_delegate,
-    replace_status_link,
-    request_status_link,
-    resolve_lost_link_requests,
-    send_status_link,
-    update_delegate,
     update_delegate_details,
 )
 from .errors import (
@@ -70,6 +62,7 @@ from .errors import (
     SessionClash,
 )
 from .events import check_event_deletable, delete_events, save_event, save_institute
+from .organizer_edits import DelegateUpdate, check_institute_quota, create_delegate, update_delegate
 from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
 from .rules import (
     allowed_sessions,
@@ -93,6 +86,7 @@ from .sessions import (
     sessions_with_active_seats,
     update_session,
 )
+from .status_links import replace_status_link, request_status_link, resolve_lost_link_requests, send_status_link
 
 __all__ = [
     "DELEGATE_DETAIL_FIELDS",

@@ -1,5 +1,5 @@
-"""A delegate's registration as the delegate and the organizers change it: signup, creation by an
-organizer, edits, asking for and dropping sessions, and the private link.
+"""A delegate's registration as the delegate changes it: signup, their own details, asking for and
+dropping sessions. Organizers' edits are in `organizer_edits`, the private link in `status_links`.
 
 Every write asks `rules` first and writes its audit entry in the same transaction.
 """
@@ -23,20 +23,17 @@ from ..models import (
     EmailKind,
     Endorsement,
     Event,
-    Institute,
     Invitation,
-    LostLinkRequest,
     OutboundEmail,
     SeatStatus,
     Session,
     SessionRegistration,
     StakeholderType,
-    new_link_secret,
 )
 from . import invitations, rules, seats
 from .audit import Actor, commit, record
-from .decisions import approve_delegates, approved_counts
-from .errors import InvalidEmail, InvalidTransition, NotEligible, QuotaExceeded, RegistrationClosed
+from .decisions import approve_delegates
+from .errors import InvalidTransition, NotEligible, RegistrationClosed
 
 # The delegate's details a signup takes (and the signup form asks for).
 DELEGATE_DETAIL_FIELDS = (
@@ -91,7 +88,8 @@ def _unique(sessions: Iterable[Session]) -> list[Session]:
     return list(seen.values())
 
 
-def _check_details(details: dict) -> None:
+def check_details(details: dict) -> None:
+    """Consent and affiliation: what every new delegate needs, whoever registers them."""
     if not details.get("consent_data_processing"):
         raise NotEligible(_("We can only register you with your consent to the processing of your data."))
     rules.check_affiliation(
@@ -107,7 +105,7 @@ def email_taken(*, event_id: int, email: str, exclude_pk: int | None = None) -> 
     return others.exclude(pk=exclude_pk).exists() if exclude_pk is not None else others.exists()
 
 
-def _set_email(delegate: Delegate, email: str) -> None:
+def set_email(delegate: Delegate, email: str) -> None:
     """The address as stored and its identity, from the one canonical form (`rules.email_key`)."""
     delegate.email = rules.normalize_email(email)
     delegate.email_key = rules.email_key(email)
@@ -118,7 +116,7 @@ def _new_delegate(event: Event, details: dict) -> Delegate:
     if values["stakeholder_type"] == StakeholderType.GOVERNMENT:
         values["organization"] = ""
     delegate = Delegate(event=event, **values)
-    _set_email(delegate, values["email"])
+    set_email(delegate, values["email"])
     delegate.email_domain_verified = rules.email_domain_matches(delegate.email, delegate.institute)
     return delegate
 
@@ -149,7 +147,7 @@ def register_delegate(
     if invitation is not None:
         invitation = invitations.lock_usable_invitation(invitation, event=event, now=now)
         rules.check_invitation_details(invitation=invitation, details=details)
-    _check_details(details)
+    check_details(details)
     rules.check_guest_registration(event=event, stakeholder_type=details["stakeholder_type"], invitation=invitation)
     rules.check_session_access(
         event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions, invitation=invitation
@@ -233,154 +231,6 @@ def register_delegate(
         invitations.release_held_seats(invitation)
         delegate.refresh_from_db()
     return SignupOutcome(delegate=delegate, created=True)
-
-
-# --------------------------------------------------------------------------- organizers' edits
-
-
-def check_institute_quota(*, delegate: Delegate, institute: Institute | None) -> None:
-    """Refuse moving an approved delegate to an institute whose quota for the event is already used up.
-
-    The delegate, then the institute, are locked (the lock order of every decision) so two edits
-    cannot both take the last place. The delegate's row still names their old institute here, so
-    the count is of the others.
-    """
-    if institute is None or delegate.pk is None or delegate.status != DelegateStatus.APPROVED:
-        return
-    seats.lock_delegates([delegate.pk])
-    institute = seats.lock_institutes([institute.pk])[institute.pk]
-    if rules.quota_reached(approved_counts([delegate.event_id], [institute.pk]), delegate.event_id, institute):
-        raise QuotaExceeded(
-            _(
-                "%(institute)s has reached its quota of %(quota)d approved delegates for %(event)s; "
-                "%(name)s cannot join it while approved."
-            )
-            % {
-                "institute": str(institute),
-                "quota": institute.delegate_quota,
-                "event": delegate.event,
-                "name": delegate.full_name,
-            }
-        )
-
-
-@transaction.atomic
-def create_delegate(*, delegate: Delegate, actor: Actor) -> Delegate:
-    """An organizer registers a delegate (an unsaved instance, pending, no sessions yet): the same
-    normalization, affiliation and official-domain checks as a signup, audited with the organizer as
-    actor. No email is sent: the organizer decides next."""
-    if delegate.pk is not None:
-        raise ValueError("create_delegate takes a new delegate")
-    details = {name: getattr(delegate, name) for name in DELEGATE_DETAIL_FIELDS}
-    _check_details(details)
-    _set_email(delegate, delegate.email)
-    delegate.status = DelegateStatus.PENDING
-    if delegate.is_government:
-        delegate.organization = ""
-    delegate.email_domain_verified = rules.email_domain_matches(delegate.email, delegate.institute)
-    if email_taken(event_id=delegate.event_id, email=delegate.email):
-        raise NotEligible(_("A delegate with this email is already registered for this event."))
-    delegate.save()
-    commit([record(actor, AuditAction.REGISTERED, delegate=delegate, to_status=DelegateStatus.PENDING)])
-    return delegate
-
-
-@dataclass
-class DelegateUpdate:
-    delegate: Delegate
-    changed: list[str]
-    cancelled: int = 0  # seats the delegate may no longer hold
-
-
-# What only an organizer may change, beyond the delegate's own fields.
-ORGANIZER_EDITABLE_FIELDS = (
-    *SELF_EDITABLE_FIELDS,
-    "email",
-    "stakeholder_type",
-    "institute",
-    "consent_data_processing",
-    "is_sample",
-)
-
-
-@transaction.atomic
-def update_delegate(*, delegate: Delegate, changes: dict, actor: Actor) -> DelegateUpdate:
-    """An organizer changes a delegate's details (a validated form's changed values).
-
-    Checked before anything is written: the affiliation, consent, the institute's quota (for an
-    approved delegate) and, for an address, that no other delegate of the event has it. Then the
-    email domain is verified again and seats the delegate may no longer hold (a government-only
-    session after leaving the government type) are cancelled, the delegate told. Audited with the
-    names of the fields changed (no personal data in the log).
-    """
-    (locked,) = seats.lock_delegates([delegate.pk])
-    changes = {name: value for name, value in changes.items() if name in ORGANIZER_EDITABLE_FIELDS}
-    if "email" in changes:
-        changes["email"] = rules.normalize_email(changes["email"])
-    changed = {name: value for name, value in changes.items() if getattr(locked, name) != value}
-    if not changed:
-        return DelegateUpdate(delegate=locked, changed=[])
-    after = {name: changed.get(name, getattr(locked, name)) for name in ORGANIZER_EDITABLE_FIELDS}
-    if not after["consent_data_processing"] and locked.anonymized_at is None:
-        raise NotEligible(
-            _(
-                "A delegate can only be registered with consent to data processing. If they withdrew it, "
-                "withdraw or reject the registration instead."
-            )
-        )
-    rules.check_affiliation(
-        stakeholder_type=after["stakeholder_type"], institute=after["institute"], organization=after["organization"]
-    )
-    if "institute" in changed:
-        check_institute_quota(delegate=locked, institute=after["institute"])
-    if "email" in changed and email_taken(event_id=locked.event_id, email=after["email"], exclude_pk=locked.pk):
-        raise NotEligible(_("A delegate with this email is already registered for this event."))
-    if after["stakeholder_type"] == StakeholderType.GOVERNMENT:
-        changed["organization"] = ""
-    for name, value in changed.items():
-        setattr(locked, name, value)
-    if "email" in changed:
-        _set_email(locked, changed["email"])
-    locked.email_domain_verified = rules.email_domain_matches(locked.email, locked.institute)
-    # Another institute (or type) is another institute's word: an endorsement does not carry over.
-    if {"stakeholder_type", "institute"} & set(changed) and locked.endorsement != Endorsement.PENDING:
-        locked.endorsement, locked.endorsement_reason, locked.endorsement_at = Endorsement.PENDING, "", None
-    locked.save()
-    commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=sorted(changed))])
-    result = DelegateUpdate(delegate=locked, changed=sorted(changed))
-    if {"stakeholder_type", "institute"} & set(changed):
-        result.cancelled = _cancel_barred_seats(locked, actor)
-    return result
-
-
-def _cancel_barred_seats(delegate: Delegate, actor: Actor) -> int:
-    active = list(
-        SessionRegistration.objects.filter(delegate=delegate)
-        .exclude(status=SeatStatus.CANCELLED)
-        .select_related("session")
-    )
-    barred = [r for r in active if not rules.may_attend(delegate, r.session)]
-    if not barred:
-        return 0
-    sessions = seats.lock_sessions({r.session_id for r in barred})
-    # Read the barred seats again under the session locks: one may have been promoted meanwhile.
-    barred = list(
-        SessionRegistration.objects.filter(pk__in=[r.pk for r in barred]).exclude(status=SeatStatus.CANCELLED)
-    )
-    if not barred:
-        return 0
-    for r in barred:
-        r.delegate = delegate
-        r.session = sessions[r.session_id]
-    _changes, outgoing = seats.release(
-        barred,
-        actor,
-        CancelReason.INELIGIBLE,
-        _("Government-only session; the delegate is no longer registered as government."),
-    )
-    outgoing.append((EmailKind.SEATS_CANCELLED, delegate, {"sessions": [r.session_id for r in barred]}))
-    commit([], outgoing)
-    return len(barred)
 
 
 # --------------------------------------------------------------------------- a delegate's own changes
@@ -489,80 +339,3 @@ def drop_session(*, delegate: Delegate, session: Session, actor: Actor, reason: 
     registration.session = sessions[session.pk]
     _changes, outgoing = seats.release([registration], actor, CancelReason.DROPPED, reason)
     commit([], outgoing)
-
-
-# --------------------------------------------------------------------------- the private link
-
-
-def request_status_link(*, event: Event, email: str) -> None:
-    """Someone asked for the private link of `email` (the lost-link form): write the request, only.
-
-    The same single insert whatever the address, so the answer takes as long for a registered
-    address as for an unknown one (no timing oracle); the worker resolves it
-    (`resolve_lost_link_requests`). Raises InvalidEmail for an address without one identity.
-    """
-    LostLinkRequest.objects.create(event=event, email_key=rules.email_key(email))
-
-
-def resolve_lost_link_requests(*, limit: int = 200) -> int:
-    """The worker's half of the lost-link form: send each requested link, or drop the request.
-
-    Each request is deleted once handled (it holds an address, possibly of someone who never
-    registered). Several requests for one address in a batch send one link. Returns how many links
-    were sent.
-    """
-    sent = 0
-    with transaction.atomic():
-        requests = list(
-            LostLinkRequest.objects.select_for_update(skip_locked=True, of=("self",))
-            .select_related("event")
-            .order_by("created_at", "pk")[:limit]
-        )
-        handled = set()
-        for request in requests:
-            if (request.event_id, request.email_key) in handled:
-                continue
-            handled.add((request.event_id, request.email_key))
-            sent += send_status_link(event=request.event, email=request.email_key, actor=Actor.delegate())
-        LostLinkRequest.objects.filter(pk__in=[r.pk for r in requests]).delete()
-    return sent
-
-
-@transaction.atomic
-def send_status_link(*, event: Event, email: str, actor: Actor) -> bool:
-    """Send the private link again to the delegate registered for `event` with this address.
-
-    The link is the same one: anyone may ask for it to be sent, so asking must not break the
-    delegate's bookmarked link. Returns whether a link was queued. Withdrawn and erased
-    registrations, events past their retention period and addresses without one identity get
-    nothing. (The lost-link form does not call this during the request: see `request_status_link`.)
-    """
-    try:
-        key = rules.email_key(email)
-    except InvalidEmail:
-        return False
-    delegate = (
-        Delegate.objects.filter(event=event, email_key=key, anonymized_at__isnull=True)
-        .exclude(status=DelegateStatus.WITHDRAWN)
-        .exclude(link_secret="")
-        .first()
-    )
-    if delegate is None or timezone.now() >= event.retention_ends_at:
-        return False
-    commit(
-        [record(actor, AuditAction.LINK_RESENT, delegate=delegate)],
-        [(EmailKind.LOST_LINK, delegate, {})],
-        deliver_now=False,
-    )
-    return True
-
-
-@transaction.atomic
-def replace_status_link(*, delegate: Delegate, actor: Actor) -> None:
-    """Revoke the delegate's private link and email them a new one (e.g. after sharing it by mistake)."""
-    (locked,) = seats.lock_delegates([delegate.pk])
-    if not locked.link_secret:
-        raise InvalidTransition(_("This registration has no link to replace."))
-    locked.link_secret = new_link_secret()
-    locked.save(update_fields=["link_secret", "updated_at"])
-    commit([record(actor, AuditAction.LINK_REPLACED, delegate=locked)], [(EmailKind.LOST_LINK, locked, {})])

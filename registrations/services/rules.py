@@ -8,19 +8,14 @@ up, whether a session has a seat left, and which status moves are allowed. Every
 
 from __future__ import annotations
 
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
-from .. import l10n
 from ..models import (
     ACTIVE_DELEGATE_STATUSES,
     LIVE_INVITATION_STATUSES,
@@ -38,7 +33,7 @@ from ..models import (
     Session,
     StakeholderType,
 )
-from .errors import InvalidEmail, InvalidTransition, NotEligible, SessionClash
+from .errors import InvalidTransition, NotEligible, SessionClash
 
 # --------------------------------------------------------------------------- who may attend what
 
@@ -283,102 +278,6 @@ def check_no_clash(sessions: Iterable[Session], held: Iterable[Session] = (), *,
         raise SessionClash(clash_message(*clash, tz))
 
 
-# --------------------------------------------------------------------------- identity
-
-
-# One identity per address. Django's EmailValidator matches the local part case-insensitively, so
-# it lets through a few non-ASCII letters that fold to ASCII ones (the Kelvin sign "K" to k, the long
-# s "ſ" to s, the dotless "ı" and dotted "İ" to i); Python's lower(), PostgreSQL's UPPER() and
-# LOWER() each map them differently, so comparing addresses with any of them let one address
-# pass for another. The canonical form is computed here, once, in Python, and stored
-# (`Delegate.email_key`); every comparison is an equality on it. The rules:
-#   1. the local part (before the @) is NFKC-normalized (the Kelvin sign becomes K, the long s an
-#      s); it must then be plain ASCII (the dotless ı and dotted İ are refused: no mail provider
-#      we know of hands those out) and not quoted ("alice"@... is refused: the same mailbox
-#      written differently, or one that only a lenient server delivers);
-#   2. the domain is lower-cased; an internationalized one must already be in the form IDNA looks
-#      up (a full-width letter, an invisible space or a soft hyphen, which the lookup would drop
-#      or fold, make a lookalike of another domain: refused);
-#   3. the key is the local part lower-cased (ASCII only, so every lower() agrees) and the domain
-#      in its ASCII (IDNA) form, so bücher.de and xn--bcher-kva.de are one domain.
-MAX_EMAIL_LENGTH = 254
-
-
-def _split(email: str) -> tuple[str, str]:
-    """The address's local part and domain in canonical form, or InvalidEmail saying why not."""
-    local, sep, domain = email.strip().rpartition("@")
-    if not sep or not local or not domain:
-        raise InvalidEmail(_("Enter a valid email address."))
-    local = unicodedata.normalize("NFKC", local)
-    if local.startswith('"') or local.endswith('"'):
-        raise InvalidEmail(_("Write the email address without quotation marks."))
-    if not local.isascii():
-        raise InvalidEmail(
-            _(
-                "The part of the email address before the @ can only use plain letters (a-z), digits and "
-                "punctuation; please check it for letters such as “ı” or “İ”."
-            )
-        )
-    domain = domain.lower()
-    if not domain.isascii() and _idna_round_trip(domain) != domain:
-        raise InvalidEmail(
-            _(
-                "The part of the email address after the @ contains characters that change when it is "
-                "looked up (such as full-width letters or invisible spaces); please type it again."
-            )
-        )
-    try:
-        validate_email(f"{local}@{domain}")
-    except ValidationError:
-        raise InvalidEmail(_("Enter a valid email address.")) from None
-    if len(local) + 1 + len(_ascii_domain(domain)) > MAX_EMAIL_LENGTH:
-        raise InvalidEmail(_("The email address is too long."))
-    return local, domain
-
-
-def _idna_round_trip(domain: str) -> str | None:
-    try:
-        return domain.encode("idna").decode("idna")
-    except UnicodeError:
-        return None
-
-
-def _ascii_domain(domain: str) -> str:
-    return domain if domain.isascii() else domain.encode("idna").decode("ascii")
-
-
-def normalize_email(email: str) -> str:
-    """The address as stored and written to: the local part NFKC-normalized, the domain lower-cased.
-
-    Raises InvalidEmail for a quoted or non-ASCII local part (see above).
-    """
-    local, domain = _split(email)
-    return f"{local}@{domain}"
-
-
-def email_key(email: str) -> str:
-    """The address's identity (`Delegate.email_key`): two addresses are the same delegate exactly
-    when their keys are equal. Raises InvalidEmail like `normalize_email`."""
-    local, domain = _split(email)
-    return f"{local.lower()}@{_ascii_domain(domain)}"
-
-
-def email_domain_matches(email: str, institute: Institute | None) -> bool:
-    """True when the address is on one of the institute's official domains or their subdomains.
-
-    Compared on the canonical key: a lookalike such as gov.uk.example.com, a trailing dot,
-    non-ASCII lookalike letters (their IDNA form is another domain) or a quoted local part do not
-    match.
-    """
-    if institute is None:
-        return False
-    try:
-        domain = email_key(email).rsplit("@", 1)[1]
-    except InvalidEmail:
-        return False
-    return any(domain == d or domain.endswith("." + d) for d in institute.domain_list)
-
-
 # --------------------------------------------------------------------------- seats and quotas
 
 
@@ -495,99 +394,12 @@ def endorsement_move_refusal(delegate: Delegate) -> str:
     }
 
 
-# --------------------------------------------------------------------------- the door
-
-
-class DoorRefusal:
-    """Why a door does not let someone in (the codes the door page and the admit list carry)."""
-
-    UNKNOWN = "unknown"  # not a code this server signed, or no such delegate
-    OTHER_EVENT = "other_event"
-    REISSUED = "reissued"
-    NOT_APPROVED = "not_approved"
-    WITHDRAWN = "withdrawn"
-    GOVERNMENT_ONLY = "government_only"
-    NOT_INVITED = "not_invited"  # a guest's invitation does not cover the session
-    NOT_CONFIRMED = "not_confirmed"
-    ALREADY_CHECKED_IN = "already_checked_in"
-
-
-@dataclass(frozen=True)
-class Verdict:
-    """A door's answer: admit, or not and why (`reason` a DoorRefusal code, `message` in words)."""
-
-    admit: bool
-    reason: str = ""
-    message: str = ""
-
-    @classmethod
-    def refuse(cls, reason: str, message: str) -> Verdict:
-        return cls(admit=False, reason=reason, message=message)
-
-
-def unknown_badge() -> Verdict:
-    return Verdict.refuse(DoorRefusal.UNKNOWN, _("Unknown or forged badge code."))
-
-
-def badge_for_other_event() -> Verdict:
-    return Verdict.refuse(DoorRefusal.OTHER_EVENT, _("This badge is for another event."))
-
-
-def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door asks)
-    *,
-    delegate,
-    session: Session | None,
-    seat_status: str | None,
-    badge_version: int | None,
-    checked_in_at: datetime | None = None,
-    checked_in_door: str = "",
-) -> Verdict:
-    """May this delegate go through this door now? `session` None is the venue entrance.
-
-    `seat_status` is the delegate's seat in the session (None: never asked), `badge_version` the
-    version on the scanned badge (None: found by name, no badge), `checked_in_at`/`checked_in_door`
-    their standing check-in at this door's session, if any. The tier is `may_attend`'s answer, the
-    same the signup form, the status page and the admin give.
-    """
-    if badge_version is not None and badge_version != delegate.badge_version:
-        return Verdict.refuse(
-            DoorRefusal.REISSUED, _("This badge was reissued: only the newest badge is valid. Ask for the new one.")
-        )
-    if delegate.status == DelegateStatus.WITHDRAWN:
-        return Verdict.refuse(DoorRefusal.WITHDRAWN, _("This delegate has withdrawn from the event."))
-    if delegate.status != DelegateStatus.APPROVED:
-        return Verdict.refuse(
-            DoorRefusal.NOT_APPROVED,
-            _("This registration is not approved (it is %(status)s).")
-            % {"status": delegate.get_status_display().lower()},
-        )
-    if session is not None:
-        if not may_attend(delegate.stakeholder_type, session):  # the tier alone
-            return Verdict.refuse(
-                DoorRefusal.GOVERNMENT_ONLY,
-                _("Government-only session: this badge belongs to a guest (%(type)s).")
-                % {"type": delegate.get_stakeholder_type_display().lower()},
-            )
-        if not may_attend(delegate, session):  # the tier and the guest's invitation
-            return Verdict.refuse(
-                DoorRefusal.NOT_INVITED, _("Not covered by this guest's invitation: they were not invited to it.")
-            )
-        if seat_status != SeatStatus.CONFIRMED:
-            return Verdict.refuse(DoorRefusal.NOT_CONFIRMED, _not_confirmed_message(seat_status))
-    if checked_in_at is not None:
-        when = l10n.clock(checked_in_at, delegate.event.tz)
-        return Verdict.refuse(
-            DoorRefusal.ALREADY_CHECKED_IN,
-            _("Already checked in at %(time)s, at %(door)s.") % {"time": when, "door": checked_in_door or _("a door")},
-        )
-    return Verdict(admit=True)
-
-
-def _not_confirmed_message(seat_status: str | None) -> str:
-    if seat_status == SeatStatus.WAITLISTED:
-        return _("Not confirmed for this session: on its waitlist.")
-    if seat_status == SeatStatus.CANCELLED:
-        return _("Not confirmed for this session: the seat was cancelled.")
-    if seat_status == SeatStatus.REQUESTED:
-        return _("Not confirmed for this session: the seat is requested, not confirmed.")
-    return _("Not confirmed for this session: this delegate never asked for it.")
+# The email identity and the door's admission are rules too; they live in their own modules and are
+# asked through this one (`rules.email_key`, `rules.admission`), so every caller has one address.
+from .admission import DoorRefusal, Verdict, admission, badge_for_other_event, unknown_badge  # noqa: E402, F401
+from .identity import (  # noqa: E402, F401
+    MAX_EMAIL_LENGTH,
+    email_domain_matches,
+    email_key,
+    normalize_email,
+)
