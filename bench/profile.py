@@ -5,7 +5,8 @@
 Runs the bench settings in this process (DEBUG off, collected static files are not needed for the
 public pages' HTML), warms up, then calls the WSGI application `n` times (default 2000) as an
 anonymous visitor without cookies under cProfile and prints the top of the profile, sorted by
-cumulative time. Set BENCH_PROFILE_METHOD=POST with BENCH_PROFILE_BODY for a form post.
+cumulative time. Set BENCH_PROFILE_METHOD=POST with BENCH_PROFILE_BODY for a form post ("{n}" in
+the body is replaced by the call's number) and BENCH_PROFILE_COOKIE for its CSRF cookie.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 import pstats
 import secrets
 import sys
+import time
 
 
 def main() -> None:
@@ -32,10 +34,13 @@ def main() -> None:
 
     application = get_wsgi_application()
     method = os.environ.get("BENCH_PROFILE_METHOD", "GET")
-    body = os.environ.get("BENCH_PROFILE_BODY", "").encode()
+    body_template = os.environ.get("BENCH_PROFILE_BODY", "")
+    calls = iter(range(10**9))
     cookie = os.environ.get("BENCH_PROFILE_COOKIE", "")
 
     def call() -> None:
+        # "{n}" in the body is numbered per call: each signup with its own address.
+        body = body_template.replace("{n}", str(next(calls))).encode()
         environ = {
             "REQUEST_METHOD": method,
             "PATH_INFO": path,
@@ -58,6 +63,13 @@ def main() -> None:
 
     for _ in range(50):
         call()
+    started = time.perf_counter()
+    for _ in range(count):
+        call()
+    plain = (time.perf_counter() - started) / count
+    print(f"# {count} x {method} {path}: {plain * 1e6:.0f} us per request (wall time, no profiler)")
+    if os.environ.get("BENCH_PROFILE_WALL_ONLY") == "1":  # e.g. under a sampling profiler (py-spy)
+        return
     profiler = cProfile.Profile()
     profiler.enable()
     for _ in range(count):
@@ -65,7 +77,10 @@ def main() -> None:
     profiler.disable()
     stats = pstats.Stats(profiler)
     print(f"# {count} x {method} {path}: {stats.total_tt / count * 1e6:.0f} us per request (under the profiler)")
-    stats.sort_stats("cumulative").print_stats(int(os.environ.get("BENCH_PROFILE_TOP", "35")))
+    stats.sort_stats(os.environ.get("BENCH_PROFILE_SORT", "cumulative")).print_stats(
+        *([os.environ["BENCH_PROFILE_FILTER"]] if os.environ.get("BENCH_PROFILE_FILTER") else []),
+        int(os.environ.get("BENCH_PROFILE_TOP", "35")),
+    )
 
 
 if __name__ == "__main__":

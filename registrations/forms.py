@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import copy
+from functools import cache
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.utils import formats, translation
+from django.utils.choices import CallableChoiceIterator
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
 
 from . import l10n, pagecache, selectors, services
 from .models import (
@@ -102,6 +108,38 @@ class SessionChoiceField(forms.ModelMultipleChoiceField):
         return [session for session in self.loaded if session.pk in wanted]
 
 
+class CountryCodeField(LazyTypedChoiceField):
+    """A country field that checks a code in one set lookup: Django's ChoiceField walks all 250
+    choices, normalizing each, on every validation (a few milliseconds of every signup)."""
+
+    def valid_value(self, value) -> bool:
+        return str(value) in country_codes()
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """The codes the country choices offer (COUNTRIES_* settings applied), once per process."""
+    return frozenset(code for code, _name in countries)
+
+
+def _detail_formfield(field, **kwargs):
+    if field.name == "country":
+        return field.formfield(choices_form_class=CountryCodeField, **kwargs)
+    return field.formfield(**kwargs)
+
+
+@cache
+def _detail_fields() -> dict[str, forms.Field]:
+    """The delegate's detail fields as the model defines them, built once per process; each form
+    takes a deep copy, as Django does with a form's declared fields."""
+    return forms.fields_for_model(
+        Delegate,
+        fields=DETAIL_FIELDS,
+        field_classes={"institute": IdChoiceField},
+        formfield_callback=_detail_formfield,
+    )
+
+
 # The browser's autofill names (WHATWG "autofill field names") of the delegate's details.
 AUTOCOMPLETE = {
     "given_name": "given-name",
@@ -148,17 +186,23 @@ class RegistrationForm(forms.Form):
     }
 
     def __init__(
-        self, *args, event, stakeholder_type: str | None = None, invitation: Invitation | None = None, **kwargs
+        self,
+        *args,
+        event,
+        stakeholder_type: str | None = None,
+        invitation: Invitation | None = None,
+        sessions: list[Session] | None = None,
+        **kwargs,
     ):
+        """`sessions`: every session of the event in agenda order, when the caller has read them
+        (`selectors.current_event_with_sessions`); otherwise the form reads them."""
         if invitation is not None:
             stakeholder_type = invitation.stakeholder_type
             kwargs.setdefault("initial", invitation_initial(invitation))
         super().__init__(*args, **kwargs)
         self.event = event
         self.invitation = invitation
-        self.fields.update(
-            forms.fields_for_model(Delegate, fields=DETAIL_FIELDS, field_classes={"institute": IdChoiceField})
-        )
+        self.fields.update(copy.deepcopy(_detail_fields()))
         fields = self.fields
         fields["stakeholder_type"] = forms.ChoiceField(
             label=_("I am registering as"),
@@ -197,7 +241,7 @@ class RegistrationForm(forms.Form):
             ]
             fields["stakeholder_type"].initial = StakeholderType.GOVERNMENT
 
-        all_sessions = list(event.sessions.order_by("starts_at", "title"))
+        all_sessions = sessions if sessions is not None else list(event.sessions.order_by("starts_at", "title"))
         offered = services.sessions_open_to(stakeholder_type, all_sessions, invitation=invitation)
         self.hidden_session_count = len(all_sessions) - len(offered)
         fields["sessions"] = SessionChoiceField(
@@ -208,17 +252,25 @@ class RegistrationForm(forms.Form):
             error_messages={"required": self.error_messages["no_sessions"]},
             widget=SessionCheckboxes(sessions={s.pk: s for s in offered}),
         )
-        fields["sessions"].widget.choices = [
-            (
-                formats.date_format(day, l10n.local_format("DAY_FORMAT")),
-                [(s.pk, session_label(s, event.tz)) for s in group],
-            )
-            for day, group in selectors.by_day(event, offered)
-        ]
+        # Labelled only when the form is rendered: a valid signup never shows them.
+        fields["sessions"].widget.choices = CallableChoiceIterator(lambda: self._session_choices(offered))
 
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+    def _session_choices(self, offered: list[Session]) -> list:
+        """The offered sessions as checkboxes grouped under their day, labelled in the page's language."""
+        if getattr(self, "_labelled_sessions", None) is None:
+            tz = self.event.tz
+            self._labelled_sessions = [
+                (
+                    formats.date_format(day, l10n.local_format("DAY_FORMAT")),
+                    [(s.pk, session_label(s, tz)) for s in group],
+                )
+                for day, group in selectors.by_day(self.event, offered)
+            ]
+        return self._labelled_sessions
 
     def _scope_to_invitation(self, invitation: Invitation) -> None:
         """Type fixed (and, for a personal invitation, organization); no institute."""

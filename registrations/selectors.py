@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import date
 from itertools import groupby
+from weakref import WeakKeyDictionary
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -119,9 +120,38 @@ def _precompiled_events(name: str, build) -> list[Event]:
     return list(Event.objects.raw(sql, params))
 
 
-def _event_with_session_seats(today: date) -> QuerySet[Event]:
-    """The current event once per session, with the session's id, capacity and seats left
-    (capacity less confirmed and held seats, never below 0, as in `sessions_with_seats`)."""
+# The same for reads of plain rows (a `values_list`), which keep their compiler and the database's
+# value converters: compiled per connection (each thread has its own), the rows converted as the ORM
+# would, and no model built for a row that does not need one.
+_compiled_rows: WeakKeyDictionary = WeakKeyDictionary()
+
+
+def _precompiled_rows(name: str, build) -> list[list]:
+    wrapper = connections[DEFAULT_DB_ALIAS]
+    today = timezone.now().date()
+    reads = _compiled_rows.setdefault(wrapper, {})
+    entry = reads.get(name)
+    if entry is None or entry[0] != today:
+        compiler = build(today).query.get_compiler(connection=wrapper)
+        sql, params = compiler.as_sql()
+        converters = compiler.get_converters([column[0] for column in compiler.select[: compiler.col_count]])
+        entry = reads[name] = (today, compiler, sql, params, converters)
+    _today, compiler, sql, params, converters = entry
+    with wrapper.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return list(compiler.apply_converters(rows, converters)) if converters else [list(row) for row in rows]
+
+
+_EVENT_COLUMNS = [field.attname for field in Event._meta.concrete_fields]
+_SESSION_COLUMNS = [field.attname for field in Session._meta.concrete_fields]
+_SEATS_COLUMNS = ["id", "capacity"]
+
+
+def _event_with_session_seats(today: date, session_columns: list[str]) -> QuerySet:
+    """The current event once per session: the event's columns, then the session's `session_columns`,
+    then its seats left (capacity less confirmed and held seats, never below 0, as in
+    `sessions_with_seats`)."""
     confirmed = (
         SessionRegistration.objects.filter(session=OuterRef("sessions__pk"), status=SeatStatus.CONFIRMED)
         .order_by()
@@ -129,30 +159,57 @@ def _event_with_session_seats(today: date) -> QuerySet[Event]:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    session_values = {f"session_{name}": F(f"sessions__{name}") for name in session_columns}
+    # A plain QuerySet: django-modeltranslation's would rewrite the column list of `values_list`
+    # (language fields for the plain ones, in no fixed order); the models are built from every column.
     return (
-        Event.objects.filter(pk=Subquery(_current_events(today).values("pk")[:1]))
+        QuerySet(model=Event)
+        .filter(pk=Subquery(_current_events(today).values("pk")[:1]))
+        .annotate(**session_values)
         .annotate(
-            session_id=F("sessions__pk"),
-            session_capacity=F("sessions__capacity"),
-            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed), held_seats("sessions__pk")),
+            session_seats_left=seats_left(F("sessions__capacity"), Subquery(confirmed), held_seats("sessions__pk"))
         )
         .order_by()
+        .values_list(*_EVENT_COLUMNS, *session_values, "session_seats_left")
     )
 
 
-def current_event_with_seats() -> tuple[Event | None, dict[int, tuple[int, int]]]:
+Seats = dict[int, tuple[int, int]]  # session id: (seats left, capacity)
+
+
+def _current_event_read(session_columns: list[str]) -> tuple[Event | None, Seats, list[list]]:
+    rows = _precompiled_rows(
+        f"event_with_session_seats:{len(session_columns)}",
+        lambda today: _event_with_session_seats(today, session_columns),
+    )
+    if not rows:
+        return None, {}, []
+    width = len(_EVENT_COLUMNS)
+    event = Event.from_db(DEFAULT_DB_ALIAS, _EVENT_COLUMNS, rows[0][:width])
+    id_at, capacity_at = width + session_columns.index("id"), width + session_columns.index("capacity")
+    session_rows = [row for row in rows if row[id_at] is not None]  # an event without sessions: one row, no session
+    seats = {row[id_at]: (row[-1], row[capacity_at]) for row in session_rows}
+    return event, seats, [row[width:-1] for row in session_rows]
+
+
+def current_event_with_seats() -> tuple[Event | None, Seats]:
     """The current event and, per session, (seats left, capacity): one query.
 
     The agenda shows these seats on every request; the event's `public_version` tells whether
     the cached rest of the agenda (titles, times, rooms, tiers) is still current.
     """
-    rows = _precompiled_events("event_with_session_seats", _event_with_session_seats)
-    if not rows:
-        return None, {}
-    seats = {
-        row.session_id: (row.session_seats_left, row.session_capacity) for row in rows if row.session_id is not None
-    }
-    return rows[0], seats
+    event, seats, _rows = _current_event_read(_SEATS_COLUMNS)
+    return event, seats
+
+
+def current_event_with_sessions() -> tuple[Event | None, Seats, list[Session]]:
+    """The same, and the event's sessions in agenda order (the signup form's choices): still one query."""
+    event, seats, rows = _current_event_read(_SESSION_COLUMNS)
+    sessions = [Session.from_db(DEFAULT_DB_ALIAS, _SESSION_COLUMNS, row) for row in rows]
+    for session in sessions:
+        session.event = event
+    sessions.sort(key=lambda session: (session.starts_at, session.title))
+    return event, seats, sessions
 
 
 def seat_count(*statuses: str) -> Coalesce:

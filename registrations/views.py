@@ -42,12 +42,15 @@ def signup_rate(group, request) -> str:
 @ratelimit(group="signup", key="ip", rate=signup_rate, method="POST")
 @require_http_methods(["GET", "HEAD", "POST"])
 def register(request):
-    event, seats = selectors.current_event_with_seats()
+    if request.method == "POST":  # the form's choices come with the event and its seats, in one query
+        event, seats, sessions = selectors.current_event_with_sessions()
+    else:
+        (event, seats), sessions = selectors.current_event_with_seats(), None
     event = _event_or_404(event)
     stakeholder_type = _stakeholder_type(request)
     form, status = None, 200
     if request.method == "POST":
-        form = RegistrationForm(request.POST, event=event, stakeholder_type=stakeholder_type)
+        form = RegistrationForm(request.POST, event=event, stakeholder_type=stakeholder_type, sessions=sessions)
         if form.is_valid():
             try:
                 services.register_delegate(

@@ -105,6 +105,18 @@ def email_taken(*, event_id: int, email: str, exclude_pk: int | None = None) -> 
     return others.exclude(pk=exclude_pk).exists() if exclude_pk is not None else others.exists()
 
 
+def registered_with_key(event: Event, key: str) -> Delegate | None:
+    """The event's delegate with this address key, if any (the key is unique per event).
+
+    Looked up without the model's ordering: with `ORDER BY created_at LIMIT 1`, PostgreSQL may walk
+    the (event, status, created_at) index and filter every delegate of the event instead of using
+    the unique key's index."""
+    try:
+        return Delegate.objects.get(event=event, email_key=key)
+    except Delegate.DoesNotExist:
+        return None
+
+
 def set_email(delegate: Delegate, email: str) -> None:
     """The address as stored and its identity, from the one canonical form (`rules.email_key`)."""
     delegate.email = rules.normalize_email(email)
@@ -159,7 +171,7 @@ def register_delegate(
     nominated = invitation is not None and invitation.institute_id is not None
     if nominated:  # the institute's own nominee: endorsed by the nomination
         delegate.endorsement, delegate.endorsement_at = Endorsement.ENDORSED, now
-    existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
+    existing = registered_with_key(event, delegate.email_key)
     if existing is None:
         try:
             with transaction.atomic():
@@ -167,7 +179,7 @@ def register_delegate(
         except IntegrityError:
             # Another request registered the same address a moment ago: the unique constraint is on
             # the very key looked up here, so the row is there to find.
-            existing = Delegate.objects.filter(event=event, email_key=delegate.email_key).first()
+            existing = registered_with_key(event, delegate.email_key)
             if existing is None:
                 raise NotEligible(
                     _("We could not register this address just now. Please try again in a moment.")

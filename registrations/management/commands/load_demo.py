@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from registrations import selectors, services
@@ -312,6 +312,11 @@ class Command(BaseCommand):
         OutboundEmail.objects.filter(delegate__is_sample=True).delete()
         OutboundEmail.objects.filter(invitation__is_sample=True).delete()
         OutboundEmail.objects.filter(focal_point__is_sample=True).delete()
+        if connection.vendor == "postgresql":
+            # After a bulk load, statistics (as PostgreSQL's manual advises): until autovacuum gets
+            # to it, the planner guesses from never-analyzed tables and may pick the wrong index.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Loaded {event}: {len(sessions)} sessions, {event.delegates.count()} sample delegates, "
