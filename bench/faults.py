@@ -317,8 +317,9 @@ def main() -> int:
             for t in clients:
                 t.join(timeout=60)
         sink.mode = "ok"
-        undelivered = _drain()
+        undelivered, drained_s = _drain()
         _report(answers, events, sink, undelivered)
+        line("fault_drain_s", drained_s, "s")
     return 0
 
 
@@ -349,24 +350,30 @@ def _arrange() -> int:
     ).pk
 
 
-def _drain(seconds: float = 90) -> int:
-    """Let the email worker deliver what is left, the retry backoff skipped (time that would pass)."""
+def _drain(stalled_after: float = 20, at_most: float = 300) -> tuple[int, float]:
+    """Let the email worker deliver what is left, the retry backoff skipped (time that would pass):
+    an email is lost if it is still pending when the outbox has stopped shrinking for `stalled_after`
+    seconds (a backlog being delivered is late, not lost). Returns (pending, seconds drained)."""
     from django.db import connection
     from django.utils import timezone
 
     from registrations.models import EmailStatus, OutboundEmail
 
     connection.close()  # this process's connection died with the restart
-    deadline = time.monotonic() + seconds
-    left = -1
-    while time.monotonic() < deadline:
+    started = time.monotonic()
+    fewest, progress_at = None, started
+    while True:
         pending = OutboundEmail.objects.filter(status=EmailStatus.PENDING)
         left = pending.count()
+        now = time.monotonic()
         if not left:
-            return 0
+            return 0, now - started
+        if fewest is None or left < fewest:
+            fewest, progress_at = left, now
+        if now - progress_at > stalled_after or now - started > at_most:
+            return left, now - started
         pending.filter(next_attempt_at__gt=timezone.now()).update(next_attempt_at=timezone.now())
         time.sleep(1)
-    return left
 
 
 def _report(answers: list[Answer], events: dict, sink, undelivered: int) -> None:

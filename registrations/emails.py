@@ -12,7 +12,7 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -249,43 +249,83 @@ def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int
     due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
     if ids is not None:
         due = due.filter(pk__in=ids)
-    for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-        # Claim the message in a short transaction (locking only its own row), then talk to the mail
-        # server outside any transaction: a slow or unreachable server holds no lock on the delegate
-        # (or, on SQLite, the database) and so never blocks a decision.
-        with transaction.atomic():
-            email = (
-                OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
-                .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
-                .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
-                .first()
-            )
-            if email is None:  # another worker has it
-                continue
-            email.attempts += 1
-            email.next_attempt_at = timezone.now() + CLAIM_FOR
-            email.save(update_fields=["attempts", "next_attempt_at"])
-        try:
-            render(email).send()
-        except Exception as error:
-            failed += 1
-            email.last_error = f"{type(error).__name__}: {error}"[:2000]
-            email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
-            if email.attempts >= MAX_ATTEMPTS:
-                email.status = EmailStatus.FAILED
-            logger.warning(
-                "Email %s to delegate %s / invitation %s failed: %s",
-                email.pk,
-                email.delegate_id,
-                email.invitation_id,
-                email.last_error,
-            )
-        else:
-            sent += 1
-            email.status = EmailStatus.SENT
-            email.sent_at = timezone.now()
-            email.last_error = ""
-        email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
-        if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
-            break
+    with _MailServer() as mail_server:
+        for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+            outcome = _deliver_one(pk, now, mail_server)
+            sent += outcome == EmailStatus.SENT
+            failed += outcome == EmailStatus.FAILED
+            if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
+                break
     return sent, failed
+
+
+class _MailServer:
+    """One connection to the mail server for a round of deliveries (not one per email), opened at the
+    first message and opened again after a failure (the server may have dropped it)."""
+
+    def __init__(self):
+        self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.drop()
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self._connection is None:
+            self._connection = get_connection()
+            self._connection.open()
+        message.connection = self._connection
+        message.send()
+
+    def drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # a dead connection: nothing left to close politely
+                logger.debug("Closing the mail connection failed", exc_info=True)
+
+
+def _deliver_one(pk: int, now: datetime, mail_server: _MailServer) -> str | None:
+    """Claim one due email and send it: its status afterwards (SENT, or FAILED meaning this attempt
+    failed), or None when another worker has it."""
+    # Claim the message in a short transaction (locking only its own row), then talk to the mail
+    # server outside any transaction: a slow or unreachable server holds no lock on the delegate
+    # (or, on SQLite, the database) and so never blocks a decision.
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
+            .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if email is None:  # another worker has it
+            return None
+        email.attempts += 1
+        email.next_attempt_at = timezone.now() + CLAIM_FOR
+        email.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        mail_server.send(render(email))
+    except Exception as error:
+        mail_server.drop()
+        outcome = EmailStatus.FAILED
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+        if email.attempts >= MAX_ATTEMPTS:
+            email.status = EmailStatus.FAILED
+        logger.warning(
+            "Email %s to delegate %s / invitation %s failed: %s",
+            email.pk,
+            email.delegate_id,
+            email.invitation_id,
+            email.last_error,
+        )
+    else:
+        outcome = EmailStatus.SENT
+        email.status = EmailStatus.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+    email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+    return outcome

@@ -371,3 +371,89 @@ def test_without_loop_a_database_error_is_not_hidden(db, monkeypatch):
     monkeypatch.setattr(emails, "deliver", deliver)
     with pytest.raises(OperationalError):
         call_command("send_queued_emails", stdout=open("/dev/null", "w"))
+
+
+class CountingMailServer(BaseEmailBackend):
+    """A mail server that counts the connections opened to it and the messages sent on each; the
+    first `fail_first` messages fail (and the server drops that connection)."""
+
+    opened: list[int] = []
+    fail_first = 0
+    sent: list = []
+
+    def open(self):
+        if getattr(self, "_open", False):
+            return False
+        self._open = True
+        CountingMailServer.opened.append(id(self))
+        return True
+
+    def close(self):
+        self._open = False
+
+    def send_messages(self, email_messages):
+        assert self._open, "a message was sent on a connection that was not open"
+        if CountingMailServer.fail_first:
+            CountingMailServer.fail_first -= 1
+            raise ConnectionResetError("connection dropped")
+        CountingMailServer.sent.extend(email_messages)
+        return len(email_messages)
+
+
+@pytest.fixture
+def counting_mail_server(settings):
+    settings.EMAIL_BACKEND = "tests.test_emails.CountingMailServer"
+    CountingMailServer.opened, CountingMailServer.sent, CountingMailServer.fail_first = [], [], 0
+    return CountingMailServer
+
+
+def test_the_worker_sends_a_round_of_emails_on_one_connection(event, organizer_actor, counting_mail_server):
+    delegates = DelegateFactory.create_batch(5, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    assert emails.deliver() == (5, 0)
+    assert len(counting_mail_server.opened) == 1
+    assert len(counting_mail_server.sent) == 5
+
+
+def test_after_a_failed_send_the_worker_opens_a_new_connection_for_the_next(
+    event, organizer_actor, counting_mail_server
+):
+    delegates = DelegateFactory.create_batch(3, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    counting_mail_server.fail_first = 1
+
+    assert emails.deliver() == (2, 1)
+    assert len(counting_mail_server.opened) == 2  # the dropped connection is not used again
+    assert sorted(OutboundEmail.objects.values_list("status", flat=True)) == [
+        EmailStatus.PENDING,  # retried after its backoff
+        EmailStatus.SENT,
+        EmailStatus.SENT,
+    ]
+
+
+def test_the_worker_goes_on_at_once_after_a_full_round_and_pauses_after_a_partial_one(
+    event, organizer_actor, mailoutbox, monkeypatch
+):
+    """A backlog (a registration rush) is drained round after round without the poll interval between."""
+    from registrations.management.commands import send_queued_emails
+
+    delegates = DelegateFactory.create_batch(5, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    rounds = []
+    real_deliver = emails.deliver
+
+    def deliver(**kwargs):
+        result = real_deliver(**kwargs)
+        rounds.append(result)
+        return result
+
+    def sleep(seconds):
+        raise _Stop
+
+    monkeypatch.setattr(emails, "deliver", deliver)
+    monkeypatch.setattr(send_queued_emails.time, "sleep", sleep)
+    with pytest.raises(_Stop):
+        call_command("send_queued_emails", "--loop", "--limit", "2", stdout=open("/dev/null", "w"))
+    assert rounds == [(2, 0), (2, 0), (1, 0)]  # the first pause comes after the partial round
+    assert len(mailoutbox) == 5

@@ -41,4 +41,5 @@ class Command(BaseCommand):
                 self.stdout.write(f"sent {sent}, failed {failed}")
             if not loop:
                 return
-            time.sleep(interval)
+            if sent + failed < limit:  # a full round may have left more: the next one at once
+                time.sleep(interval)
