@@ -60,10 +60,10 @@ def morning(event):
 
 
 def when(session) -> str:
-    """The session's day and times as the messages give them: "Sat 30 Jan, 10:00–11:30"."""
+    """The session's day and times as the messages give them: "Sat 30 Jan, 10:00–11:30 PST"."""
     tz = session.event.tz
     start, end = session.starts_at.astimezone(tz), session.ends_at.astimezone(tz)
-    return f"{start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M}"
+    return f"{start:%a} {start.day} {start:%b}, {start:%H:%M}–{end:%H:%M} {start:%Z}"
 
 
 def clash_refusal(session, other) -> str:
@@ -493,3 +493,17 @@ def test_the_calendar_never_holds_two_overlapping_sessions(client, event, mornin
     approval = next(m for m in mailoutbox if m.subject.endswith("is approved"))
     attached = Calendar.from_ical(approval.attachments[0][1]).walk("VEVENT")
     assert sorted(str(e["SUMMARY"]) for e in attached) == ["Lunch talk", "Plenary"]
+
+
+def test_a_clash_is_told_in_the_visitors_language_with_the_venues_zone(morning):
+    """On a French page the clash names the day and the times as French writes them."""
+    from django.utils import translation
+
+    workshop, plenary = morning["workshop"], morning["plenary"]
+    with translation.override("fr"):
+        message = rules.clash_message(workshop, plenary, workshop.event.tz)
+    start = workshop.starts_at.astimezone(workshop.event.tz)
+    days = ["lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"]
+    assert message.startswith(f"« {workshop.title} » ({days[start.weekday()]} {start.day} ")
+    assert "10 h 00" in message and "11 h 30" in message
+    assert "Sat" not in message and "10:00" not in message

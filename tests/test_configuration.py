@@ -170,3 +170,27 @@ def test_every_static_file_a_template_names_exists():
         named |= set(re.findall(r"""{%\s*static\s+['"]([^'"]+)['"]""", template.read_text()))
     assert named, "no template names a static file?"
     assert sorted(path for path in named if finders.find(path) is None) == []
+
+
+@pytest.mark.parametrize(
+    ("switch", "expected"),
+    [(None, "config.postgresql True 2"), ("0", "config.postgresql None None")],
+)
+def test_postgresql_prepares_statements_unless_a_pooler_needs_them_off(switch, expected):
+    """Settings only (no connection): server-side binding with psycopg's prepared statements, and the
+    switch for a transaction-mode pooler that cannot keep them."""
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://user@db.invalid:5432/registrations"}
+    if switch is not None:
+        env["DATABASE_PREPARED_STATEMENTS"] = switch
+    result = run_python(
+        """
+        import django; django.setup()
+        from django.conf import settings
+        db = settings.DATABASES["default"]
+        options = db.get("OPTIONS", {})
+        print(db["ENGINE"], options.get("server_side_binding"), options.get("prepare_threshold"))
+        """,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected

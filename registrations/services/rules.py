@@ -13,9 +13,9 @@ from collections.abc import Iterable
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
+from .. import l10n
 from ..models import (
     ACTIVE_DELEGATE_STATUSES,
     LIVE_INVITATION_STATUSES,
@@ -254,9 +254,9 @@ def first_clash(sessions: Iterable[Session], held: Iterable[Session] = ()) -> tu
 
 
 def session_when(session: Session, tz: ZoneInfo) -> str:
-    """ "Tue 3 Mar, 10:00–11:30", in the venue's zone."""
-    start = formats.date_format(timezone.localtime(session.starts_at, tz), "D j M, H:i")
-    return f"{start}–{formats.time_format(timezone.localtime(session.ends_at, tz), 'H:i')}"
+    """ "Tue 3 Mar, 10:00–11:30 PST" (in French "mardi 3 mars, 10 h 00 – 11 h 30 ..."): the venue's
+    zone, in the active language, as the form's session labels say it."""
+    return l10n.session_span(session.starts_at, session.ends_at, tz)
 
 
 def clash_message(session: Session, other: Session, tz: ZoneInfo) -> str:
