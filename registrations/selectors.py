@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from itertools import groupby
-from weakref import WeakKeyDictionary
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
@@ -121,15 +121,17 @@ def _precompiled_events(name: str, build) -> list[Event]:
 
 
 # The same for reads of plain rows (a `values_list`), which keep their compiler and the database's
-# value converters: compiled per connection (each thread has its own), the rows converted as the ORM
-# would, and no model built for a row that does not need one.
-_compiled_rows: WeakKeyDictionary = WeakKeyDictionary()
+# value converters, both bound to the thread's connection: kept per thread (and dropped with it),
+# the rows converted as the ORM would, and no model built for a row that does not need one.
+_compiled_rows = threading.local()
 
 
 def _precompiled_rows(name: str, build) -> list[list]:
     wrapper = connections[DEFAULT_DB_ALIAS]
+    if getattr(_compiled_rows, "connection", None) is not wrapper:
+        _compiled_rows.connection, _compiled_rows.reads = wrapper, {}
     today = timezone.now().date()
-    reads = _compiled_rows.setdefault(wrapper, {})
+    reads = _compiled_rows.reads
     entry = reads.get(name)
     if entry is None or entry[0] != today:
         compiler = build(today).query.get_compiler(connection=wrapper)
