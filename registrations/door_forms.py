@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .forms import is_database_id
+from .form_fields import is_database_id
 from .models import Event, Session
 from .services.door import UNDO_REASON_MAX_LENGTH, Door
 

@@ -34,7 +34,7 @@ from django_otp.forms import OTPAuthenticationForm
 
 from . import selectors, services
 from .door_forms import ENTRANCE, DoorForm, ScanForm, SearchForm, UndoForm
-from .forms import is_database_id
+from .form_fields import is_database_id
 from .models import Delegate, Event, Session
 from .services import door as door_service
 from .services import rules

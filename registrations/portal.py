@@ -46,7 +46,7 @@ from openpyxl import Workbook
 from qrcode.image.svg import SvgPathImage
 
 from . import exports, services
-from .forms import clean_email_address, is_database_id
+from .form_fields import clean_email_address, is_database_id
 from .models import (
     DelegateStatus,
     Endorsement,

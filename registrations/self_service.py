@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from django_ratelimit.decorators import ratelimit
 
 from . import badge_pdf as badge_printing
-from . import badges, calendar, links, selectors, services
+from . import badges, calendar, links, personal_data, selectors, services
 from .forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm, LostLinkForm
 from .models import DelegateStatus, Event, SeatStatus, Session
 
@@ -90,7 +90,7 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
             "can_change": active,
             "add_form": add_form,
             "language_form": language_form or DelegateLanguageForm(initial={"language": delegate.language}),
-            "participant_list_visible": selectors.participant_list_visible(event, delegate),
+            "participant_list_visible": personal_data.participant_list_visible(event, delegate),
             "invitation": delegate.invitation,
             "invitation_sessions": (
                 list(delegate.invitation.sessions.order_by("starts_at", "title")) if delegate.invitation_id else []
@@ -309,7 +309,7 @@ def calendar_file(request, delegate):
 @with_delegate
 def my_data(request, delegate):
     response = JsonResponse(
-        selectors.delegate_personal_data(delegate),
+        personal_data.delegate_personal_data(delegate),
         encoder=DjangoJSONEncoder,
         json_dumps_params={"indent": 2, "ensure_ascii": False},
     )
@@ -327,7 +327,7 @@ def _participants_page(request, event, delegate=None):
             "event": event,
             "delegate": delegate,
             "token": links.make_token(delegate) if delegate else None,
-            "participants": selectors.participant_list(event),
+            "participants": personal_data.participant_list(event),
         },
     )
 
@@ -335,7 +335,7 @@ def _participants_page(request, event, delegate=None):
 @require_safe
 def participants(request):
     event = selectors.current_event()
-    if event is None or not selectors.participant_list_visible(event):
+    if event is None or not personal_data.participant_list_visible(event):
         raise Http404(_("The participant list is not published."))
     return _participants_page(request, event)
 
@@ -343,7 +343,7 @@ def participants(request):
 @require_safe
 @with_delegate
 def participants_for_delegate(request, delegate):
-    if not selectors.participant_list_visible(delegate.event, delegate):
+    if not personal_data.participant_list_visible(delegate.event, delegate):
         raise Http404(_("The participant list is not published."))
     return _participants_page(request, delegate.event, delegate)
 

@@ -8,7 +8,7 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from registrations import links, selectors
+from registrations import links, personal_data
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -153,12 +153,12 @@ def test_the_message_is_in_the_recipients_personal_data(organizer_actor, waitlis
         idempotency_key=uuid.uuid4(), scope={"selected": []},
     )  # fmt: skip
 
-    data = selectors.delegate_personal_data(waitlist["waiting"][1])
+    data = personal_data.delegate_personal_data(waitlist["waiting"][1])
 
     (received,) = data["messages_from_the_organizers"]
     assert received["subject"] == "For 太郎"
     assert received["body"] == "Link: [your private link]"
-    assert selectors.delegate_personal_data(waitlist["confirmed"][0])["messages_from_the_organizers"] == []
+    assert personal_data.delegate_personal_data(waitlist["confirmed"][0])["messages_from_the_organizers"] == []
 
 
 def test_write_to_selected_action_carries_the_selection(organizer_client, waitlist):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from registrations import l10n, links, services
-from registrations.forms import AUTOCOMPLETE
+from registrations.form_fields import AUTOCOMPLETE
 from registrations.models import Delegate, ParticipantListVisibility, SeatStatus, SessionRegistration
 from registrations.pagecache import seats_left_text
 from registrations.selectors import sessions_with_seats

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .. import dashboard, selectors
-from ..forms import is_database_id
+from ..form_fields import is_database_id
 from ..models import Event
 from ..services import messages
 from .common import in_venue_time_zone

@@ -15,7 +15,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from .. import services
-from ..forms import is_database_id
+from ..form_fields import is_database_id
 from ..models import (
     Delegate,
     Endorsement,

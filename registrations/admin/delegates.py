@@ -17,7 +17,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from .. import selectors, services
-from ..forms import clean_email_address
+from ..form_fields import clean_email_address
 from ..models import (
     CheckIn,
     Delegate,

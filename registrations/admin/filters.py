@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..forms import is_database_id
+from ..form_fields import is_database_id
 from ..models import (
     ACTIVE_SEAT_STATUSES,
     AccessTier,

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .. import links, selectors, services
-from ..forms import is_database_id
+from ..form_fields import is_database_id
 from ..models import AccessTier, AuditEntry, Event, Invitation, InvitationStatus, Session
 from ..services import invitation_import, invitations
 from .common import changed_values, in_venue_time, in_venue_time_zone, organizer

@@ -27,7 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from .. import emails
-from ..forms import is_database_id
+from ..form_fields import is_database_id
 from ..models import Delegate, DelegateMessage, SavedView
 from ..services import messages
 from .common import ReadOnlyAdmin, organizer

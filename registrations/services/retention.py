@@ -85,7 +85,7 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
             _("The retention period of %(event)s ends on %(date)s; its personal data is kept until then.")
             % {"event": event, "date": event.retention_ends_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M %Z")}
         )
-    from ..selectors import registration_counts
+    from ..personal_data import registration_counts
 
     delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
     to_erase = [d for d in delegates if d.anonymized_at is None]
