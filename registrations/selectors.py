@@ -6,7 +6,7 @@ import threading
 from datetime import date
 from itertools import groupby
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Case, Count, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
@@ -28,8 +28,16 @@ def current_event() -> Event | None:
     """The convening the public pages show: the next one that has not ended, else the latest.
 
     One query; its `public_version` is the version of the event's cached pages."""
-    rows = _precompiled_events("current_event", lambda today: _current_events(today)[:1])
-    return rows[0] if rows else None
+    rows = _precompiled_rows(
+        "current_event",
+        lambda today: (
+            QuerySet(model=Event)
+            .filter(pk=Subquery(_current_events(today).values("pk")[:1]))
+            # a plain QuerySet: see _event_with_session_seats
+            .values_list(*_EVENT_COLUMNS)
+        ),
+    )
+    return Event.from_db(DEFAULT_DB_ALIAS, _EVENT_COLUMNS, rows[0]) if rows else None
 
 
 def _current_events(today: date) -> QuerySet[Event]:
@@ -101,23 +109,10 @@ def by_day(event: Event, sessions: list[Session]) -> list[tuple[date, list[Sessi
 
 # The reads below run on every view of the agenda and of the signup form, whose rest is cached.
 # Compiling their querysets costs several times more than running them, so the ORM compiles each
-# once a day (the date is its only parameter) and later calls run the same SQL.
-_compiled: dict[str, tuple] = {}
-
-
-def _precompiled_events(name: str, build) -> list[Event]:
-    today = timezone.now().date()
-    entry = _compiled.get(name)
-    if entry is None or entry[0] != (connection.vendor, today):
-        entry = ((connection.vendor, today), *build(today).query.sql_with_params())
-        _compiled[name] = entry
-    _when, sql, params = entry
-    return list(Event.objects.raw(sql, params))
-
-
-# The same for reads of plain rows (a `values_list`), which keep their compiler and the database's
-# value converters, both bound to the thread's connection: kept per thread (and dropped with it),
-# the rows converted as the ORM would, and no model built for a row that does not need one.
+# once a day (the date is its only parameter) and later calls run the same SQL. They read plain
+# rows (a `values_list`) and keep their compiler and the database's value converters, both bound
+# to the thread's connection: kept per thread (and dropped with it), the rows converted as the ORM
+# would, and no model built for a row that does not need one.
 _compiled_rows = threading.local()
 
 
