@@ -640,7 +640,7 @@ def test_a_refused_add_session_on_a_phone_opens_on_an_error_summary_that_leads_t
     expect(summary).to_be_focused()
     expect(summary).to_be_in_viewport()
     expect(summary).to_contain_text("at the same time")
-    assert page.url.endswith("#add-session")
+    assert "#" not in page.url  # the anchor is for browsers without JavaScript (tests/test_self_service.py)
     summary.get_by_role("link", name="Add a session").click()
     expect(page.get_by_label("Add a session")).to_be_in_viewport()
 

@@ -57,9 +57,20 @@
   update();
 })();
 
+// A form's action may name an anchor (#add-session) so that, without JavaScript, the answer opens at
+// the form. With JavaScript a refused form's page opens on its error summary instead, and the
+// browser's move to the anchor, which can come after the page has loaded, would scroll the summary
+// away: the form is sent without the anchor.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[action*='#']").forEach(function (form) {
+    form.setAttribute("action", form.getAttribute("action").split("#")[0]);
+  });
+})();
+
 // A page that refused a form opens on the summary of what to correct (each item links to its field).
-// Its address may name the form (so that, without JavaScript, the page opens at the form): the
-// browser's move to that anchor would take the focus away again, so the summary takes it back after.
+// An address that names an anchor (a reload, a link) moves the browser there, which takes the focus
+// away again, so the summary takes it back after.
 (function () {
   "use strict";
   const summary = document.getElementById("error-summary");
