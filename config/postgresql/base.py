@@ -64,6 +64,8 @@ class DatabaseWrapper(base.DatabaseWrapper):
         super().init_connection_state()
         with self.connection.cursor() as cursor:
             cursor.execute("SET cursor_tuple_fraction = 1")
+        if not self.get_autocommit():  # as Django does after setting the time zone
+            self.connection.commit()
 
     def get_connection_params(self):
         params = super().get_connection_params()
