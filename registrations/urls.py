@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import door_views, invite, portal, self_service, views
+from . import door_views, invite, portal, portal_accounts, self_service, views
 
 app_name = "registrations"
 
@@ -15,10 +15,10 @@ urlpatterns = [
     path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
     # The institute portal (focal points).
     path("institute/", portal.home, name="portal"),
-    path("institute/login/", portal.PortalLogin.as_view(), name="portal_login"),
-    path("institute/logout/", portal.portal_logout, name="portal_logout"),
-    path("institute/activate/<str:uidb64>/<str:token>/", portal.activate, name="portal_activate"),
-    path("institute/enroll/", portal.enroll, name="portal_enroll"),
+    path("institute/login/", portal_accounts.PortalLogin.as_view(), name="portal_login"),
+    path("institute/logout/", portal_accounts.portal_logout, name="portal_logout"),
+    path("institute/activate/<str:uidb64>/<str:token>/", portal_accounts.activate, name="portal_activate"),
+    path("institute/enroll/", portal_accounts.enroll, name="portal_enroll"),
     path("institute/<slug:slug>/", portal.event_delegation, name="portal_event"),
     path("institute/<slug:slug>/decide/", portal.decide, name="portal_decide"),
     path("institute/<slug:slug>/nominate/", portal.nominate, name="portal_nominate"),

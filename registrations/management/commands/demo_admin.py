@@ -6,7 +6,7 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand
 from django.urls import reverse
 
-from registrations.management.commands.load_demo import DEMO_FOCAL_POINT
+from registrations.management.demo_data import DEMO_FOCAL_POINT
 from registrations.models import FocalPoint
 
 
