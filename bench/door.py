@@ -78,7 +78,6 @@ def _arrange() -> dict:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from registrations import badges
     from registrations.models import (
         AccessTier,
         Delegate,
@@ -90,6 +89,7 @@ def _arrange() -> dict:
         SessionRegistration,
         StakeholderType,
     )
+    from registrations.rules import badges
 
     now = timezone.now()
 
@@ -349,8 +349,8 @@ def pdf_batch() -> None:
     import django
 
     django.setup()
-    from registrations import badge_pdf
     from registrations.models import Delegate
+    from registrations.outputs import badge_pdf
 
     delegates = (
         Delegate.objects.filter(email__startswith="pdf")

@@ -233,8 +233,9 @@ def measure() -> dict:
 
     from django.db import connection
 
-    from registrations import exports, services
+    from registrations import services
     from registrations.models import Delegate, Event
+    from registrations.outputs import exports
 
     event = Event.objects.get(slug=SLUG)
     actor = services.Actor.system()

@@ -52,11 +52,11 @@ def main() -> None:
 
 
 def _registered_address() -> str:
-    from registrations import selectors
+    from registrations import queries
     from registrations.models import Delegate, DelegateStatus
 
     return (
-        Delegate.objects.filter(event=selectors.current_event(), anonymized_at__isnull=True)
+        Delegate.objects.filter(event=queries.current_event(), anonymized_at__isnull=True)
         .exclude(status=DelegateStatus.WITHDRAWN)
         .order_by("pk")
         .values_list("email", flat=True)

@@ -41,8 +41,8 @@ def outbox_sent() -> tuple[Counter, int]:
     from django.conf import settings
     from django.utils import translation
 
-    from registrations.emails import SUBJECTS
     from registrations.models import EmailStatus, OutboundEmail
+    from registrations.outputs.emails import SUBJECTS
 
     counts: Counter = Counter()
     rows = OutboundEmail.objects.select_related("delegate__event", "invitation__event")

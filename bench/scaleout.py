@@ -339,7 +339,7 @@ def stale_pages(event, credentials) -> tuple[int, int]:
     from django.utils import timezone
     from django.utils.html import escape
 
-    from registrations import selectors, services
+    from registrations import queries, services
     from registrations.models import AccessTier, Delegate, DelegateStatus, Session
 
     start = timezone.now() + timezone.timedelta(days=30, hours=5)
@@ -351,7 +351,7 @@ def stale_pages(event, credentials) -> tuple[int, int]:
         access_tier=AccessTier.OPEN,
         capacity=100,
     )
-    from registrations.public_version import bump
+    from registrations.services.public_version import bump
 
     bump(event_ids=[event.pk])
     delegates = []
@@ -382,7 +382,7 @@ def stale_pages(event, credentials) -> tuple[int, int]:
         failed += approve(writer, cookie, token, delegate.pk) != 302
         failed += rename_session(writer, cookie, session.pk, title) != 302
         session.refresh_from_db()
-        seats = next(s for s in selectors.agenda(event) if s.pk == session.pk).seats_left
+        seats = next(s for s in queries.agenda(event) if s.pk == session.pk).seats_left
         agenda = request(reader, "GET", "/")[1]
         signup = request(reader, "GET", "/register/")[1]
         shown = {t.strip(): s.strip() for t, s in _SEATS.findall(agenda)}

@@ -54,11 +54,13 @@ def _workers(master: int) -> list[int]:
 def _arrange(port: int) -> dict:
     """The demo event open to guests, a delegate's status page, a door and badges, an organizer."""
     from bench.scaleout import organizer_session
-    from registrations import badges, links, selectors
+    from registrations import queries
     from registrations.models import Delegate, DelegateStatus, Event, SeatStatus
+    from registrations.queries import links
+    from registrations.rules import badges
 
     Event.objects.update(guest_registration="open")
-    event = selectors.current_event()
+    event = queries.current_event()
     approved = (
         Delegate.objects.filter(
             event=event, status=DelegateStatus.APPROVED, session_registrations__status=SeatStatus.CONFIRMED

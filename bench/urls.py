@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 
 from bench.peer.views import TextbookSignupView, done
 from config.urls import urlpatterns as app_urlpatterns
-from registrations import selectors, services
-from registrations.forms import LostLinkForm
+from registrations import queries, services
 from registrations.models import ActorKind, AuditEntry
+from registrations.public.forms import LostLinkForm
 
 
 def bare(request):
@@ -37,7 +37,7 @@ def lost_link_inline(request):
     form = LostLinkForm(request.POST)
     if form.is_valid():
         services.send_status_link(
-            event=selectors.current_event(), email=form.cleaned_data["email"], actor=services.Actor.delegate()
+            event=queries.current_event(), email=form.cleaned_data["email"], actor=services.Actor.delegate()
         )
     return redirect("registrations:lost_link_sent")
 

@@ -180,10 +180,10 @@ def _agenda_after_approval() -> None:
     """Approve one pending delegate, then GET / at once: every session must show its seats left now."""
     from django.utils.html import escape
 
-    from registrations import selectors, services
+    from registrations import queries, services
     from registrations.models import Delegate, DelegateStatus
 
-    event = selectors.current_event()
+    event = queries.current_event()
     pending = (
         Delegate.objects.filter(event=event, status=DelegateStatus.PENDING, session_registrations__status="requested")
         .order_by("pk")
@@ -197,7 +197,7 @@ def _agenda_after_approval() -> None:
     conn.close()
     shown = {title: text.strip() for title, text in _SEATS.findall(html)}
     stale = 0
-    for session in selectors.agenda(event):
+    for session in queries.agenda(event):
         expected = (
             f"{session.seats_left} of {session.capacity} seat{'s' if session.capacity != 1 else ''} left"
             if session.seats_left

@@ -39,7 +39,7 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or 
         "DJANGO_DEBUG is off (generate one with: python -c 'import secrets; print(secrets.token_urlsafe(50))')."
     )
 
-# Signs badge codes (registrations.badges). Dedicated, so rotating SECRET_KEY does not void printed
+# Signs badge codes (registrations.rules.badges). Dedicated, so rotating SECRET_KEY does not void printed
 # badges. Empty in development: derived from SECRET_KEY; `check --deploy` warns (registrations.W003).
 BADGE_SIGNING_KEY = os.environ.get("BADGE_SIGNING_KEY", "")
 
@@ -73,8 +73,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     # django-csp's, with the settings' policy built once (registrations/middleware.py).
-    "registrations.middleware.CSPMiddleware",
-    "registrations.middleware.MalformedRequestMiddleware",
+    "registrations.web.middleware.CSPMiddleware",
+    "registrations.web.middleware.MalformedRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -83,9 +83,9 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
     # Django's, with the message storage built only when a page reads or adds a message.
-    "registrations.middleware.MessageMiddleware",
+    "registrations.web.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "registrations.middleware.DatabaseBusyMiddleware",
+    "registrations.web.middleware.DatabaseBusyMiddleware",
     "django_ratelimit.middleware.RatelimitMiddleware",
     # Last, as django-axes asks: turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
@@ -222,6 +222,8 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Emails queued by one decision are tried right after commit when there are at most this many;
 # larger batches (a bulk approval) are left to the `send_queued_emails` worker.
 EMAIL_SEND_AFTER_COMMIT_MAX = int(os.environ.get("EMAIL_SEND_AFTER_COMMIT_MAX", "5"))
+# What renders and sends the outbox's rows after commit (services queue rows; outputs render them).
+EMAIL_OUTBOX_SENDER = "registrations.outputs.emails.deliver"
 
 # Public base URL, used for links in emails sent by the worker (no request there).
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -262,11 +264,11 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("DJANGO_TRUSTED_PROXY_COUNT", "0"))
 
 # Rate limits (django-ratelimit) count in the default cache: Redis when REDIS_URL is set, so the
 # limits hold across app servers. A limited request gets the 429 page.
-RATELIMIT_IP_META_KEY = "registrations.net.client_ip"
+RATELIMIT_IP_META_KEY = "registrations.web.net.client_ip"
 # An IPv6 client holds a whole network: limits and the login lockout count it by this prefix.
 IPV6_CLIENT_PREFIX = 64
 RATELIMIT_IPV6_MASK = IPV6_CLIENT_PREFIX
-RATELIMIT_VIEW = "registrations.views.rate_limited"
+RATELIMIT_VIEW = "registrations.public.views.rate_limited"
 # Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
 LOST_LINK_RATE_PER_IP = os.environ.get("LOST_LINK_RATE_PER_IP", "30/h")
@@ -292,7 +294,7 @@ AXES_FAILURE_LIMIT = int(os.environ.get("AXES_FAILURE_LIMIT", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("AXES_COOLOFF_MINUTES", "15")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 # An IPv6 client is counted by its /64 (as the signup limit is), so it cannot walk its own network.
-AXES_CLIENT_IP_CALLABLE = "registrations.net.client_network"
+AXES_CLIENT_IP_CALLABLE = "registrations.web.net.client_network"
 AXES_USERNAME_CALLABLE = "registrations.admin.site.axes_username"
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_HTTP_RESPONSE_CODE = 429
@@ -313,7 +315,7 @@ PRIVATE_LINK_LOGGERS = ["django.request", "django.security.csrf", "django.securi
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"private_links": {"()": "registrations.log_filters.RedactPrivateLinks"}},
+    "filters": {"private_links": {"()": "registrations.web.log_filters.RedactPrivateLinks"}},
     "formatters": {
         # Django's own format for the development server's request lines.
         "django.server": {

@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include("registrations.urls")),
 ]
 
-handler400 = "registrations.error_pages.bad_request"
-handler403 = "registrations.error_pages.permission_denied"
-handler404 = "registrations.error_pages.page_not_found"
-handler500 = "registrations.error_pages.server_error"
+handler400 = "registrations.web.error_pages.bad_request"
+handler403 = "registrations.web.error_pages.permission_denied"
+handler404 = "registrations.web.error_pages.page_not_found"
+handler500 = "registrations.web.error_pages.server_error"

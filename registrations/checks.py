@@ -99,7 +99,7 @@ def badge_signing_key_is_set(app_configs, **kwargs):
 
 @checks.register()
 def badge_font_is_installed(app_configs, **kwargs):
-    from .badge_pdf import font_paths
+    from registrations.outputs.badge_pdf import font_paths
 
     if None not in font_paths():
         return []

@@ -7,7 +7,7 @@ pages, exports and the page cache read a translated title with no extra join or 
 
 from modeltranslation.translator import TranslationOptions, register
 
-from .models import Event, Session
+from registrations.models import Event, Session
 
 
 @register(Event)

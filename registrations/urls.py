@@ -1,6 +1,10 @@
 from django.urls import path
 
-from . import door_views, invite, portal, portal_accounts, self_service, views
+from registrations.door import views as door_views
+from registrations.portal import accounts as portal_accounts
+from registrations.portal import views as portal
+from registrations.public import invitations as invite
+from registrations.public import self_service, views
 
 app_name = "registrations"
 

@@ -10,8 +10,9 @@ from django.http import HttpRequest
 from django.test import Client
 from django.utils import translation
 
-from registrations import emails, services
+from registrations import services
 from registrations.models import AccessTier, AuditEntry, OutboundEmail
+from registrations.outputs import emails
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, approved, ask, organizer, venue_time
 
 

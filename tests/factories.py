@@ -20,7 +20,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
-from registrations.services.rules import email_key
+from registrations.rules import email_key
 
 SF = ZoneInfo("America/Los_Angeles")
 

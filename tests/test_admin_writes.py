@@ -300,7 +300,7 @@ def test_deleting_a_session_cancels_every_seat_emails_each_delegate_and_audits(r
     )
     emails = OutboundEmail.objects.filter(kind=EmailKind.SESSION_CANCELLED)
     assert sorted(emails.values_list("delegate__given_name", flat=True)) == ["Ari", "Pia"]
-    from registrations import emails as outbox
+    from registrations.outputs import emails as outbox
 
     outbox.deliver()
     cancelled_mail = [m for m in mailoutbox if "was cancelled" in m.subject]

@@ -10,7 +10,7 @@ from django.test import Client
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from registrations import emails, links, services
+from registrations import services
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -20,6 +20,8 @@ from registrations.models import (
     Session,
     SessionRegistration,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.admin_forms import change_form_data
 from tests.factories import DelegateFactory, SessionRegistrationFactory, UserFactory
 from tests.test_signup import REGISTER, assert_nothing_written, industry_signup, signup

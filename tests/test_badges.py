@@ -16,7 +16,7 @@ from django.utils import translation
 from reportlab import rl_config
 from reportlab.pdfbase import pdfmetrics
 
-from registrations import badge_pdf, badges, links, services
+from registrations import services
 from registrations.models import (
     AccessTier,
     AuditAction,
@@ -27,6 +27,10 @@ from registrations.models import (
     OutboundEmail,
     SeatStatus,
 )
+from registrations.outputs import badge_pdf
+from registrations.queries import door as door_queries
+from registrations.queries import links
+from registrations.rules import badges
 from registrations.services import door as door_service
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, institute
 
@@ -231,7 +235,7 @@ def test_door_staff_cannot_print_badges_or_reissue(client, event):
 
 def attend(event, session, delegate, door="North"):
     return door_service.check_in(
-        door=door_service.Door(event=event, session=session, name=door),
+        door=door_queries.Door(event=event, session=session, name=door),
         actor=services.Actor.system(),
         code=badges.code_for(delegate),
     )

@@ -29,7 +29,7 @@ from django.db import connections
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import emails, links, services
+from registrations import services
 from registrations.models import (
     AccessTier,
     AuditEntry,
@@ -39,6 +39,8 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.english_words import english_words
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, institute, organizer
 

@@ -9,8 +9,8 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from registrations import badges
 from registrations.models import AccessTier, CheckIn, DelegateStatus, SeatStatus, StakeholderType
+from registrations.rules import badges
 from tests import test_browser
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, venue_time
 from tests.test_browser import PASSWORD, expect, expect_no_english

@@ -1,6 +1,6 @@
 """No clashing seats: nobody asks for, waits for or holds two sessions at the same time.
 
-The rule (`services.rules.sessions_overlap`, half-open times) through every path that can break it:
+The rule (`rules.sessions_overlap`, half-open times) through every path that can break it:
 the signup form, a crafted POST to /register/, `register_delegate` called directly, "add a session"
 on the status page and `add_session`, approval (one delegate and in bulk, through the admin), the
 waitlist, an organizer moving a session's times, and the calendar file.
@@ -18,8 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import emails, links, services
-from registrations.forms import RegistrationForm
+from registrations import rules, services
 from registrations.models import (
     AuditEntry,
     CancelReason,
@@ -30,7 +29,9 @@ from registrations.models import (
     Session,
     SessionRegistration,
 )
-from registrations.services import rules
+from registrations.outputs import emails
+from registrations.public.forms import RegistrationForm
+from registrations.queries import links
 from tests.factories import DelegateFactory, SessionFactory, venue_time
 from tests.test_admin import CHANGELIST, act, change_url, message_texts, page_form
 from tests.test_admin import form_data as admin_form_data

@@ -15,7 +15,7 @@ from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection, connections, transaction
 from django.utils import timezone
 
-from registrations import emails, services
+from registrations import services
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -28,6 +28,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.outputs import emails
 from registrations.services import seats
 from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory

@@ -11,7 +11,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import dashboard
 from registrations.models import (
     Delegate,
     DelegateStatus,
@@ -22,6 +21,7 @@ from registrations.models import (
     SeatStatus,
     StakeholderType,
 )
+from registrations.queries import dashboard
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, institute
 from tests.inline_code import inline_code
 

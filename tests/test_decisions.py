@@ -2,7 +2,7 @@
 
 import pytest
 
-from registrations import selectors, services
+from registrations import queries, services
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -32,7 +32,7 @@ def test_approval_confirms_while_seats_remain_and_waitlists_the_rest_by_request_
         r.delegate.given_name: r.position
         for r in SessionRegistration.objects.filter(session=open_session, status=SeatStatus.WAITLISTED)
         .select_related("delegate")
-        .annotate(position=selectors.waitlist_position())
+        .annotate(position=queries.waitlist_position())
     }
     assert positions == {"Chloe": 1, "Ana": 2}
     assert set(Delegate.objects.values_list("status", flat=True)) == {DelegateStatus.APPROVED}

@@ -16,7 +16,7 @@ from django.test import override_settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from registrations import badges, services
+from registrations import rules, services
 from registrations.models import (
     AccessTier,
     AuditAction,
@@ -26,8 +26,9 @@ from registrations.models import (
     SeatStatus,
     StakeholderType,
 )
+from registrations.queries import door as door_queries
+from registrations.rules import badges
 from registrations.services import door as door_service
-from registrations.services import rules
 from tests.conftest import requires_postgres
 from tests.factories import (
     DelegateFactory,
@@ -351,9 +352,9 @@ def test_admit_list_holds_each_codes_verdict_by_hash_in_three_queries(
     old_code = badges.code_for(reissued)
     reissued.badge_version = 2
     reissued.save()
-    place = door_service.Door(event=event, session=gov_session, name="North")
+    place = door_queries.Door(event=event, session=gov_session, name="North")
     with django_assert_num_queries(3):
-        listed = door_service.admit_list(door=place)
+        listed = door_queries.admit_list(door=place)
     entries = listed["entries"]
     assert entries[badges.code_hash(badges.code_for(admitted))]["admit"] is True
     assert entries[badges.code_hash(badges.code_for(guest))]["reason"] == "government_only"
@@ -380,8 +381,8 @@ def offline_scan(code, minutes_ago, *, admitted=True, scan_id=""):
 
 def sync(client, session, scans, *, door="North door", signature=None):
     if signature is None:
-        place = door_service.Door(event=session.event, session=session, name=door)
-        signature = door_service.admit_list(door=place)["signature"]
+        place = door_queries.Door(event=session.event, session=session, name=door)
+        signature = door_queries.admit_list(door=place)["signature"]
     body = {"event": session.event_id, "session": session.pk, "door": door, "signature": signature, "scans": scans}
     return client.post("/door/sync/", json.dumps(body), content_type="application/json", **JSON)
 
@@ -428,7 +429,7 @@ def test_offline_scans_need_this_doors_admit_list(door_client, plenary, gov_sess
     scans = [offline_scan(badges.code_for(delegate), 1)]
     forged = sync(door_client, plenary, scans, signature="not-a-signature")
     assert forged.status_code == 400
-    other_door = door_service.admit_list(door=door_service.Door(event=plenary.event, session=gov_session, name="x"))
+    other_door = door_queries.admit_list(door=door_queries.Door(event=plenary.event, session=gov_session, name="x"))
     assert sync(door_client, plenary, scans, signature=other_door["signature"]).status_code == 400
     assert door_client.post("/door/sync/", "[1, 2", content_type="application/json").status_code == 400
     assert CheckIn.objects.count() == 0
@@ -551,7 +552,7 @@ def test_two_doors_scanning_one_badge_at_once_record_one_check_in():
     def at_door(number):
         try:
             barrier.wait(timeout=30)
-            place = door_service.Door(event=event, session=session, name=f"Door {number}")
+            place = door_queries.Door(event=event, session=session, name=f"Door {number}")
             answers.append(door_service.check_in(door=place, actor=services.Actor.door_staff(user), code=code))
         except Exception as error:
             errors.append(error)
@@ -579,7 +580,7 @@ def test_deleting_a_session_records_how_many_were_checked_in(door_client, plenar
 
 
 def test_download_my_data_lists_the_delegates_check_ins(door_client, plenary):
-    from registrations import links
+    from registrations.queries import links
 
     delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
     scan(door_client, plenary, badges.code_for(delegate), door="North door")
@@ -651,7 +652,7 @@ def test_already_checked_in_says_the_time_in_the_door_staffs_language(door_clien
     code = badges.code_for(delegate)
     scanned = venue_time(plenary.event, 7.8)  # 07:48 at the venue
     door_service.check_in(
-        door=door_service.Door(plenary.event, plenary, "Nord"),
+        door=door_queries.Door(plenary.event, plenary, "Nord"),
         actor=services.Actor.system(),
         code=code,
         scanned_at=scanned,

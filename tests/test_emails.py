@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import emails, links, services
+from registrations import services
 from registrations.models import (
     AccessTier,
     Delegate,
@@ -21,6 +21,8 @@ from registrations.models import (
     SeatStatus,
     SessionRegistration,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
 
 SF = ZoneInfo("America/Los_Angeles")

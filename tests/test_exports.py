@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import exports, selectors
+from registrations import queries
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -27,6 +27,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.outputs import exports
 from tests.factories import (
     DelegateFactory,
     SessionFactory,
@@ -88,7 +89,7 @@ def expected_delegate(d: Delegate) -> dict:
 
 def expected_sessions(d: Delegate) -> str:
     parts = []
-    for reg in selectors.delegate_registrations(d):
+    for reg in queries.delegate_registrations(d):
         if reg.status == SeatStatus.CANCELLED:
             continue
         label = reg.get_status_display()

@@ -595,8 +595,8 @@ def test_portal_pages_have_no_inline_code(portal, officials, required_event, cli
 def test_nomination_is_a_government_invitation_for_the_institute_and_the_nominee_registers_endorsed(
     portal, gb, required_event, client
 ):
-    from registrations import links
     from registrations.models import AccessTier, Invitation, InvitationStatus, StakeholderType
+    from registrations.queries import links
     from tests.factories import SessionFactory
 
     government_only = SessionFactory(event=required_event, access_tier=AccessTier.GOVERNMENT_ONLY)
@@ -758,7 +758,7 @@ def test_portal_pages_cost_the_same_queries_for_one_or_three_delegates(portal, r
 def test_dashboard_counts_delegates_awaiting_endorsement_per_institute(organizer_client, officials, gb):
     endorsements.endorse(focal_point=gb, delegate_ids=[officials[0].pk])
 
-    from registrations import dashboard
+    from registrations.queries import dashboard
 
     board = dashboard.build(officials[0].event)
 

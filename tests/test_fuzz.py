@@ -15,7 +15,7 @@ from django.test import Client, override_settings
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registrations import links, services
+from registrations import services
 from registrations.models import (
     AccessTier,
     AuditEntry,
@@ -26,6 +26,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.queries import links
 from tests.admin_forms import change_form_data
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute
 

@@ -19,8 +19,9 @@ from django.urls import reverse
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from registrations import checks, links, services
+from registrations import checks, services
 from registrations.models import Delegate
+from registrations.queries import links
 from tests.factories import DelegateFactory, UserFactory, institute
 from tests.inline_code import inline_code
 from tests.test_signup import REGISTER, industry_signup
@@ -279,7 +280,7 @@ def test_admin_pages_have_no_inline_scripts_or_styles(client, populated):
 def test_door_pages_have_no_inline_scripts_or_styles(client, populated, event, government_session):
     from django.contrib.auth.models import Group
 
-    from registrations import badges
+    from registrations.rules import badges
 
     user = UserFactory(username="door", is_staff=False)
     user.groups.add(Group.objects.get(name="Door staff"))
@@ -613,7 +614,7 @@ def test_invitation_links_never_reach_the_logs(client, event, open_session, capl
 
 @override_settings(SIGNUP_RATE="2/m")
 def test_the_public_form_and_invitation_links_share_one_signup_limit(client, event, open_session):
-    from registrations import links
+    from registrations.queries import links
     from tests.factories import InvitationFactory
 
     token = links.invitation_token(InvitationFactory(event=event, sessions=[open_session]))

@@ -28,7 +28,7 @@ from django.urls import reverse
 from django.utils import translation
 from icalendar import Calendar
 
-from registrations import emails, links, services
+from registrations import services
 from registrations.models import (
     AccessTier,
     AuditAction,
@@ -43,6 +43,8 @@ from registrations.models import (
     Session,
     StakeholderType,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.english_words import english_words, page_text, visible_text
 from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, organizer
 
@@ -642,7 +644,7 @@ def test_signup_page_cache_keeps_each_language_default(client, french_client, fr
 
 
 def test_csv_headers_and_labels_follow_the_organizer_language(french_delegate):
-    from registrations import exports
+    from registrations.outputs import exports
 
     with translation.override("fr"):
         header, row = list(exports.delegate_rows(Delegate.objects.all()))

@@ -12,9 +12,9 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from registrations import services
-from registrations.forms import LostLinkForm
 from registrations.models import AuditEntry, Delegate, LostLinkRequest, OutboundEmail
-from registrations.self_service import lost_link_email
+from registrations.public.forms import LostLinkForm
+from registrations.public.self_service import lost_link_email
 from tests.admin_forms import change_form_data
 from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute

@@ -13,7 +13,6 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from registrations import emails, links
 from registrations.models import (
     AccessTier,
     AuditAction,
@@ -26,6 +25,8 @@ from registrations.models import (
     OutboundEmail,
     SeatStatus,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from registrations.services import invitation_import, invitations
 from tests.factories import DelegateFactory, EventFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 
@@ -300,9 +301,9 @@ def test_funnel_counts_per_session_and_in_total(organizer_client, event, open_se
     InvitationFactory(event=event, status="registered", opened_at=now, uses=1, sessions=[other])
     InvitationFactory(event=event, status="declined", declined_at=now, sessions=[open_session])
     InvitationFactory(event=event, expires_at=now - timedelta(minutes=5), sessions=[other])
-    from registrations import selectors
+    from registrations import queries
 
-    per_session, total = selectors.invitation_funnel(event)
+    per_session, total = queries.invitation_funnel(event)
     rows = {
         r["session__title"]: (r["invited"], r["sent"], r["opened"], r["registered"], r["declined"], r["expired"])
         for r in per_session

@@ -9,7 +9,6 @@ import re
 import pytest
 from django.urls import reverse
 
-from registrations import emails, links
 from registrations.models import (
     Delegate,
     DelegateStatus,
@@ -18,6 +17,8 @@ from registrations.models import (
     InvitationStatus,
     SeatStatus,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.factories import organizer
 from tests.test_browser import (  # noqa: F401 - fixtures
     OPEN_RISK,

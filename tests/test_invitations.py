@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import links, selectors, services
+from registrations import queries, rules, services
 from registrations.models import (
     AccessTier,
     AuditAction,
@@ -25,8 +25,9 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
-from registrations.services import invitations, rules, seats
-from registrations.views import SIGNUP_RECEIPT_COOKIE
+from registrations.public.views import SIGNUP_RECEIPT_COOKIE
+from registrations.queries import links
+from registrations.services import invitation_sending, invitations, seats
 from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 from tests.test_signup import REGISTER, industry_signup, signup
 
@@ -430,15 +431,15 @@ def small(event):
 def test_held_seats_show_on_the_agenda_and_the_admin_counts(client, event, small):
     InvitationFactory(event=event, holds_seats=True, sessions=[small])
     assert "1 of 2 seats left" in client.get("/").content.decode()
-    assert selectors.sessions_with_seats().get(pk=small.pk).seats_left == 1
-    assert selectors.seats_left_by_session(event) == {small.pk: 1}
+    assert queries.sessions_with_seats().get(pk=small.pk).seats_left == 1
+    assert queries.seats_left_by_session(event) == {small.pk: 1}
 
 
 def test_expired_or_revoked_invitations_hold_nothing(event, small):
     InvitationFactory(event=event, holds_seats=True, sessions=[small], expires_at=timezone.now() - timedelta(hours=1))
     InvitationFactory(event=event, holds_seats=True, sessions=[small], status=InvitationStatus.REVOKED)
     assert seats.held_counts([small.pk]) == {}
-    assert selectors.seats_left_by_session(event) == {small.pk: 2}
+    assert queries.seats_left_by_session(event) == {small.pk: 2}
 
 
 def test_held_seats_count_against_approval(event, small, organizer_actor):
@@ -508,7 +509,7 @@ def test_revoking_releases_held_seats_to_the_waitlist(event, small, organizer_ac
     )
     waiting = DelegateFactory(event=event, status=DelegateStatus.APPROVED)
     SessionRegistrationFactory(delegate=waiting, session=small, status=SeatStatus.WAITLISTED)
-    result = invitations.revoke_invitations(invitation_ids=[held.pk], actor=organizer_actor)
+    result = invitation_sending.revoke_invitations(invitation_ids=[held.pk], actor=organizer_actor)
     assert result.done == [held]
     assert waiting.session_registrations.get().status == SeatStatus.CONFIRMED
     assert OutboundEmail.objects.filter(delegate=waiting, kind=EmailKind.PROMOTED).count() == 1

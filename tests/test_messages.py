@@ -8,7 +8,6 @@ import pytest
 from django.contrib.auth.models import Group, Permission
 from django.urls import reverse
 
-from registrations import links, personal_data
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -19,6 +18,7 @@ from registrations.models import (
     SavedView,
     SeatStatus,
 )
+from registrations.queries import links, personal_data
 from registrations.services import messages
 from tests.factories import DelegateFactory, SessionRegistrationFactory, UserFactory, organizer
 from tests.inline_code import inline_code

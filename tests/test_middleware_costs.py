@@ -15,7 +15,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.test import RequestFactory, override_settings
 
-from registrations import middleware
+from registrations.web import middleware
 
 
 def _through(middleware_class, view, request):

@@ -15,9 +15,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import public_version, services
+from registrations import services
 from registrations.models import AccessTier, Event, Institute, Session
-from registrations.pagecache import PerVisitorNameInCachedPage
+from registrations.services import public_version
+from registrations.web.pagecache import PerVisitorNameInCachedPage
 from tests.factories import (
     DelegateFactory,
     EventFactory,
@@ -182,23 +183,23 @@ def test_current_event_is_the_next_not_ended_else_the_latest(db):
 
     from django.utils import timezone
 
-    from registrations import selectors
+    from registrations import queries
     from tests.factories import EventFactory
 
     today = timezone.now().date()
     past = EventFactory(starts_on=today - timedelta(days=30), ends_on=today - timedelta(days=29))
     older = EventFactory(starts_on=today - timedelta(days=90), ends_on=today - timedelta(days=89))
-    assert selectors.current_event() == past
+    assert queries.current_event() == past
     later = EventFactory(starts_on=today + timedelta(days=90), ends_on=today + timedelta(days=91))
     running = EventFactory(starts_on=today - timedelta(days=1), ends_on=today)
-    assert selectors.current_event() == running
+    assert queries.current_event() == running
     running.delete()
-    assert selectors.current_event() == later
+    assert queries.current_event() == later
     assert older.pk != later.pk
 
 
 def test_agenda_seats_agree_with_sessions_with_seats(event, open_session, government_session, organizer_actor):
-    from registrations import selectors
+    from registrations import queries
 
     delegates = [DelegateFactory(event=event, government=True) for _ in range(4)]
     for delegate in delegates:
@@ -206,10 +207,10 @@ def test_agenda_seats_agree_with_sessions_with_seats(event, open_session, govern
         SessionRegistrationFactory(delegate=delegate, session=government_session)
     services.approve_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
 
-    current, seats = selectors.current_event_with_seats()
+    current, seats = queries.current_event_with_seats()
 
     assert current == event
-    expected = {s.pk: (s.seats_left, s.capacity) for s in selectors.agenda(event)}
+    expected = {s.pk: (s.seats_left, s.capacity) for s in queries.agenda(event)}
     assert seats == expected
     assert expected == {open_session.pk: (0, 3), government_session.pk: (0, 2)}
 

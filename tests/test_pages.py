@@ -12,12 +12,12 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import l10n, links, services
-from registrations.form_fields import AUTOCOMPLETE
+from registrations import l10n, services
 from registrations.models import Delegate, ParticipantListVisibility, SeatStatus, SessionRegistration
-from registrations.pagecache import seats_left_text
-from registrations.selectors import sessions_with_seats
-from registrations.views import SIGNUP_RECEIPT_COOKIE, SIGNUP_RECEIPT_MAX_AGE, SIGNUP_RECEIPT_SALT
+from registrations.public.views import SIGNUP_RECEIPT_COOKIE, SIGNUP_RECEIPT_MAX_AGE, SIGNUP_RECEIPT_SALT
+from registrations.queries import links, sessions_with_seats
+from registrations.web.form_fields import AUTOCOMPLETE
+from registrations.web.pagecache import seats_left_text
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, institute
 from tests.test_signup import REGISTER, signup
 

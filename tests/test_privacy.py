@@ -9,7 +9,7 @@ from django.db import models
 from django.test import Client
 from django.utils import timezone
 
-from registrations import links, personal_data, services
+from registrations import services
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -20,6 +20,7 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.queries import links, personal_data
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, institute
 
 PUBLIC, LINK_ONLY, HIDDEN = (

@@ -5,8 +5,9 @@ from collections import Counter
 
 import pytest
 
+from registrations import rules
 from registrations.models import AccessTier, DelegateStatus, SeatStatus, StakeholderType
-from registrations.services import InvalidTransition, rules
+from registrations.services import InvalidTransition
 from tests.factories import DelegateFactory, SessionFactory, institute
 
 

@@ -10,7 +10,7 @@ from django.test import Client
 from django.utils import timezone
 from icalendar import Calendar
 
-from registrations import emails, links, services
+from registrations import services
 from registrations.models import (
     AuditEntry,
     DelegateStatus,
@@ -20,6 +20,8 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, venue_time
 
 LOST_LINK = "/link/"

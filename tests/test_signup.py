@@ -8,7 +8,6 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import emails, links
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -18,6 +17,8 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.outputs import emails
+from registrations.queries import links
 from tests.factories import EventFactory, SessionFactory, institute
 
 REGISTER = "/register/"
@@ -348,7 +349,7 @@ def test_an_empty_post_gets_the_form_back_with_messages(client, event, open_sess
 
 
 def test_chosen_sessions_are_checked_without_reading_them_again(event, open_session, django_assert_num_queries):
-    from registrations.forms import RegistrationForm
+    from registrations.public.forms import RegistrationForm
 
     other_event_session = SessionFactory(event=EventFactory(slug="elsewhere-2027"))
     form = RegistrationForm(industry_signup(sessions=[open_session.pk]), event=event, stakeholder_type="industry")

@@ -17,8 +17,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import exports
 from registrations.models import AuditEntry, Delegate
+from registrations.outputs import exports
 from tests import test_exports
 from tests.factories import DelegateFactory, SessionFactory, institute
 from tests.test_exports import (

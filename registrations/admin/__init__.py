@@ -14,6 +14,6 @@
 Every save, deletion and decision goes through `registrations.services`.
 """
 
-from . import attendance, delegates, events, focal_points, invitations, records, sessions
+from registrations.admin import attendance, delegates, events, focal_points, invitations, records, sessions
 
 __all__ = ["attendance", "delegates", "events", "focal_points", "invitations", "records", "sessions"]

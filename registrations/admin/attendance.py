@@ -11,12 +11,13 @@ from django.urls import path
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import attendance_export, badge_pdf, services
-from ..models import CheckIn, Delegate, DelegateStatus
-from ..services import door
-from .common import ReadOnlyAdmin, in_venue_time, organizer, refuse
-from .exports import _filters, changelist_scope
-from .site import site
+from registrations import services
+from registrations.admin.common import ReadOnlyAdmin, in_venue_time, organizer, refuse
+from registrations.admin.exports import _filters, changelist_scope
+from registrations.admin.site import site
+from registrations.models import CheckIn, Delegate, DelegateStatus
+from registrations.outputs import attendance_export, badge_pdf
+from registrations.services import door
 
 
 @admin.register(CheckIn, site=site)
@@ -101,7 +102,7 @@ class BadgeActionsMixin:
     def reissue_badges(self, request, queryset):
         """A confirmation page first (the old badges stop working at every door, the delegates are
         emailed their new one); the second POST (confirm=yes) reissues exactly the badges it listed."""
-        from .decisions import parse_ids
+        from registrations.admin.decisions import parse_ids
 
         approved = queryset.filter(status=DelegateStatus.APPROVED)
         if request.POST.get("confirm") != "yes":

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import l10n, services
-from ..models import Event
+from registrations import l10n, services
+from registrations.models import Event
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

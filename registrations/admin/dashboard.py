@@ -1,6 +1,6 @@
 """The organizers' dashboard (`/admin/dashboard/`), linked first on the admin index.
 
-A thin view over `registrations.dashboard.build`: one event (the current one, or `?event=`), shown
+A thin view over `registrations.queries.dashboard.build`: one event (the current one, or `?event=`), shown
 in its venue's time zone. Staff who may view delegates see it; others get 403.
 """
 
@@ -12,11 +12,12 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from .. import dashboard, selectors
-from ..form_fields import is_database_id
-from ..models import Event
-from ..services import messages
-from .common import in_venue_time_zone
+from registrations import queries
+from registrations.admin.common import in_venue_time_zone
+from registrations.models import Event
+from registrations.queries import dashboard
+from registrations.services import messages
+from registrations.web.form_fields import is_database_id
 
 VIEW_PERMISSION = "registrations.view_delegate"
 
@@ -25,7 +26,7 @@ def chosen_event(request) -> Event | None:
     value = request.GET.get("event")
     if value and is_database_id(value):
         return get_object_or_404(Event, pk=int(value))
-    return selectors.current_event()
+    return queries.current_event()
 
 
 def dashboard_view(request, admin_site):

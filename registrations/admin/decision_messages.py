@@ -6,10 +6,8 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import services
-from ..models import (
-    Delegate,
-)
+from registrations import services
+from registrations.models import Delegate
 
 
 def approved_message(result: services.DecisionResult) -> str:

@@ -14,19 +14,16 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from .. import services
-from ..form_fields import is_database_id
-from ..models import (
-    Delegate,
-    Endorsement,
-)
-from .common import clashed_message, organizer
-from .decision_messages import (
+from registrations import services
+from registrations.admin.common import clashed_message, organizer
+from registrations.admin.decision_messages import (
     approved_message,
     pending_again_message,
     rejected_message,
     waitlisted_message,
 )
+from registrations.models import Delegate, Endorsement
+from registrations.web.form_fields import is_database_id
 
 
 def parse_ids(value: str) -> list[int]:

@@ -16,9 +16,15 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
-from .. import selectors, services
-from ..form_fields import clean_email_address
-from ..models import (
+from registrations import queries, services
+from registrations.admin.attendance import BadgeActionsMixin
+from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.decisions import DecisionActionsMixin
+from registrations.admin.exports import DelegateExportMixin
+from registrations.admin.filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
+from registrations.admin.messages import DelegateMessageMixin
+from registrations.admin.site import site
+from registrations.models import (
     CheckIn,
     Delegate,
     DelegateStatus,
@@ -27,15 +33,9 @@ from ..models import (
     SeatStatus,
     SessionRegistration,
 )
-from ..services.retention import mentions, personal_values
-from ..services.rules import affiliation_error_field
-from .attendance import BadgeActionsMixin
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
-from .decisions import DecisionActionsMixin
-from .exports import DelegateExportMixin
-from .filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
-from .messages import DelegateMessageMixin
-from .site import site
+from registrations.rules import affiliation_error_field
+from registrations.services.retention import mentions, personal_values
+from registrations.web.form_fields import clean_email_address
 
 
 class SessionRegistrationInline(admin.TabularInline):
@@ -206,9 +206,9 @@ class DelegateAdmin(
             .annotate(
                 # Per-row subqueries, not a join with GROUP BY: the database counts for the 100
                 # delegates shown, so the changelist costs the same at 100 and at 10,000 delegates.
-                requested_count=selectors.seat_count(SeatStatus.REQUESTED),
-                confirmed_count=selectors.seat_count(SeatStatus.CONFIRMED),
-                waitlisted_count=selectors.seat_count(SeatStatus.WAITLISTED),
+                requested_count=queries.seat_count(SeatStatus.REQUESTED),
+                confirmed_count=queries.seat_count(SeatStatus.CONFIRMED),
+                waitlisted_count=queries.seat_count(SeatStatus.WAITLISTED),
             )
         )
 

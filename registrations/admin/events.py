@@ -8,11 +8,11 @@ from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from .. import services
-from ..models import DelegateStatus, Event, Institute
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
-from .exports import InstituteExportMixin
-from .site import site
+from registrations import services
+from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.exports import InstituteExportMixin
+from registrations.admin.site import site
+from registrations.models import DelegateStatus, Event, Institute
 
 
 @admin.register(Event, site=site)

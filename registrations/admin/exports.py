@@ -1,4 +1,4 @@
-"""CSV and XLSX exports in the organizers' desk: thin, permission-checked views over `registrations.exports`.
+"""CSV and XLSX exports in the organizers' desk: thin, permission-checked views over `registrations.outputs.exports`.
 
 Mixed into the Delegate, Session and Institute admins (see admin.py) so that admin.py itself only
 names the mixins. Only staff with `registrations.export_delegate` (the Organizers group has it) may
@@ -18,8 +18,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .. import exports, services
-from ..models import Delegate, Institute, SeatStatus, Session
+from registrations import services
+from registrations.models import Delegate, Institute, SeatStatus, Session
+from registrations.outputs import exports
 
 EXPORT_PERMISSION = "registrations.export_delegate"
 # Changelist parameters that do not narrow the list (ordering, page, facets ...).

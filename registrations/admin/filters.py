@@ -5,13 +5,8 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..form_fields import is_database_id
-from ..models import (
-    ACTIVE_SEAT_STATUSES,
-    AccessTier,
-    SeatStatus,
-    Session,
-)
+from registrations.models import ACTIVE_SEAT_STATUSES, AccessTier, SeatStatus, Session
+from registrations.web.form_fields import is_database_id
 
 
 class DomainVerifiedFilter(admin.SimpleListFilter):

@@ -10,11 +10,12 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import services
-from ..models import FocalPoint, Institute
-from ..services import endorsements
-from .common import organizer
-from .site import site
+from registrations import services
+from registrations.admin.common import organizer
+from registrations.admin.site import site
+from registrations.models import FocalPoint, Institute
+from registrations.queries import focal_points
+from registrations.services import endorsements
 
 
 class FocalPointCreationForm(forms.ModelForm):
@@ -31,7 +32,7 @@ class FocalPointCreationForm(forms.ModelForm):
             email = services.normalize_email(self.cleaned_data["email"])
         except services.RegistrationError as refusal:
             raise forms.ValidationError(refusal.message, code=refusal.code) from refusal
-        if endorsements.account_taken(email):
+        if focal_points.account_taken(email):
             raise forms.ValidationError(_("This address already has an account."), code="taken")
         return email
 

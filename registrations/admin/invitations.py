@@ -18,12 +18,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .. import links, selectors, services
-from ..form_fields import is_database_id
-from ..models import AccessTier, AuditEntry, Event, Invitation, InvitationStatus, Session
-from ..services import invitation_import, invitations
-from .common import changed_values, in_venue_time, in_venue_time_zone, organizer
-from .site import site
+from registrations import queries, services
+from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.site import site
+from registrations.models import AccessTier, AuditEntry, Event, Invitation, InvitationStatus, Session
+from registrations.queries import links
+from registrations.services import invitation_import, invitation_sending, invitations
+from registrations.web.form_fields import is_database_id
 
 IMPORT_SALT = "registrations.invitation-import"
 
@@ -186,7 +187,7 @@ class InvitationAdmin(admin.ModelAdmin):
             event = Event.objects.filter(pk=int(value)).first()
             if event is not None:
                 return event
-        return selectors.current_event()
+        return queries.current_event()
 
     def get_changeform_initial_data(self, request):
         # As the import does: the event preselected, the expiry its registration deadline.
@@ -259,7 +260,7 @@ class InvitationAdmin(admin.ModelAdmin):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
 
-    def _report(self, request, result: invitations.InvitationResult, done: Callable[[int], str]) -> None:
+    def _report(self, request, result: invitation_sending.InvitationResult, done: Callable[[int], str]) -> None:
         """`done(n)`: the message for n invitations done (ngettext, so one reads "1 invitation")."""
         if result.done:
             n = len(result.done)
@@ -269,7 +270,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send (or send again) the selected invitations"), permissions=["change"])
     def send_selected(self, request, queryset):
-        result = invitations.send_invitations(
+        result = invitation_sending.send_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
         self._report(
@@ -280,7 +281,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Send a reminder for the selected invitations"), permissions=["change"])
     def remind_selected(self, request, queryset):
-        result = invitations.remind_invitations(
+        result = invitation_sending.remind_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
         self._report(
@@ -302,7 +303,7 @@ class InvitationAdmin(admin.ModelAdmin):
                 "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
             }
             return TemplateResponse(request, "admin/registrations/invitation/revoke_confirmation.html", context)
-        result = invitations.revoke_invitations(
+        result = invitation_sending.revoke_invitations(
             invitation_ids=list(queryset.values_list("pk", flat=True)), actor=organizer(request)
         )
         self._report(
@@ -328,7 +329,7 @@ class InvitationAdmin(admin.ModelAdmin):
         value = request.POST.get("event") or request.GET.get("event")
         if value and is_database_id(value):
             return get_object_or_404(Event, pk=int(value))
-        return selectors.current_event()
+        return queries.current_event()
 
     def import_view(self, request):
         if not self.has_add_permission(request):
@@ -384,7 +385,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def funnel_view(self, request):
         event = self._event(request)
-        per_session, total = selectors.invitation_funnel(event) if event else ([], {})
+        per_session, total = queries.invitation_funnel(event) if event else ([], {})
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -393,6 +394,6 @@ class InvitationAdmin(admin.ModelAdmin):
             "events": Event.objects.order_by("-starts_on"),
             "per_session": per_session,
             "total": total,
-            "stages": selectors.FUNNEL_STAGES,
+            "stages": queries.FUNNEL_STAGES,
         }
         return TemplateResponse(request, "admin/registrations/invitation/funnel.html", context)

@@ -26,12 +26,12 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .. import emails
-from ..form_fields import is_database_id
-from ..models import Delegate, DelegateMessage, SavedView
-from ..services import messages
-from .common import ReadOnlyAdmin, organizer
-from .site import site
+from registrations.admin.common import ReadOnlyAdmin, organizer
+from registrations.admin.site import site
+from registrations.models import Delegate, DelegateMessage, SavedView
+from registrations.outputs import emails
+from registrations.services import messages
+from registrations.web.form_fields import is_database_id
 
 MESSAGE_PERMISSION = "registrations.message_delegate"
 # Changelist parameters that do not narrow the group.

@@ -6,9 +6,9 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from ..models import AuditEntry, OutboundEmail
-from .common import ReadOnlyAdmin, in_venue_time
-from .site import site
+from registrations.admin.common import ReadOnlyAdmin, in_venue_time
+from registrations.admin.site import site
+from registrations.models import AuditEntry, OutboundEmail
 
 
 @admin.register(AuditEntry, site=site)

@@ -13,11 +13,11 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
-from .. import selectors, services
-from ..models import SeatStatus, Session, SessionRegistration
-from .common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
-from .exports import SessionExportMixin
-from .site import site
+from registrations import queries, services
+from registrations.admin.common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.exports import SessionExportMixin
+from registrations.admin.site import site
+from registrations.models import SeatStatus, Session, SessionRegistration
 
 
 class SessionAdminForm(forms.ModelForm):
@@ -61,7 +61,7 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
             .get_queryset(request)
             .filter(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
             .select_related("delegate__institute")
-            .annotate(position=selectors.waitlist_position())
+            .annotate(position=queries.waitlist_position())
         )
 
     @admin.display(description=_("delegate"))
@@ -113,8 +113,8 @@ class SessionAdmin(SessionExportMixin, TranslationAdmin):
     inlines = [SessionRegistrationByDelegateInline]
 
     def get_queryset(self, request):
-        sessions = selectors.sessions_with_seats(super().get_queryset(request).select_related("event"))
-        return sessions.annotate(attended_count=selectors.attendance_count())
+        sessions = queries.sessions_with_seats(super().get_queryset(request).select_related("event"))
+        return sessions.annotate(attended_count=queries.attendance_count())
 
     @admin.display(description=_("starts (venue time)"), ordering="starts_at")
     def starts(self, obj):

@@ -30,7 +30,7 @@ class RegistrationAdminSite(OTPAdminSite):
     def get_urls(self):
         from django.urls import path
 
-        from .dashboard import dashboard_view
+        from registrations.admin.dashboard import dashboard_view
 
         dashboard = self.admin_view(lambda request: dashboard_view(request, self))
         return [path("dashboard/", dashboard, name="dashboard"), *super().get_urls()]

@@ -1,6 +1,6 @@
 """One identity per email address: `Delegate.email_key`, unique per event instead of Lower("email").
 
-Existing rows get their key from `services.rules.email_key`. A row whose address has no single
+Existing rows get their key from `rules.email_key`. A row whose address has no single
 identity (a quoted or non-ASCII local part, e.g. "ıris@..."), or whose key another row of the
 event already holds (the older registration keeps it), gets a key that is not an address
 ("#<id>:..."): nothing can match it, so it no longer stands in for anyone, and an organizer can
@@ -14,8 +14,8 @@ from django.db.models import Q
 
 def fill_email_keys(apps, schema_editor):
     from registrations.models import Institute as CurrentInstitute
-    from registrations.services.errors import InvalidEmail
-    from registrations.services.rules import email_domain_matches, email_key, normalize_email
+    from registrations.rules.errors import InvalidEmail
+    from registrations.rules.identity import email_domain_matches, email_key, normalize_email
 
     Delegate = apps.get_model("registrations", "Delegate")
     Institute = apps.get_model("registrations", "Institute")

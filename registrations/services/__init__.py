@@ -27,27 +27,19 @@ Where things are:
 - `errors`: the refusals (`RegistrationError` and its kinds).
 """
 
-from .audit import Actor, commit, record
-from .decisions import (
-    DecisionResult,
-    approve_delegates,
-    approved_counts,
-    reject_delegates,
-    return_to_pending,
-    withdraw_delegate,
+from registrations.rules import (
+    allowed_sessions,
+    check_affiliation,
+    check_no_clash,
+    check_session_access,
+    email_domain_matches,
+    email_key,
+    may_attend,
+    normalize_email,
+    sessions_open_to,
+    sessions_overlap,
 )
-from .delegates import (
-    DELEGATE_DETAIL_FIELDS,
-    SELF_EDITABLE_FIELDS,
-    SignupOutcome,
-    add_session,
-    can_change_registration,
-    drop_session,
-    email_taken,
-    register_delegate,
-    update_delegate_details,
-)
-from .errors import (
+from registrations.rules.errors import (
     CapacityBelowConfirmed,
     InUse,
     InvalidEmail,
@@ -61,22 +53,40 @@ from .errors import (
     RetentionNotOver,
     SessionClash,
 )
-from .events import check_event_deletable, delete_events, save_event, save_institute
-from .organizer_edits import DelegateUpdate, check_institute_quota, create_delegate, update_delegate
-from .retention import ERASED_EMAIL_DOMAIN, ERASED_REPR, PurgeResult, erase_delegates, purge_personal_data
-from .rules import (
-    allowed_sessions,
-    check_affiliation,
-    check_no_clash,
-    check_session_access,
-    email_domain_matches,
-    email_key,
-    may_attend,
-    normalize_email,
-    sessions_open_to,
-    sessions_overlap,
+from registrations.services.audit import Actor, commit, record
+from registrations.services.decisions import (
+    DecisionResult,
+    approve_delegates,
+    approved_counts,
+    reject_delegates,
+    return_to_pending,
+    withdraw_delegate,
 )
-from .sessions import (
+from registrations.services.delegates import (
+    DELEGATE_DETAIL_FIELDS,
+    SELF_EDITABLE_FIELDS,
+    SignupOutcome,
+    add_session,
+    drop_session,
+    email_taken,
+    register_delegate,
+    update_delegate_details,
+)
+from registrations.services.events import check_event_deletable, delete_events, save_event, save_institute
+from registrations.services.organizer_edits import (
+    DelegateUpdate,
+    check_institute_quota,
+    create_delegate,
+    update_delegate,
+)
+from registrations.services.retention import (
+    ERASED_EMAIL_DOMAIN,
+    ERASED_REPR,
+    PurgeResult,
+    erase_delegates,
+    purge_personal_data,
+)
+from registrations.services.sessions import (
     SessionUpdate,
     change_capacity,
     check_capacity,
@@ -86,7 +96,12 @@ from .sessions import (
     sessions_with_active_seats,
     update_session,
 )
-from .status_links import replace_status_link, request_status_link, resolve_lost_link_requests, send_status_link
+from registrations.services.status_links import (
+    replace_status_link,
+    request_status_link,
+    resolve_lost_link_requests,
+    send_status_link,
+)
 
 __all__ = [
     "DELEGATE_DETAIL_FIELDS",
@@ -115,7 +130,6 @@ __all__ = [
     "allowed_sessions",
     "approve_delegates",
     "approved_counts",
-    "can_change_registration",
     "change_capacity",
     "check_affiliation",
     "check_capacity",

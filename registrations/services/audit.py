@@ -13,12 +13,9 @@ from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from .. import emails
-from ..models import ActorKind, AuditAction, AuditEntry, Delegate, EmailKind, FocalPoint, Invitation
-
-# An email a change causes: (kind, recipient, context for rendering); the recipient is a delegate
-# or an invitation (its invitee).
-Outgoing = tuple[EmailKind, Delegate | Invitation | FocalPoint, dict]
+from registrations.models import ActorKind, AuditAction, AuditEntry
+from registrations.services import outbox
+from registrations.services.outbox import Outgoing
 
 
 @dataclass(frozen=True)
@@ -97,7 +94,4 @@ def commit(entries: Iterable[AuditEntry], outgoing: Iterable[Outgoing] = (), *, 
     if entries:
         AuditEntry.objects.bulk_create(entries, batch_size=500)
     if outgoing:
-        for kind, _delegate, _context in outgoing:
-            if not isinstance(kind, EmailKind):
-                raise TypeError(f"email kinds are EmailKind values, not {kind!r}")
-        emails.queue(outgoing, deliver_now=deliver_now)
+        outbox.queue(outgoing, deliver_now=deliver_now)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     AuditAction,
     AuditEntry,
     CancelReason,
@@ -27,9 +27,9 @@ from ..models import (
     SeatStatus,
     SessionRegistration,
 )
-from . import endorsements, rules, seats
-from .audit import Actor, Outgoing, commit, record
-from .errors import InvalidTransition
+from registrations.rules.errors import InvalidTransition
+from registrations.services import endorsements, seats
+from registrations.services.audit import Actor, Outgoing, commit, record
 
 # The audit action and the email of each move, by the status the registration moves to.
 DECISION_ACTIONS = {
@@ -143,16 +143,9 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_rea
         if refusal is not None and not override_reason:
             return refusal
         institute = institutes[delegate.institute_id]
-        if rules.quota_reached(approved, delegate.event_id, institute):
-            return _(
-                "%(name)s was not approved: %(institute)s has reached its quota of %(quota)d approved "
-                "delegates for %(event)s."
-            ) % {
-                "name": delegate.full_name,
-                "institute": str(institute),
-                "quota": institute.delegate_quota,
-                "event": delegate.event,
-            }
+        quota_refusal = rules.quota_refusal(delegate, institute, approved)
+        if quota_refusal is not None:
+            return quota_refusal
         approved[(delegate.event_id, institute.pk)] += 1
         if refusal is not None:
             overridden.append(delegate)

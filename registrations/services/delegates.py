@@ -14,8 +14,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    ACTIVE_DELEGATE_STATUSES,
+from registrations import rules
+from registrations.models import (
     AuditAction,
     CancelReason,
     Delegate,
@@ -30,10 +30,10 @@ from ..models import (
     SessionRegistration,
     StakeholderType,
 )
-from . import invitations, rules, seats
-from .audit import Actor, commit, record
-from .decisions import approve_delegates
-from .errors import InvalidTransition, NotEligible, RegistrationClosed
+from registrations.rules.errors import InvalidTransition, NotEligible, RegistrationClosed
+from registrations.services import invitations, seats
+from registrations.services.audit import Actor, commit, record
+from registrations.services.decisions import approve_delegates
 
 # The delegate's details a signup takes (and the signup form asks for).
 DELEGATE_DETAIL_FIELDS = (
@@ -76,11 +76,6 @@ class SignupOutcome:
     created: bool
 
 
-def can_change_registration(delegate: Delegate) -> bool:
-    """Whether the delegate may still edit details, add sessions or withdraw (the services check again)."""
-    return rules.is_active(delegate)
-
-
 def _unique(sessions: Iterable[Session]) -> list[Session]:
     seen: dict[int, Session] = {}
     for s in sessions:
@@ -89,14 +84,10 @@ def _unique(sessions: Iterable[Session]) -> list[Session]:
 
 
 def check_details(details: dict) -> None:
-    """Consent and affiliation: what every new delegate needs, whoever registers them."""
-    if not details.get("consent_data_processing"):
-        raise NotEligible(_("We can only register you with your consent to the processing of your data."))
-    rules.check_affiliation(
-        stakeholder_type=details["stakeholder_type"],
-        institute=details.get("institute"),
-        organization=details.get("organization") or "",
-    )
+    """Consent and affiliation (`rules.details_refusals`): what every new delegate needs, whoever
+    registers them. Raises the first refusal."""
+    for _field, refusal in rules.details_refusals(details):
+        raise refusal
 
 
 def email_taken(*, event_id: int, email: str, exclude_pk: int | None = None) -> bool:
@@ -158,13 +149,10 @@ def register_delegate(
         raise RegistrationClosed(_("Registration for %(event)s is closed.") % {"event": event})
     if invitation is not None:
         invitation = invitations.lock_usable_invitation(invitation, event=event, now=now)
-        rules.check_invitation_details(invitation=invitation, details=details)
-    check_details(details)
-    rules.check_guest_registration(event=event, stakeholder_type=details["stakeholder_type"], invitation=invitation)
-    rules.check_session_access(
-        event=event, stakeholder_type=details["stakeholder_type"], sessions=sessions, invitation=invitation
-    )
-    rules.check_no_clash(_unique(sessions), tz=event.tz)
+    for _field, refusal in rules.signup_refusals(
+        event=event, details=details, sessions=_unique(sessions), invitation=invitation
+    ):
+        raise refusal
 
     delegate = _new_delegate(event, details)
     delegate.invitation = invitation
@@ -281,7 +269,7 @@ def add_session(*, delegate: Delegate, session: Session, actor: Actor) -> Sessio
     """Ask for a seat in one more session, under the same rules as signup and approval: refused when
     it overlaps a session the delegate has asked for, waits for or holds."""
     (delegate,) = seats.lock_delegates([delegate.pk])
-    if delegate.status not in ACTIVE_DELEGATE_STATUSES:
+    if not rules.is_active(delegate):
         raise InvalidTransition(
             _("A %(status)s registration cannot add sessions.") % {"status": delegate.get_status_display().lower()}
         )

@@ -19,48 +19,34 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core import signing
 from django.db import IntegrityError, transaction
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .. import badges
-from ..models import (
+from registrations import rules
+from registrations.models import (
     AuditAction,
-    AuditEntry,
     CheckIn,
     Delegate,
     DelegateStatus,
     EmailKind,
     Event,
-    SeatStatus,
-    Session,
-    SessionRegistration,
 )
-from . import rules, seats
-from .audit import Actor, commit, record
-from .errors import InvalidTransition, NotEligible
+from registrations.queries.door import (
+    Door,
+    check_admit_list_signature,
+    resolve_badge,
+    standing_check_in,
+    verdict_at_door,
+    with_door_facts,
+)
+from registrations.rules.errors import InvalidTransition, NotEligible
+from registrations.services import seats
+from registrations.services.audit import Actor, commit, record
 
-# How long an offline admit list may be used (the door page fetches a new one every minute).
-ADMIT_LIST_TTL = timedelta(hours=2)
-ADMIT_LIST_SALT = "registrations.door.admit-list"
 # An offline scan's time is the door's clock: never later than now, never earlier than this.
 OFFLINE_SCAN_MAX_AGE = timedelta(days=1)
 UNDO_REASON_MAX_LENGTH = 500
-
-
-@dataclass(frozen=True)
-class Door:
-    """Where a scan happens: an event, one of its sessions (None: the venue entrance), a door name."""
-
-    event: Event
-    session: Session | None
-    name: str
-
-    @property
-    def session_id(self) -> int | None:
-        return self.session.pk if self.session is not None else None
 
 
 @dataclass(frozen=True)
@@ -69,68 +55,6 @@ class ScanResult:
     delegate: Delegate | None = None
     check_in: CheckIn | None = None  # the new check-in, or the standing one ("already checked in")
     offline: bool = False
-
-
-def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> QuerySet[Delegate]:
-    """Delegates with what the door rule needs about this session, in the same query: the status of
-    their seat (`door_seat`) and their standing check-in (`door_check_in`, `_at`, `_door`)."""
-    session_id = session.pk if session is not None else None
-    here = CheckIn.objects.filter(delegate=OuterRef("pk"), session_id=session_id, undone_at__isnull=True).order_by()
-    seat = (
-        Subquery(
-            SessionRegistration.objects.filter(delegate=OuterRef("pk"), session_id=session_id)
-            .order_by()
-            .values("status")[:1]
-        )
-        if session_id is not None
-        else Value(None, output_field=CharField())
-    )
-    return (
-        delegates.select_related("event", "institute", "invitation")
-        .prefetch_related("invitation__sessions")
-        .annotate(
-            door_seat=seat,
-            door_check_in=Subquery(here.values("pk")[:1]),
-            door_checked_in_at=Subquery(here.values("scanned_at")[:1]),
-            door_checked_in_door=Subquery(here.values("door")[:1]),
-        )
-    )
-
-
-def _standing(delegate: Delegate) -> CheckIn | None:
-    """The standing check-in `with_door_facts` found (enough of it to say when and where)."""
-    if delegate.door_check_in is None:
-        return None
-    return CheckIn(
-        pk=delegate.door_check_in, scanned_at=delegate.door_checked_in_at, door=delegate.door_checked_in_door
-    )
-
-
-def _verdict(delegate: Delegate, session: Session | None, badge_version: int | None) -> rules.Verdict:
-    return rules.admission(
-        delegate=delegate,
-        session=session,
-        seat_status=delegate.door_seat,
-        badge_version=badge_version,
-        checked_in_at=delegate.door_checked_in_at,
-        checked_in_door=delegate.door_checked_in_door or "",
-    )
-
-
-def resolve_badge(door: Door, code: str) -> tuple[Delegate | None, int | None, rules.Verdict | None]:
-    """The delegate a scanned code names (with the door's facts) and the badge's version, or the
-    refusal for a code that names no one here."""
-    try:
-        ref = badges.read(code)
-    except badges.InvalidBadge:
-        return None, None, rules.unknown_badge()
-    if ref.event_id != door.event.pk:
-        return None, None, rules.badge_for_other_event()
-    found = Delegate.objects.filter(event=door.event, public_id=ref.public_id)
-    delegate = with_door_facts(found, door.session).first()
-    if delegate is None:
-        return None, None, rules.unknown_badge()
-    return delegate, ref.version, None
 
 
 def check_in(
@@ -160,9 +84,9 @@ def check_in(
         return ScanResult(rules.badge_for_other_event(), offline=offline)
     else:
         delegate = with_door_facts(Delegate.objects.filter(pk=delegate.pk), door.session).first()
-    verdict = _verdict(delegate, door.session, badge_version)
+    verdict = verdict_at_door(delegate, door.session, badge_version)
     if not verdict.admit:
-        return ScanResult(verdict, delegate, _standing(delegate), offline)
+        return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
     scanned_at = scanned_at or timezone.now()
     return _admit(door, actor, delegate.pk, badge_version, scanned_at, offline=offline, scan_id=scan_id)
 
@@ -173,9 +97,9 @@ def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan
         if not seats.lock_delegates([delegate_id]):
             return ScanResult(rules.unknown_badge(), offline=offline)
         delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
-        verdict = _verdict(delegate, door.session, badge_version)
+        verdict = verdict_at_door(delegate, door.session, badge_version)
         if not verdict.admit:
-            return ScanResult(verdict, delegate, _standing(delegate), offline)
+            return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
         try:
             with transaction.atomic():
                 new = CheckIn.objects.create(
@@ -191,8 +115,8 @@ def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan
                 )
         except IntegrityError:  # another door recorded it first (the constraint, should a lock be missing)
             delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
-            verdict = _verdict(delegate, door.session, badge_version)
-            return ScanResult(verdict, delegate, _standing(delegate), offline)
+            verdict = verdict_at_door(delegate, door.session, badge_version)
+            return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
         commit(
             [
                 record(
@@ -274,84 +198,6 @@ def reissue_badge(*, delegate: Delegate, actor: Actor) -> Delegate:
 # --------------------------------------------------------------------------- offline
 
 
-def admit_list(*, door: Door, now: datetime | None = None) -> dict:
-    """What an offline door needs to decide a scan by itself: each code's verdict under the rule,
-    keyed by the code's SHA-256, with no more than the door shows (name, affiliation, type).
-
-    Three queries whatever the size: the delegates, their seats in the session, the check-ins.
-    Older (reissued) versions of a badge are listed too, so an offline door refuses them by name.
-    """
-    now = now or timezone.now()
-    session = door.session
-    seat_of = (
-        dict(SessionRegistration.objects.filter(session=session).values_list("delegate_id", "status"))
-        if session is not None
-        else {}
-    )
-    standing = {
-        c.delegate_id: c
-        for c in CheckIn.objects.filter(event=door.event, session=session, undone_at__isnull=True).only(
-            "delegate_id", "scanned_at", "door"
-        )
-    }
-    delegates = (
-        Delegate.objects.filter(event=door.event, anonymized_at__isnull=True)
-        .select_related("institute", "event", "invitation")
-        .prefetch_related("invitation__sessions")
-        .order_by("pk")
-    )
-    entries = {}
-    for delegate in delegates.iterator(chunk_size=2000):
-        here = standing.get(delegate.pk)
-        verdict = rules.admission(
-            delegate=delegate,
-            session=session,
-            seat_status=seat_of.get(delegate.pk),
-            badge_version=delegate.badge_version,
-            checked_in_at=here.scanned_at if here else None,
-            checked_in_door=here.door if here else "",
-        )
-        entries[badges.code_hash(badges.code_for(delegate))] = shown(delegate, verdict)
-        if delegate.badge_version > 1:
-            older = delegate.badge_version - 1  # any older version gets the same answer
-            reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=older)
-            for version in range(1, delegate.badge_version):
-                old = badges.make_code(event_id=delegate.event_id, public_id=delegate.public_id, version=version)
-                entries[badges.code_hash(old)] = shown(delegate, reissued)
-    expires = now + ADMIT_LIST_TTL
-    meta = {"event": door.event.pk, "session": door.session_id, "door": door.name, "expires": expires.isoformat()}
-    return {
-        **meta,
-        "issued": now.isoformat(),
-        "signature": signing.dumps(meta, salt=ADMIT_LIST_SALT, compress=True),
-        "entries": entries,
-    }
-
-
-def shown(delegate: Delegate, verdict: rules.Verdict) -> dict:
-    """What the door shows about a scan (online and in the admit list alike)."""
-    return {
-        "admit": verdict.admit,
-        "reason": verdict.reason,
-        "message": verdict.message,
-        "name": delegate.full_name,
-        "affiliation": str(delegate.institute) if delegate.institute_id else delegate.organization,
-        "type": delegate.get_stakeholder_type_display(),
-        "government": delegate.is_government,
-    }
-
-
-def check_admit_list_signature(token: str, *, door: Door) -> datetime:
-    """The expiry of a genuine admit list for this door; NotEligible for anything else."""
-    try:
-        meta = signing.loads(token, salt=ADMIT_LIST_SALT)
-    except signing.BadSignature as error:
-        raise NotEligible(_("These offline scans do not come with an admit list from this server.")) from error
-    if meta.get("event") != door.event.pk or meta.get("session") != door.session_id:
-        raise NotEligible(_("These offline scans were made with another door's admit list."))
-    return datetime.fromisoformat(meta["expires"])
-
-
 @dataclass(frozen=True)
 class OfflineScan:
     scan_id: str
@@ -405,24 +251,4 @@ def record_offline_scans(
     return outcomes
 
 
-def recent_conflicts(event: Event, session: Session | None, *, limit: int = 20) -> list[AuditEntry]:
-    return list(
-        AuditEntry.objects.filter(event=event, session=session, action=AuditAction.CHECK_IN_CONFLICT)
-        .select_related("delegate")
-        .order_by("-created_at", "-id")[:limit]
-    )
-
-
 # --------------------------------------------------------------------------- attendance
-
-
-def attendance(door: Door) -> dict:
-    """Checked in at this door's session (or entrance) and how many could be: two counts, one query."""
-    checked_in = CheckIn.objects.filter(event=door.event, session=door.session, undone_at__isnull=True).count()
-    if door.session is not None:
-        expected = SessionRegistration.objects.filter(session=door.session, status=SeatStatus.CONFIRMED).aggregate(
-            n=Count("pk", filter=Q(delegate__status=DelegateStatus.APPROVED))
-        )["n"]
-    else:
-        expected = Delegate.objects.filter(event=door.event, status=DelegateStatus.APPROVED).count()
-    return {"checked_in": checked_in, "expected": expected}

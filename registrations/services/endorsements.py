@@ -18,11 +18,12 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     AuditAction,
     AuditEntry,
     Delegate,
@@ -34,26 +35,12 @@ from ..models import (
     InvitationKind,
     StakeholderType,
 )
-from . import invitations, rules, seats
-from .audit import Actor, commit, record
-from .errors import NotEligible, NotFocalPoint
+from registrations.queries.focal_points import account_taken, delegates_of, digest_entries, username_for
+from registrations.rules.errors import NotEligible, NotFocalPoint
+from registrations.services import invitation_sending, invitations, seats
+from registrations.services.audit import Actor, commit, record
 
 MAX_REASON_LENGTH = 1000
-
-
-def delegates_of(focal_point: FocalPoint) -> QuerySet[Delegate]:
-    """The delegates a focal point may see and act on: their institute's government delegates only."""
-    return Delegate.objects.filter(
-        institute_id=focal_point.institute_id, stakeholder_type=StakeholderType.GOVERNMENT, anonymized_at__isnull=True
-    )
-
-
-def active_focal_point(user) -> FocalPoint | None:
-    """The user's focal point if it may act now (an active account and an active focal point), else None."""
-    if user is None or not user.is_authenticated or not user.is_active or user.is_staff:
-        return None
-    focal_point = FocalPoint.objects.select_related("institute").filter(user=user, is_active=True).first()
-    return focal_point
 
 
 @dataclass
@@ -165,14 +152,6 @@ def override(delegates: list[Delegate], actor: Actor, reason: str) -> list[Audit
 # --------------------------------------------------------------------------- focal points (organizers)
 
 
-def _username_for(email: str) -> str:
-    return rules.email_key(email)[:150]
-
-
-def account_taken(email: str) -> bool:
-    return get_user_model().objects.filter(username=_username_for(email)).exists()
-
-
 @transaction.atomic
 def create_focal_point(
     *, institute, email: str, given_name: str, family_name: str, language: str, actor: Actor
@@ -180,7 +159,7 @@ def create_focal_point(
     """A new focal point: a non-staff account without a password, and an activation link by email
     (they set a password there and, where two-factor sign-in is on, enroll an authenticator)."""
     email = rules.normalize_email(email)
-    username = _username_for(email)
+    username = username_for(email)
     User = get_user_model()
     if account_taken(email):
         raise NotEligible(_("%(email)s already has an account.") % {"email": email})
@@ -242,28 +221,6 @@ def send_activation(*, focal_point_ids: Iterable[int], actor: Actor) -> int:
 
 
 # --------------------------------------------------------------------------- notices (the digest)
-
-# What a focal point hears about: registrations under their institute and the organizers' decisions.
-DIGEST_ACTIONS = (
-    AuditAction.REGISTERED,
-    AuditAction.APPROVED,
-    AuditAction.REJECTED,
-    AuditAction.RETURNED_TO_PENDING,
-    AuditAction.WITHDRAWN,
-    AuditAction.ENDORSEMENT_OVERRIDDEN,
-)
-
-
-def digest_entries(focal_point: FocalPoint, since, until) -> QuerySet[AuditEntry]:
-    entries = AuditEntry.objects.filter(
-        action__in=DIGEST_ACTIONS,
-        delegate__institute_id=focal_point.institute_id,
-        delegate__stakeholder_type=StakeholderType.GOVERNMENT,
-        created_at__lt=until,
-    )
-    if since is not None:
-        entries = entries.filter(created_at__gte=since)
-    return entries.select_related("delegate", "event").order_by("created_at", "pk")
 
 
 @transaction.atomic
@@ -328,10 +285,6 @@ def nominate(*, focal_point: FocalPoint, event: Event, email: str, name: str, la
         language=language or settings.LANGUAGE_CODE,
     )
     invitations.create_invitation(invitation=invitation, sessions=list(event.sessions.all()), actor=actor)
-    invitations.send_invitations(invitation_ids=[invitation.pk], actor=actor, now=now)
+    invitation_sending.send_invitations(invitation_ids=[invitation.pk], actor=actor, now=now)
     commit([record(actor, AuditAction.NOMINATED, invitation=invitation, institute=focal_point.institute_id)])
     return invitation
-
-
-def nominations_of(focal_point: FocalPoint, event: Event) -> QuerySet[Invitation]:
-    return Invitation.objects.filter(event=event, institute_id=focal_point.institute_id).order_by("-created_at")

@@ -9,10 +9,10 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils.translation import ngettext
 
-from .. import public_version
-from ..models import AuditAction, Delegate, Event, Institute
-from .audit import Actor, commit, record
-from .errors import InUse
+from registrations.models import AuditAction, Delegate, Event, Institute
+from registrations.rules.errors import InUse
+from registrations.services import public_version
+from registrations.services.audit import Actor, commit, record
 
 
 def _write_changes(model, pk: int, changes: dict):

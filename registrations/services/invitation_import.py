@@ -23,9 +23,9 @@ from django.utils import timezone
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     GUEST_TYPES,
-    AccessTier,
     AuditAction,
     AuditEntry,
     Delegate,
@@ -36,9 +36,8 @@ from ..models import (
     StakeholderType,
     validate_no_direction_controls,
 )
-from . import rules
-from .audit import Actor, record
-from .errors import InvalidEmail, RegistrationError
+from registrations.rules.errors import InvalidEmail, RegistrationError
+from registrations.services.audit import Actor, record
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -288,8 +287,8 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
             session = by_title.get(name_or_id.lower()) or by_id.get(name_or_id.lstrip("#"))
             if session is None:
                 errors.append(_("unknown session “%(name)s”") % {"name": name_or_id[:80]})
-            elif session.access_tier != AccessTier.OPEN:
-                errors.append(_("“%(title)s” is government-only") % {"title": session.title})
+            elif (refusal := rules.invitation_session_refusal(event=event, session=session)) is not None:
+                errors.append(refusal)
             elif session.pk not in {s.pk for s in covered}:
                 covered.append(session)
         try:

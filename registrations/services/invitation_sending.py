@@ -13,16 +13,11 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    LIVE_INVITATION_STATUSES,
-    AuditAction,
-    EmailKind,
-    Invitation,
-    InvitationStatus,
-)
-from . import rules, seats
-from .audit import Actor, Outgoing, commit, record
-from .invitations import (
+from registrations import rules
+from registrations.models import LIVE_INVITATION_STATUSES, AuditAction, EmailKind, Invitation, InvitationStatus
+from registrations.services import seats
+from registrations.services.audit import Actor, Outgoing, commit, record
+from registrations.services.invitations import (
     INVITATION_TRANSITIONS,
     REMINDER_BEFORE,
     UNUSABLE_MESSAGES,

@@ -19,7 +19,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     GUEST_TYPES,
     LIVE_INVITATION_STATUSES,
     AuditAction,
@@ -31,9 +32,9 @@ from ..models import (
     Session,
     StakeholderType,
 )
-from . import rules, seats
-from .audit import Actor, Outgoing, commit, record
-from .errors import InvalidTransition, InvitationUnusable, NotEligible
+from registrations.rules.errors import InvalidTransition, InvitationUnusable, NotEligible
+from registrations.services import seats
+from registrations.services.audit import Actor, Outgoing, commit, record
 
 # A reminder goes out this long before an unanswered invitation expires (once).
 REMINDER_BEFORE = timedelta(days=3)
@@ -421,15 +422,3 @@ def use_invitation(*, invitation: Invitation, delegate: Delegate, now: datetime)
             )
         ]
     )
-
-
-# Sending, reminding, revoking and expiring live in `invitation_sending`; asked through this module
-# too (`invitations.send_invitations` ...), the one address of the invitation's lifecycle.
-from .invitation_sending import (  # noqa: E402, F401
-    InvitationResult,
-    expire_invitations,
-    remind_invitations,
-    revoke_invitations,
-    send_invitations,
-    send_reminders,
-)

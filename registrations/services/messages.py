@@ -17,19 +17,24 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from ..models import AuditAction, Delegate, DelegateMessage, DelegateStatus, EmailKind, Event, SavedView, SeatStatus
-from .audit import Actor, commit, record
-from .errors import RegistrationError
+from registrations.models import (
+    AuditAction,
+    Delegate,
+    DelegateMessage,
+    EmailKind,
+    Event,
+    SavedView,
+)
+from registrations.queries.messages import (
+    PLACEHOLDERS,
+    recipients,
+    unknown_placeholders,
+)
+from registrations.rules.errors import RegistrationError
+from registrations.services.audit import Actor, commit, record
 
-PLACEHOLDERS = {
-    "given_name": gettext_lazy("the recipient's given name"),
-    "family_name": gettext_lazy("the recipient's family name"),
-    "status_link": gettext_lazy("the recipient's private registration page (their own link)"),
-    "sessions": gettext_lazy("the recipient's sessions and their status, one per line"),
-}
-_PLACEHOLDER = re.compile(r"\{([A-Za-z_]+)\}")
 MAX_SUBJECT = 200
 
 
@@ -45,50 +50,6 @@ class GroupChanged(RegistrationError):
     def __init__(self, message: str, count: int):
         super().__init__(message)
         self.count = count
-
-
-def unknown_placeholders(text: str) -> list[str]:
-    return sorted({name for name in _PLACEHOLDER.findall(text) if name not in PLACEHOLDERS})
-
-
-def sessions_text(delegate: Delegate, registrations: list) -> str:
-    """One line per session the delegate holds, asked for or waits for, in the venue's time."""
-    labels = dict(SeatStatus.choices)
-    tz = delegate.event.tz
-    lines = []
-    for reg in registrations:
-        if reg.status == SeatStatus.CANCELLED:
-            continue
-        label = str(labels[reg.status])
-        if reg.status == SeatStatus.WAITLISTED and getattr(reg, "position", None):
-            label = _("%(status)s, position %(position)d") % {"status": label, "position": reg.position}
-        starts = reg.session.starts_at.astimezone(tz)
-        lines.append(f"- {reg.session.title}, {starts:%Y-%m-%d %H:%M} ({label})")
-    return "\n".join(lines) or _("(no sessions)")
-
-
-def personalize(text: str, values: dict[str, str]) -> str:
-    """`text` with each known placeholder replaced; anything else in braces is left as written."""
-    return _PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), text)
-
-
-def placeholder_values(delegate: Delegate, registrations: list, status_link: str) -> dict[str, str]:
-    return {
-        "given_name": delegate.given_name,
-        "family_name": delegate.family_name,
-        "status_link": status_link,
-        "sessions": sessions_text(delegate, registrations),
-    }
-
-
-def recipients(delegates: QuerySet[Delegate]) -> QuerySet[Delegate]:
-    """Who a group message reaches: the group, less withdrawn and erased delegates, by id."""
-    return (
-        Delegate.objects.filter(pk__in=delegates.values("pk"))
-        .exclude(status=DelegateStatus.WITHDRAWN)
-        .filter(anonymized_at__isnull=True)
-        .order_by("pk")
-    )
 
 
 def event_of(group: QuerySet[Delegate]) -> Event:

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     AuditAction,
     CancelReason,
     Delegate,
@@ -20,11 +21,17 @@ from ..models import (
     SessionRegistration,
     StakeholderType,
 )
-from . import rules, seats
-from .audit import Actor, commit, record
-from .decisions import approved_counts
-from .delegates import DELEGATE_DETAIL_FIELDS, SELF_EDITABLE_FIELDS, check_details, email_taken, set_email
-from .errors import NotEligible, QuotaExceeded
+from registrations.rules.errors import NotEligible, QuotaExceeded
+from registrations.services import seats
+from registrations.services.audit import Actor, commit, record
+from registrations.services.decisions import approved_counts
+from registrations.services.delegates import (
+    DELEGATE_DETAIL_FIELDS,
+    SELF_EDITABLE_FIELDS,
+    check_details,
+    email_taken,
+    set_email,
+)
 
 
 def check_institute_quota(*, delegate: Delegate, institute: Institute | None) -> None:
@@ -38,19 +45,11 @@ def check_institute_quota(*, delegate: Delegate, institute: Institute | None) ->
         return
     seats.lock_delegates([delegate.pk])
     institute = seats.lock_institutes([institute.pk])[institute.pk]
-    if rules.quota_reached(approved_counts([delegate.event_id], [institute.pk]), delegate.event_id, institute):
-        raise QuotaExceeded(
-            _(
-                "%(institute)s has reached its quota of %(quota)d approved delegates for %(event)s; "
-                "%(name)s cannot join it while approved."
-            )
-            % {
-                "institute": str(institute),
-                "quota": institute.delegate_quota,
-                "event": delegate.event,
-                "name": delegate.full_name,
-            }
-        )
+    refusal = rules.quota_refusal(
+        delegate, institute, approved_counts([delegate.event_id], [institute.pk]), joining=True
+    )
+    if refusal is not None:
+        raise QuotaExceeded(refusal)
 
 
 @transaction.atomic

@@ -23,7 +23,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     PERSONAL_DATA_FIELDS,
     AuditAction,
     AuditEntry,
@@ -38,9 +39,9 @@ from ..models import (
     SessionRegistration,
     new_link_secret,
 )
-from . import rules, seats
-from .audit import Actor, commit, record
-from .errors import RetentionNotOver
+from registrations.rules.errors import RetentionNotOver
+from registrations.services import seats
+from registrations.services.audit import Actor, commit, record
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
 # What the admin's history says of a delegate once their data is gone (and of any delegate deleted).
@@ -85,7 +86,7 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
             _("The retention period of %(event)s ends on %(date)s; its personal data is kept until then.")
             % {"event": event, "date": event.retention_ends_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M %Z")}
         )
-    from ..personal_data import registration_counts
+    from registrations.queries.personal_data import registration_counts
 
     delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
     to_erase = [d for d in delegates if d.anonymized_at is None]

@@ -17,13 +17,12 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Q, Sum
-from django.db.models.functions import Now
+from django.db.models import Count, F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
-    LIVE_INVITATION_STATUSES,
+from registrations import rules
+from registrations.models import (
     AuditAction,
     AuditEntry,
     CancelReason,
@@ -36,8 +35,8 @@ from ..models import (
     Session,
     SessionRegistration,
 )
-from . import rules
-from .audit import Actor, Outgoing, record
+from registrations.queries.selectors import held_seats_filter
+from registrations.services.audit import Actor, Outgoing, record
 
 # The audit action of each move, by the status the seat moves to.
 SEAT_ACTIONS = {
@@ -86,20 +85,6 @@ def held_counts(session_ids: Iterable[int], *, now=None) -> Counter:
         .annotate(n=Sum(F("invitation__max_uses") - F("invitation__uses")))
     )
     return Counter({session_id: n for session_id, n in rows if n})
-
-
-def held_seats_filter(prefix: str = "", *, now=None) -> Q:
-    """The invitations whose unused places hold seats (`prefix` leads from the queried model to them).
-
-    Without `now`, the database's clock (so a precompiled query stays current).
-    """
-    return Q(
-        **{
-            f"{prefix}holds_seats": True,
-            f"{prefix}status__in": LIVE_INVITATION_STATUSES,
-            f"{prefix}expires_at__gt": now if now is not None else Now(),
-        }
-    )
 
 
 def taken_counts(session_ids: Iterable[int]) -> Counter:

@@ -17,9 +17,8 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from .. import public_version
-from ..models import (
-    AccessTier,
+from registrations import rules
+from registrations.models import (
     AuditAction,
     CancelReason,
     CheckIn,
@@ -29,10 +28,11 @@ from ..models import (
     Session,
     SessionRegistration,
     StakeholderType,
+    government_only,
 )
-from . import rules, seats
-from .audit import Actor, Outgoing, commit, record
-from .errors import CapacityBelowConfirmed
+from registrations.rules.errors import CapacityBelowConfirmed
+from registrations.services import public_version, seats
+from registrations.services.audit import Actor, Outgoing, commit, record
 
 
 @dataclass
@@ -129,7 +129,7 @@ def update_session(*, session: Session, changes: dict, actor: Actor) -> SessionU
         )
     commit(audit)
     result = SessionUpdate(session=locked)
-    if fields.get("access_tier") == AccessTier.GOVERNMENT_ONLY:
+    if "access_tier" in fields and government_only(fields["access_tier"]):
         result.cancelled = _enforce_tier(locked, actor)
     if {"starts_at", "ends_at"} & set(fields):
         others = [s for pk, s in locked_sessions.items() if pk != locked.pk and rules.sessions_overlap(locked, s)]

@@ -7,7 +7,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ..models import (
+from registrations import rules
+from registrations.models import (
     AuditAction,
     Delegate,
     DelegateStatus,
@@ -16,9 +17,9 @@ from ..models import (
     LostLinkRequest,
     new_link_secret,
 )
-from . import rules, seats
-from .audit import Actor, commit, record
-from .errors import InvalidEmail, InvalidTransition
+from registrations.rules.errors import InvalidEmail, InvalidTransition
+from registrations.services import seats
+from registrations.services.audit import Actor, commit, record
 
 
 def request_status_link(*, event: Event, email: str) -> None:

@@ -4,7 +4,7 @@ from django import template
 from django.utils import formats
 from django.utils.html import format_html
 
-from .. import l10n
+from registrations import l10n
 
 register = template.Library()
 

@@ -20,8 +20,9 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from registrations import exports, services
+from registrations import services
 from registrations.models import Delegate, DelegateStatus, Event, Institute, SeatStatus, Session, SessionRegistration
+from registrations.outputs import exports
 
 
 class Command(BaseCommand):

@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from registrations import selectors, services
+from registrations import queries, services
 from registrations.management.demo_data import (
     AGENDA,
     AWAITING_ENDORSEMENT,
@@ -40,7 +40,7 @@ from registrations.models import (
     Session,
     StakeholderType,
 )
-from registrations.services import endorsements, invitations
+from registrations.services import endorsements, invitation_sending, invitations
 
 
 def focal_point_username(institute: Institute) -> str:
@@ -96,7 +96,7 @@ class Command(BaseCommand):
         code for three people, one still a draft, one declined."""
         system = services.Actor.system()
         open_sessions = [s for s in sessions if s.access_tier == OPEN]
-        seats_left = selectors.seats_left_by_session(event)
+        seats_left = queries.seats_left_by_session(event)
         with_room = [s for s in open_sessions if seats_left[s.pk] > 0]
         expires = event.registration_closes_at
         made = []
@@ -165,7 +165,7 @@ class Command(BaseCommand):
                 is_sample=True,
             )
             made.append(invitations.create_invitation(invitation=invitation, sessions=covered, actor=system))
-        invitations.send_invitations(invitation_ids=[made[0].pk, made[1].pk, made[3].pk], actor=system)
+        invitation_sending.send_invitations(invitation_ids=[made[0].pk, made[1].pk, made[3].pk], actor=system)
         invitations.decline_invitation(invitation=made[3], reason="Travelling that week.")
 
     def _focal_points(self) -> None:

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from django.core.management.base import BaseCommand
 
-from registrations.services import invitations
+from registrations.services import invitation_sending, invitations
 
 
 class Command(BaseCommand):
@@ -25,6 +25,6 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, days, **options):
-        expired = invitations.expire_invitations()
-        reminded = invitations.send_reminders(before=timedelta(days=max(days, 0)))
+        expired = invitation_sending.expire_invitations()
+        reminded = invitation_sending.send_reminders(before=timedelta(days=max(days, 0)))
         self.stdout.write(self.style.SUCCESS(f"Reminded {reminded} invitations; {expired} expired."))

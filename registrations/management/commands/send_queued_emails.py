@@ -4,7 +4,8 @@ import time
 from django.core.management.base import BaseCommand
 from django.db import InterfaceError, OperationalError, connection
 
-from registrations import emails, services
+from registrations import services
+from registrations.outputs import emails
 from registrations.services import endorsements
 
 logger = logging.getLogger(__name__)

@@ -1,0 +1,351 @@
+"""The door pages (/door/): door staff scan badges, find delegates by name, undo a mistaken check-in
+and see the attendance. Their own small pages, not a trimmed admin: the "Door staff" group has the
+`registrations.check_in` permission and nothing else. In production (ADMIN_REQUIRE_2FA) the login asks
+for a one-time code, as the admin's does, and django-axes locks out repeated failures (it watches
+every login that goes through Django's `authenticate`).
+
+Views are thin: a form checks the input, `services.door` decides (with `rules.admission`)
+and writes. Scans and undos answer JSON to the page's script and a full page without it.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from functools import wraps
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+from django_otp.forms import OTPAuthenticationForm
+
+from registrations import queries, rules, services
+from registrations.door.forms import ENTRANCE, DoorForm, ScanForm, SearchForm, UndoForm
+from registrations.queries import door as door_queries
+from registrations.services import door as door_service
+from registrations.web.form_fields import is_database_id
+
+DOOR_PERMISSION = "registrations.check_in"
+SEARCH_LIMIT = 12
+SYNC_MAX_SCANS = 500
+SYNC_MAX_BYTES = 256 * 1024
+
+
+def requires_2fa() -> bool:
+    return getattr(settings, "ADMIN_REQUIRE_2FA", True)
+
+
+def wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def door_staff_required(view):
+    """Signed in (with a verified second factor where required) and holding the door permission."""
+
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        user = request.user
+        verified = user.is_authenticated and (not requires_2fa() or user.is_verified())
+        if not verified:
+            if wants_json(request) or request.method != "GET":
+                return JsonResponse({"error": _("Sign in again to use the door.")}, status=401)
+            return redirect_to_login(request.get_full_path(), reverse("registrations:door_login"))
+        if not user.has_perm(DOOR_PERMISSION):
+            if wants_json(request):
+                return JsonResponse({"error": _("Your account may not check delegates in.")}, status=403)
+            return render(request, "403.html", status=403)
+        return view(request, *args, **kwargs)
+
+    return never_cache(wrapped)
+
+
+class DoorLoginView(LoginView):
+    template_name = "registrations/door/login.html"
+    redirect_authenticated_user = False
+
+    def get_form_class(self):
+        return OTPAuthenticationForm if requires_2fa() else AuthenticationForm
+
+    def get_default_redirect_url(self):
+        return reverse("registrations:door")
+
+
+door_login = DoorLoginView.as_view()
+
+
+@require_POST
+def door_logout(request):
+    logout(request)
+    return redirect("registrations:door_login")
+
+
+def _bad_door(form: DoorForm):
+    errors = _form_errors(form)
+    return JsonResponse({"error": errors or _("Choose the event and the session.")}, status=400)
+
+
+def _door_query(place: door_queries.Door) -> str:
+    return urlencode({"event": place.event.pk, "session": place.session_id or ENTRANCE, "door": place.name})
+
+
+def _page(request, place: door_queries.Door, *, result=None, status=200, search=None):
+    return render(
+        request,
+        "registrations/door/door.html",
+        {
+            "place": place,
+            "session_value": place.session_id or ENTRANCE,
+            "door_query": _door_query(place),
+            "attendance": door_queries.attendance(place),
+            "result": result,
+            "search": search,
+            "admit_list_url": reverse("registrations:door_admit_list") + "?" + _door_query(place),
+        },
+        status=status,
+    )
+
+
+@require_safe
+@door_staff_required
+def door(request):
+    """Pick a door; with one picked, the scanning page (and the name search's results, if asked)."""
+    if "session" not in request.GET:
+        event_id = request.GET.get("event", "")
+        event = door_queries.event_with_id(int(event_id)) if is_database_id(event_id) else None
+        return _pick(request, event or queries.current_event())
+    form = DoorForm(request.GET, user=request.user)
+    if not form.is_valid():
+        return _pick(request, form.cleaned_data.get("event") or queries.current_event(), form=form, status=400)
+    place = form.door_place()
+    return _page(request, place, search=_search(place, request.GET) if "q" in request.GET else None)
+
+
+def _pick(request, event, *, form=None, status=200):
+    return render(
+        request,
+        "registrations/door/pick.html",
+        {
+            "form": form,
+            "events": door_queries.events(),
+            "event": event,
+            "sessions": door_queries.sessions_of(event) if event else [],
+            "entrance": ENTRANCE,
+        },
+        status=status,
+    )
+
+
+def _refused(request, place, message: str, status: int):
+    """A refused scan or undo: JSON for the page's script, the door page with the message without it."""
+    if wants_json(request):
+        return JsonResponse({"error": message}, status=status)
+    messages.error(request, message)
+    return _page(request, place, status=status)
+
+
+def _form_errors(form) -> str:
+    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
+
+
+def _answer(result: door_service.ScanResult, place) -> dict:
+    data = {"admit": result.verdict.admit, "reason": result.verdict.reason, "message": result.verdict.message}
+    if result.delegate is not None:
+        data.update(door_queries.shown(result.delegate, result.verdict))
+    if result.verdict.admit and result.check_in is not None:
+        data["check_in"] = result.check_in.pk
+        data["attendance"] = door_queries.attendance(place)  # a refusal leaves the counts as they were
+    elif result.verdict.reason == rules.DoorRefusal.ALREADY_CHECKED_IN and result.check_in is not None:
+        data["check_in"] = result.check_in.pk  # the standing check-in it names, for the staff to undo
+    return data
+
+
+@require_POST
+@door_staff_required
+def scan(request):
+    door_form = DoorForm(request.POST, user=request.user)
+    scan_form = ScanForm(request.POST)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    place = door_form.door_place()
+    if not scan_form.is_valid():
+        return _refused(request, place, _form_errors(scan_form), 400)
+    actor = services.Actor.door_staff(request.user)
+    public_id = scan_form.cleaned_data.get("delegate")
+    if public_id:
+        delegate = door_queries.delegate_with_public_id(place.event, public_id)
+        if delegate is None:
+            result = door_service.ScanResult(rules.unknown_badge())
+        else:
+            result = door_service.check_in(door=place, actor=actor, delegate=delegate)
+    else:
+        result = door_service.check_in(door=place, actor=actor, code=scan_form.cleaned_data["code"])
+    answer = _answer(result, place)
+    if wants_json(request):
+        return JsonResponse(answer)
+    return _page(request, place, result=answer)
+
+
+@require_POST
+@door_staff_required
+def undo(request):
+    door_form = DoorForm(request.POST, user=request.user)
+    form = UndoForm(request.POST)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    place = door_form.door_place()
+    if not form.is_valid():
+        return _refused(request, place, _form_errors(form), 400)
+    try:
+        entry = door_service.undo_check_in(
+            event=place.event,
+            check_in_id=form.cleaned_data["check_in"],
+            reason=form.cleaned_data["reason"],
+            actor=services.Actor.door_staff(request.user),
+        )
+    except services.RegistrationError as refusal:
+        return _refused(request, place, refusal.message, 409)
+    done = _("Check-in of %(name)s undone.") % {"name": entry.delegate.full_name}
+    if wants_json(request):
+        return JsonResponse({"undone": True, "message": done, "attendance": door_queries.attendance(place)})
+    # The answer screen turns neutral: neither admit (green) nor refuse (red).
+    return _page(request, place, result={"undone": True, "name": entry.delegate.full_name, "message": done})
+
+
+def _search(place, params) -> list[dict] | None:
+    form = SearchForm(params)
+    if not form.is_valid():
+        return None
+    found = door_queries.find_delegates(place.event, form.cleaned_data["q"], limit=SEARCH_LIMIT)
+    return [
+        {
+            "delegate": str(d.public_id),
+            "name": d.full_name,
+            "affiliation": str(d.institute) if d.institute_id else d.organization,
+            "type": d.get_stakeholder_type_display(),
+            "status": d.get_status_display(),
+        }
+        for d in found
+    ]
+
+
+@require_safe
+@door_staff_required
+def search(request):
+    door_form = DoorForm(request.GET, user=request.user)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    found = _search(door_form.door_place(), request.GET)
+    if found is None:
+        return JsonResponse({"error": _("Type at least two letters of the name.")}, status=400)
+    return JsonResponse({"results": found})
+
+
+@require_safe
+@door_staff_required
+def status(request):
+    """Attendance and the conflicts from offline scans, for the page to refresh."""
+    door_form = DoorForm(request.GET, user=request.user)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    place = door_form.door_place()
+    conflicts = [
+        {
+            "name": entry.delegate.full_name if entry.delegate else "",
+            "message": entry.reason,
+            "door": entry.details.get("door", ""),
+            "other_door": entry.details.get("other_door", ""),
+        }
+        for entry in door_queries.recent_conflicts(place.event, place.session)
+    ]
+    return JsonResponse({"attendance": door_queries.attendance(place), "conflicts": conflicts})
+
+
+@require_safe
+@door_staff_required
+def admit_list(request):
+    door_form = DoorForm(request.GET, user=request.user)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    return JsonResponse(door_queries.admit_list(door=door_form.door_place()))
+
+
+@require_POST
+@door_staff_required
+def sync(request):
+    """Offline scans, sent once the network is back: {event, session, door, signature, scans: [...]}."""
+    if len(request.body) > SYNC_MAX_BYTES:
+        return JsonResponse({"error": _("Too many scans at once.")}, status=413)
+    body = _json_body(request.body)
+    if body is None:
+        return JsonResponse({"error": _("Not a list of scans.")}, status=400)
+    door_form = DoorForm({k: str(body.get(k, "")) for k in ("event", "session", "door")}, user=request.user)
+    if not door_form.is_valid():
+        return _bad_door(door_form)
+    scans = _offline_scans(body["scans"])
+    if scans is None:
+        return JsonResponse({"error": _("Not a list of scans.")}, status=400)
+    place = door_form.door_place()
+    try:
+        outcomes = door_service.record_offline_scans(
+            door=place,
+            actor=services.Actor.door_staff(request.user),
+            scans=scans,
+            list_signature=str(body.get("signature", "")),
+        )
+    except services.RegistrationError as refusal:
+        return JsonResponse({"error": refusal.message}, status=400)
+    return JsonResponse(
+        {
+            "recorded": [o.scan.scan_id for o in outcomes],
+            "conflicts": [
+                {
+                    "scan": o.scan.scan_id,
+                    "name": o.result.delegate.full_name if o.result.delegate else "",
+                    "message": o.result.verdict.message,
+                }
+                for o in outcomes
+                if o.conflict and o.result is not None
+            ],
+            "attendance": door_queries.attendance(place),
+        }
+    )
+
+
+def _json_body(raw: bytes) -> dict | None:
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
+        return None
+    return body
+
+
+def _offline_scans(items) -> list[door_service.OfflineScan] | None:
+    if len(items) > SYNC_MAX_SCANS:
+        return None
+    scans = []
+    for item in items:
+        if not isinstance(item, dict):
+            return None
+        at = parse_datetime(str(item.get("at", "")))
+        code, scan_id = str(item.get("code", ""))[:200], str(item.get("id", ""))[:64]
+        if at is None or not code:
+            return None
+        if timezone.is_naive(at):
+            at = timezone.make_aware(at, UTC)
+        scans.append(
+            door_service.OfflineScan(scan_id=scan_id, code=code, scanned_at=at, admitted=item.get("admitted") is True)
+        )
+    return scans

@@ -1,0 +1,294 @@
+"""Emails rendered and sent: the outbox's rows (`services.outbox.queue`) become messages here.
+
+A row is rendered when it is delivered, from its kind and context, in its recipient's language:
+the delegate's, the invitee's or the focal point's, whoever made the change. `deliver` is what
+`EMAIL_OUTBOX_SENDER` names: the services call it after commit for small batches, and
+`manage.py send_queued_emails` for the rest, retrying failures with backoff.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_lazy as _
+
+from registrations import queries
+from registrations.models import (
+    DelegateMessage,
+    DelegateStatus,
+    EmailKind,
+    EmailStatus,
+    OutboundEmail,
+    SeatStatus,
+    Session,
+)
+from registrations.outputs import badge_pdf, calendar
+from registrations.queries import focal_points, links
+from registrations.queries import messages as message_text
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+# While one worker is sending a message, others leave it alone for this long (if that worker dies
+# mid-send, the message is tried again afterwards).
+CLAIM_FOR = timedelta(minutes=5)
+
+SUBJECTS = {
+    EmailKind.REGISTRATION_RECEIVED: _("We received your registration for %(event)s"),
+    EmailKind.ALREADY_REGISTERED: _("Your registration for %(event)s"),
+    EmailKind.APPROVED: _("Your registration for %(event)s is approved"),
+    EmailKind.REJECTED: _("Your registration for %(event)s"),
+    EmailKind.PROMOTED: _("A seat opened for you at %(event)s"),
+    EmailKind.SEATS_CANCELLED: _("A change to your sessions at %(event)s"),
+    EmailKind.WITHDRAWN: _("You have withdrawn from %(event)s"),
+    EmailKind.LOST_LINK: _("Your registration link for %(event)s"),
+    EmailKind.UNDER_REVIEW: _("Your registration for %(event)s is under review again"),
+    EmailKind.SESSION_CANCELLED: _("A session of %(event)s was cancelled"),
+    EmailKind.SEATS_CLASHED: _("Two of your sessions at %(event)s are at the same time"),
+    EmailKind.INVITATION: _("Invitation to %(event)s"),
+    EmailKind.INVITATION_REMINDER: _("Reminder: your invitation to %(event)s expires soon"),
+    EmailKind.ORGANIZER_MESSAGE: _("A message from the organizers of %(event)s"),  # the message's own subject is used
+    EmailKind.BADGE_REISSUED: _("Your new badge for %(event)s"),
+    EmailKind.FOCAL_POINT_ACTIVATION: _("Your access to the institute portal"),
+    EmailKind.FOCAL_POINT_DIGEST: _("Your institute's delegates: new registrations and decisions"),
+}
+
+# The emails that carry the delegate's badge, and those that carry the calendar of confirmed sessions.
+BADGE_ATTACHED = frozenset({EmailKind.APPROVED, EmailKind.BADGE_REISSUED})
+CALENDAR_ATTACHED = frozenset({EmailKind.APPROVED, EmailKind.PROMOTED})
+
+
+def _message(kind: str, *, subject: str, context: dict, to: str) -> EmailMultiAlternatives:
+    """The one render: the kind's text and HTML templates with `context`, in the active language."""
+    text = render_to_string(f"registrations/email/{kind}.txt", context)
+    html = render_to_string(f"registrations/email/{kind}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def render_invitation(email: OutboundEmail) -> EmailMultiAlternatives:
+    """An invitation or its reminder: which sessions, when and where, the expiry, accept and decline links."""
+    invitation = email.invitation
+    event = invitation.event
+    context = {
+        "invitation": invitation,
+        "event": event,
+        "sessions": list(invitation.sessions.order_by("starts_at", "title")),
+        "accept_url": links.invitation_url(invitation),
+        "decline_url": links.invitation_decline_url(invitation),
+        "site_url": settings.SITE_URL,
+    }
+    # The invitation's language, whoever sends it and in whatever language they work.
+    with timezone.override(event.tz), translation.override(invitation.language or settings.LANGUAGE_CODE):
+        subject = SUBJECTS[email.kind] % {"event": event.name}
+        return _message(email.kind, subject=subject, context=context, to=invitation.email)
+
+
+def render_focal_point(email: OutboundEmail) -> EmailMultiAlternatives:
+    """A focal point's activation link, or their digest of registrations and decisions in a window."""
+    focal_point = email.focal_point
+    user = focal_point.user
+    context = {"focal_point": focal_point, "institute": focal_point.institute, "site_url": settings.SITE_URL}
+    if email.kind == EmailKind.FOCAL_POINT_ACTIVATION:
+        path = reverse(
+            "registrations:portal_activate",
+            args=[urlsafe_base64_encode(force_bytes(user.pk)), default_token_generator.make_token(user)],
+        )
+        context["activation_url"] = settings.SITE_URL.rstrip("/") + path
+    else:
+        since = datetime.fromisoformat(email.context["since"])
+        until = datetime.fromisoformat(email.context["until"])
+        context["entries"] = list(focal_points.digest_entries(focal_point, since, until))
+        context["portal_url"] = settings.SITE_URL.rstrip("/") + reverse("registrations:portal")
+    with translation.override(focal_point.language or settings.LANGUAGE_CODE):
+        return _message(email.kind, subject=str(SUBJECTS[email.kind]), context=context, to=user.email)
+
+
+def render(email: OutboundEmail) -> EmailMultiAlternatives:
+    if email.invitation_id:
+        return render_invitation(email)
+    if email.focal_point_id:
+        return render_focal_point(email)
+    delegate = email.delegate
+    # The delegate's language, whoever made the decision and in whatever language they work.
+    with translation.override(delegate.language or settings.LANGUAGE_CODE):
+        return _render(email, delegate)
+
+
+def render_organizer_message(message, delegate, *, status_link: str | None = None) -> EmailMultiAlternatives:
+    """A message the organizers wrote (`services.messages`), for one recipient: their names, sessions
+    and private link in place of the placeholders; plain text, and HTML with the links clickable.
+    `status_link` replaces the real link (the admin's preview shows the link's place, not the link)."""
+    event = delegate.event
+    registrations = queries.delegate_registrations(delegate)
+    if status_link is None:
+        status_link = links.status_url(delegate) if delegate.link_secret else ""
+    values = message_text.placeholder_values(delegate, registrations, status_link)
+    subject = " ".join(message_text.personalize(message.subject, values).split())
+    body = message_text.personalize(message.body, values)
+    context = {"delegate": delegate, "event": event, "body": body, "subject": subject}
+    with timezone.override(event.tz):
+        return _message(EmailKind.ORGANIZER_MESSAGE, subject=subject, context=context, to=delegate.email)
+
+
+def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
+    if email.kind == EmailKind.ORGANIZER_MESSAGE:
+        return render_organizer_message(DelegateMessage.objects.get(pk=email.context["message"]), delegate)
+    event = delegate.event
+    registrations = queries.delegate_registrations(delegate)
+    context = {
+        "delegate": delegate,
+        "event": event,
+        "registrations": registrations,
+        "requested": [r for r in registrations if r.status == SeatStatus.REQUESTED],
+        "confirmed": [r for r in registrations if r.status == SeatStatus.CONFIRMED],
+        "waitlisted": [r for r in registrations if r.status == SeatStatus.WAITLISTED],
+        "status_url": links.status_url(delegate) if delegate.link_secret else "",
+        "reason": email.context.get("reason", ""),
+        # A withdrawal: how many confirmed seats the delegate gave up (requests are not seats).
+        "seats_freed": email.context.get("seats_freed", 0),
+        "session": Session.objects.filter(pk=email.context["session"]).first() if "session" in email.context else None,
+        "cancelled_sessions": list(Session.objects.filter(pk__in=email.context.get("sessions", []))),
+        # A deleted session: the email carries its title and start (the row is gone).
+        "deleted_sessions": [
+            {"title": s["title"], "starts_at": datetime.fromisoformat(s["starts_at"])}
+            for s in email.context.get("cancelled_sessions", [])
+        ],
+        # Seats cancelled for a clash: the session cancelled (title, start) and the one kept instead.
+        "clashes": [
+            {"title": c["title"], "starts_at": datetime.fromisoformat(c["starts_at"]), "kept": c["kept"]}
+            for c in email.context.get("clashes", [])
+        ],
+        "site_url": settings.SITE_URL,
+    }
+    with timezone.override(event.tz):
+        badge = _badge_attachment(email)  # its labels in the email's language
+        context["badge_attached"] = badge is not None
+        subject = str(SUBJECTS[email.kind]) % {"event": event.name}
+        message = _message(email.kind, subject=subject, context=context, to=delegate.email)
+    if email.kind in CALENDAR_ATTACHED and context["confirmed"]:
+        message.attach(
+            f"{event.slug}-sessions.ics",
+            calendar.sessions_calendar(delegate, [r.session for r in context["confirmed"]]),
+            "text/calendar",
+        )
+    if badge is not None:
+        message.attach(f"badge-{event.slug}.pdf", badge, "application/pdf")
+    return message
+
+
+def _badge_attachment(email: OutboundEmail) -> bytes | None:
+    """The approval and badge-reissued emails carry the badge (PDF, the current version). A missing
+    badge font is logged, never a lost email."""
+    delegate = email.delegate
+    if email.kind not in BADGE_ATTACHED or delegate.status != DelegateStatus.APPROVED:
+        return None
+    try:
+        return badge_pdf.badge_pdf_bytes(delegate)
+    except badge_pdf.FontMissing as missing:
+        logger.warning("Email %s to delegate %s without its badge: %s", email.kind, delegate.pk, missing)
+        return None
+
+
+def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send due pending emails (only `ids` if given). Returns (sent, failed).
+
+    With `ids` (delivery right after a decision) it stops at the first failure and leaves the rest to
+    the `send_queued_emails` worker, so a dead mail server delays the organizer's page only once.
+    """
+    sent = failed = 0
+    now = timezone.now()
+    due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    with _MailServer() as mail_server:
+        for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
+            outcome = _deliver_one(pk, now, mail_server)
+            sent += outcome == EmailStatus.SENT
+            failed += outcome == EmailStatus.FAILED
+            if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
+                break
+    return sent, failed
+
+
+class _MailServer:
+    """One connection to the mail server for a round of deliveries (not one per email), opened at the
+    first message and opened again after a failure (the server may have dropped it)."""
+
+    def __init__(self):
+        self._connection = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc_info):
+        self.drop()
+
+    def send(self, message: EmailMultiAlternatives) -> None:
+        if self._connection is None:
+            self._connection = get_connection()
+            self._connection.open()
+        message.connection = self._connection
+        message.send()
+
+    def drop(self) -> None:
+        connection, self._connection = self._connection, None
+        if connection is not None:
+            try:
+                connection.close()
+            except Exception:  # a dead connection: nothing left to close politely
+                logger.debug("Closing the mail connection failed", exc_info=True)
+
+
+def _deliver_one(pk: int, now: datetime, mail_server: _MailServer) -> str | None:
+    """Claim one due email and send it: its status afterwards (SENT, or FAILED meaning this attempt
+    failed), or None when another worker has it."""
+    # Claim the message in a short transaction (locking only its own row), then talk to the mail
+    # server outside any transaction: a slow or unreachable server holds no lock on the delegate
+    # (or, on SQLite, the database) and so never blocks a decision.
+    with transaction.atomic():
+        email = (
+            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+            .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
+            .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
+            .first()
+        )
+        if email is None:  # another worker has it
+            return None
+        email.attempts += 1
+        email.next_attempt_at = timezone.now() + CLAIM_FOR
+        email.save(update_fields=["attempts", "next_attempt_at"])
+    try:
+        mail_server.send(render(email))
+    except Exception as error:
+        mail_server.drop()
+        outcome = EmailStatus.FAILED
+        email.last_error = f"{type(error).__name__}: {error}"[:2000]
+        email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+        if email.attempts >= MAX_ATTEMPTS:
+            email.status = EmailStatus.FAILED
+        logger.warning(
+            "Email %s to delegate %s / invitation %s failed: %s",
+            email.pk,
+            email.delegate_id,
+            email.invitation_id,
+            email.last_error,
+        )
+    else:
+        outcome = EmailStatus.SENT
+        email.status = EmailStatus.SENT
+        email.sent_at = timezone.now()
+        email.last_error = ""
+    email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
+    return outcome

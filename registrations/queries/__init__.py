@@ -1,0 +1,41 @@
+"""The reads"""
+
+from registrations.queries.selectors import (
+    FUNNEL_STAGES,
+    Seats,
+    agenda,
+    attendance_count,
+    by_day,
+    count_per_row,
+    current_event,
+    current_event_with_seats,
+    current_event_with_sessions,
+    delegate_registrations,
+    held_seats,
+    invitation_funnel,
+    seat_count,
+    seats_left,
+    seats_left_by_session,
+    sessions_with_seats,
+    waitlist_position,
+)
+
+__all__ = [
+    "FUNNEL_STAGES",
+    "Seats",
+    "agenda",
+    "attendance_count",
+    "by_day",
+    "count_per_row",
+    "current_event",
+    "current_event_with_seats",
+    "current_event_with_sessions",
+    "delegate_registrations",
+    "held_seats",
+    "invitation_funnel",
+    "seat_count",
+    "seats_left",
+    "seats_left_by_session",
+    "sessions_with_seats",
+    "waitlist_position",
+]

@@ -1,0 +1,241 @@
+"""What the door reads: where a scan happens, a badge resolved to its delegate with the facts the
+admission rule needs, the verdict (`rules.admission`), what the door shows of a delegate, the signed
+offline admit list, the attendance counts, the conflicts from offline scans, and the name search.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.core import signing
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Left, StrIndex
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from registrations import rules
+from registrations.models import (
+    AuditAction,
+    AuditEntry,
+    CheckIn,
+    Delegate,
+    DelegateStatus,
+    Event,
+    SeatStatus,
+    Session,
+    SessionRegistration,
+)
+from registrations.rules import badges
+from registrations.rules.errors import NotEligible
+
+# How long an offline admit list may be used (the door page fetches a new one every minute).
+ADMIT_LIST_TTL = timedelta(hours=2)
+
+
+ADMIT_LIST_SALT = "registrations.door.admit-list"
+
+
+@dataclass(frozen=True)
+class Door:
+    """Where a scan happens: an event, one of its sessions (None: the venue entrance), a door name."""
+
+    event: Event
+    session: Session | None
+    name: str
+
+    @property
+    def session_id(self) -> int | None:
+        return self.session.pk if self.session is not None else None
+
+
+def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> QuerySet[Delegate]:
+    """Delegates with what the door rule needs about this session, in the same query: the status of
+    their seat (`door_seat`) and their standing check-in (`door_check_in`, `_at`, `_door`)."""
+    session_id = session.pk if session is not None else None
+    here = CheckIn.objects.filter(delegate=OuterRef("pk"), session_id=session_id, undone_at__isnull=True).order_by()
+    seat = (
+        Subquery(
+            SessionRegistration.objects.filter(delegate=OuterRef("pk"), session_id=session_id)
+            .order_by()
+            .values("status")[:1]
+        )
+        if session_id is not None
+        else Value(None, output_field=CharField())
+    )
+    return (
+        delegates.select_related("event", "institute", "invitation")
+        .prefetch_related("invitation__sessions")
+        .annotate(
+            door_seat=seat,
+            door_check_in=Subquery(here.values("pk")[:1]),
+            door_checked_in_at=Subquery(here.values("scanned_at")[:1]),
+            door_checked_in_door=Subquery(here.values("door")[:1]),
+        )
+    )
+
+
+def standing_check_in(delegate: Delegate) -> CheckIn | None:
+    """The standing check-in `with_door_facts` found (enough of it to say when and where)."""
+    if delegate.door_check_in is None:
+        return None
+    return CheckIn(
+        pk=delegate.door_check_in, scanned_at=delegate.door_checked_in_at, door=delegate.door_checked_in_door
+    )
+
+
+def verdict_at_door(delegate: Delegate, session: Session | None, badge_version: int | None) -> rules.Verdict:
+    return rules.admission(
+        delegate=delegate,
+        session=session,
+        seat_status=delegate.door_seat,
+        badge_version=badge_version,
+        checked_in_at=delegate.door_checked_in_at,
+        checked_in_door=delegate.door_checked_in_door or "",
+    )
+
+
+def resolve_badge(door: Door, code: str) -> tuple[Delegate | None, int | None, rules.Verdict | None]:
+    """The delegate a scanned code names (with the door's facts) and the badge's version, or the
+    refusal for a code that names no one here."""
+    try:
+        ref = badges.read(code)
+    except badges.InvalidBadge:
+        return None, None, rules.unknown_badge()
+    if ref.event_id != door.event.pk:
+        return None, None, rules.badge_for_other_event()
+    found = Delegate.objects.filter(event=door.event, public_id=ref.public_id)
+    delegate = with_door_facts(found, door.session).first()
+    if delegate is None:
+        return None, None, rules.unknown_badge()
+    return delegate, ref.version, None
+
+
+def admit_list(*, door: Door, now: datetime | None = None) -> dict:
+    """What an offline door needs to decide a scan by itself: each code's verdict under the rule,
+    keyed by the code's SHA-256, with no more than the door shows (name, affiliation, type).
+
+    Three queries whatever the size: the delegates, their seats in the session, the check-ins.
+    Older (reissued) versions of a badge are listed too, so an offline door refuses them by name.
+    """
+    now = now or timezone.now()
+    session = door.session
+    seat_of = (
+        dict(SessionRegistration.objects.filter(session=session).values_list("delegate_id", "status"))
+        if session is not None
+        else {}
+    )
+    standing = {
+        c.delegate_id: c
+        for c in CheckIn.objects.filter(event=door.event, session=session, undone_at__isnull=True).only(
+            "delegate_id", "scanned_at", "door"
+        )
+    }
+    delegates = (
+        Delegate.objects.filter(event=door.event, anonymized_at__isnull=True)
+        .select_related("institute", "event", "invitation")
+        .prefetch_related("invitation__sessions")
+        .order_by("pk")
+    )
+    entries = {}
+    for delegate in delegates.iterator(chunk_size=2000):
+        here = standing.get(delegate.pk)
+        verdict = rules.admission(
+            delegate=delegate,
+            session=session,
+            seat_status=seat_of.get(delegate.pk),
+            badge_version=delegate.badge_version,
+            checked_in_at=here.scanned_at if here else None,
+            checked_in_door=here.door if here else "",
+        )
+        entries[badges.code_hash(badges.code_for(delegate))] = shown(delegate, verdict)
+        if delegate.badge_version > 1:
+            older = delegate.badge_version - 1  # any older version gets the same answer
+            reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=older)
+            for version in range(1, delegate.badge_version):
+                old = badges.make_code(event_id=delegate.event_id, public_id=delegate.public_id, version=version)
+                entries[badges.code_hash(old)] = shown(delegate, reissued)
+    expires = now + ADMIT_LIST_TTL
+    meta = {"event": door.event.pk, "session": door.session_id, "door": door.name, "expires": expires.isoformat()}
+    return {
+        **meta,
+        "issued": now.isoformat(),
+        "signature": signing.dumps(meta, salt=ADMIT_LIST_SALT, compress=True),
+        "entries": entries,
+    }
+
+
+def shown(delegate: Delegate, verdict: rules.Verdict) -> dict:
+    """What the door shows about a scan (online and in the admit list alike)."""
+    return {
+        "admit": verdict.admit,
+        "reason": verdict.reason,
+        "message": verdict.message,
+        "name": delegate.full_name,
+        "affiliation": str(delegate.institute) if delegate.institute_id else delegate.organization,
+        "type": delegate.get_stakeholder_type_display(),
+        "government": delegate.is_government,
+    }
+
+
+def check_admit_list_signature(token: str, *, door: Door) -> datetime:
+    """The expiry of a genuine admit list for this door; NotEligible for anything else."""
+    try:
+        meta = signing.loads(token, salt=ADMIT_LIST_SALT)
+    except signing.BadSignature as error:
+        raise NotEligible(_("These offline scans do not come with an admit list from this server.")) from error
+    if meta.get("event") != door.event.pk or meta.get("session") != door.session_id:
+        raise NotEligible(_("These offline scans were made with another door's admit list."))
+    return datetime.fromisoformat(meta["expires"])
+
+
+def recent_conflicts(event: Event, session: Session | None, *, limit: int = 20) -> list[AuditEntry]:
+    return list(
+        AuditEntry.objects.filter(event=event, session=session, action=AuditAction.CHECK_IN_CONFLICT)
+        .select_related("delegate")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def attendance(door: Door) -> dict:
+    """Checked in at this door's session (or entrance) and how many could be: two counts, one query."""
+    checked_in = CheckIn.objects.filter(event=door.event, session=door.session, undone_at__isnull=True).count()
+    if door.session is not None:
+        expected = SessionRegistration.objects.filter(session=door.session, status=SeatStatus.CONFIRMED).aggregate(
+            n=Count("pk", filter=Q(delegate__status=DelegateStatus.APPROVED))
+        )["n"]
+    else:
+        expected = Delegate.objects.filter(event=door.event, status=DelegateStatus.APPROVED).count()
+    return {"checked_in": checked_in, "expected": expected}
+
+
+def find_delegates(event: Event, text: str, *, limit: int) -> list[Delegate]:
+    """The door's name search: delegates of the event whose given name, family name or address
+    (before the @) holds every word typed (at most four), erased delegates left out."""
+    match = Q()
+    for word in text.split()[:4]:
+        match &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(email_local__icontains=word)
+    return list(
+        Delegate.objects.annotate(email_local=Left("email", StrIndex("email", Value("@")) - 1))
+        .filter(match, event=event, anonymized_at__isnull=True)
+        .select_related("institute")
+        .order_by("family_name", "given_name", "pk")[:limit]
+    )
+
+
+def delegate_with_public_id(event: Event, public_id) -> Delegate | None:
+    """The delegate a found name's badge id names, in this event only."""
+    return Delegate.objects.filter(event=event, public_id=public_id).first()
+
+
+def event_with_id(event_id: int) -> Event | None:
+    return Event.objects.filter(pk=event_id).first()
+
+
+def events() -> QuerySet[Event]:
+    """The events a door can be picked in, the latest first."""
+    return Event.objects.order_by("-starts_on", "pk")
+
+
+def sessions_of(event: Event) -> QuerySet[Session]:
+    return Session.objects.filter(event=event).order_by("starts_at", "title")

@@ -1,0 +1,159 @@
+"""The rules of registration, as plain functions of their inputs: no database writes, no locks.
+
+One module per question, each asked by every path that can break it (form, signup, status page,
+admin, waitlist, door, exports):
+
+- `access`: who may attend what (the access tier; an invitation's sessions).
+- `signup`: what a signup needs (guests' setting, invitation scope, affiliation), `signup_refusals`.
+- `clashes`: sessions that overlap in time.
+- `capacity`: seats left and institute quotas.
+- `transitions`: allowed status moves, "active", endorsement.
+- `admission`: the door's verdict. `identity`: one key per email address. `badges`: signed badge codes.
+- `errors`: the refusals a rule gives.
+
+`from registrations import rules` then `rules.may_attend(...)`: the names below are the rules' one address.
+"""
+
+from registrations.rules.access import (
+    allowed_sessions,
+    check_session_access,
+    may_attend,
+    refusal_of_session,
+    sessions_open_to,
+)
+from registrations.rules.admission import (
+    DoorRefusal,
+    Verdict,
+    admission,
+    badge_for_other_event,
+    unknown_badge,
+)
+from registrations.rules.capacity import (
+    has_seat_left,
+    quota_left,
+    quota_reached,
+    quota_refusal,
+)
+from registrations.rules.clashes import (
+    check_no_clash,
+    clash_message,
+    find_clash,
+    first_clash,
+    session_when,
+    sessions_overlap,
+)
+from registrations.rules.errors import (
+    CapacityBelowConfirmed,
+    InUse,
+    InvalidEmail,
+    InvalidTransition,
+    InvitationUnusable,
+    NotEligible,
+    NotFocalPoint,
+    QuotaExceeded,
+    RegistrationClosed,
+    RegistrationError,
+    RetentionNotOver,
+    SessionClash,
+)
+from registrations.rules.identity import (
+    MAX_EMAIL_LENGTH,
+    email_domain_matches,
+    email_key,
+    normalize_email,
+)
+from registrations.rules.signup import (
+    CONSENT_REFUSAL,
+    Refusal,
+    affiliation_error_field,
+    check_affiliation,
+    check_guest_registration,
+    check_invitation_sessions,
+    details_refusals,
+    invitation_details_refusals,
+    invitation_email_matches,
+    invitation_live,
+    invitation_refusal,
+    invitation_required,
+    invitation_session_refusal,
+    signup_refusals,
+)
+from registrations.rules.transitions import (
+    APPROVABLE_ENDORSEMENTS,
+    DELEGATE_TRANSITIONS,
+    SEAT_TRANSITIONS,
+    check_seat_move,
+    endorsement_move_refusal,
+    endorsement_refusal,
+    is_active,
+    may_endorse,
+    may_move,
+    may_move_seat,
+    needs_endorsement,
+    refusal_for,
+)
+
+__all__ = [
+    "APPROVABLE_ENDORSEMENTS",
+    "CONSENT_REFUSAL",
+    "DELEGATE_TRANSITIONS",
+    "MAX_EMAIL_LENGTH",
+    "SEAT_TRANSITIONS",
+    "CapacityBelowConfirmed",
+    "DoorRefusal",
+    "InUse",
+    "InvalidEmail",
+    "InvalidTransition",
+    "InvitationUnusable",
+    "NotEligible",
+    "NotFocalPoint",
+    "QuotaExceeded",
+    "Refusal",
+    "RegistrationClosed",
+    "RegistrationError",
+    "RetentionNotOver",
+    "SessionClash",
+    "Verdict",
+    "admission",
+    "affiliation_error_field",
+    "allowed_sessions",
+    "badge_for_other_event",
+    "check_affiliation",
+    "check_guest_registration",
+    "check_invitation_sessions",
+    "check_no_clash",
+    "check_seat_move",
+    "check_session_access",
+    "clash_message",
+    "details_refusals",
+    "email_domain_matches",
+    "email_key",
+    "endorsement_move_refusal",
+    "endorsement_refusal",
+    "find_clash",
+    "first_clash",
+    "has_seat_left",
+    "invitation_details_refusals",
+    "invitation_email_matches",
+    "invitation_live",
+    "invitation_refusal",
+    "invitation_required",
+    "invitation_session_refusal",
+    "is_active",
+    "may_attend",
+    "may_endorse",
+    "may_move",
+    "may_move_seat",
+    "needs_endorsement",
+    "normalize_email",
+    "quota_left",
+    "quota_reached",
+    "quota_refusal",
+    "refusal_for",
+    "refusal_of_session",
+    "session_when",
+    "sessions_open_to",
+    "sessions_overlap",
+    "signup_refusals",
+    "unknown_badge",
+]

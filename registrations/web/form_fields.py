@@ -1,0 +1,117 @@
+"""The form fields and widgets the app's forms share: ids checked before the database sees them, a
+country checked in one lookup, the session checkboxes grouped by day, the browser's autofill names."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from django import forms
+from django_countries import countries
+from django_countries.fields import LazyTypedChoiceField
+
+from registrations import services
+from registrations.models import Session
+from registrations.web import pagecache
+
+MAX_DATABASE_ID = 2**63 - 1
+
+
+def is_database_id(value) -> bool:
+    """True for a positive integer a database key can hold, written with ASCII digits."""
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and 0 < int(text) <= MAX_DATABASE_ID
+
+
+def clean_email_address(value: str) -> str:
+    """An email field's value in its canonical form (`services.rules`), or the reason it has none."""
+    try:
+        services.email_key(value)
+    except services.InvalidEmail as refusal:
+        raise forms.ValidationError(refusal.message, code=refusal.code) from None
+    return services.normalize_email(value)
+
+
+class IdChoiceField(forms.ModelChoiceField):
+    """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite)."""
+
+    def to_python(self, value):
+        if value not in self.empty_values and not is_database_id(value):
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class SessionChoiceField(forms.ModelMultipleChoiceField):
+    """With `loaded` (the queryset's sessions, already read by the form, in order) the choices are
+    checked against them instead of a second query for the same rows; cleaned, it is their list."""
+
+    def __init__(self, *args, loaded: list[Session] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaded = loaded
+
+    def _check_values(self, value):
+        for pk in value:
+            if not is_database_id(pk):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        if self.loaded is None:
+            return super()._check_values(value)
+        known = {session.pk for session in self.loaded}
+        wanted = {int(str(pk).strip()) for pk in value}
+        for pk in value:
+            if int(str(pk).strip()) not in known:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"], code="invalid_choice", params={"value": pk}
+                )
+        return [session for session in self.loaded if session.pk in wanted]
+
+
+class CountryCodeField(LazyTypedChoiceField):
+    """A country field that checks a code in one set lookup: Django's ChoiceField walks all 250
+    choices, normalizing each, on every validation (a few milliseconds of every signup)."""
+
+    def valid_value(self, value) -> bool:
+        return str(value) in country_codes()
+
+
+@cache
+def country_codes() -> frozenset[str]:
+    """The codes the country choices offer (COUNTRIES_* settings applied), once per process."""
+    return frozenset(code for code, _name in countries)
+
+
+# The browser's autofill names (WHATWG "autofill field names") of the delegate's details.
+AUTOCOMPLETE = {
+    "given_name": "given-name",
+    "family_name": "family-name",
+    "email": "email",
+    "country": "country",
+    "organization": "organization",
+    "job_title": "organization-title",
+}
+
+
+def set_autocomplete(fields) -> None:
+    for name, token in AUTOCOMPLETE.items():
+        if name in fields:
+            fields[name].widget.attrs["autocomplete"] = token
+
+
+class SessionCheckboxes(forms.CheckboxSelectMultiple):
+    """Session checkboxes grouped by day, each carrying its access tier for the type switch, and its
+    session (times, room, tier, description) and seats-left slot for templates/registrations/_session_choices.html.
+    """
+
+    def __init__(self, *args, sessions: dict[int, Session] | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.sessions = sessions or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):  # noqa: PLR0917
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        session = self.sessions.get(getattr(value, "value", value))
+        if session is not None:
+            option["attrs"]["data-tier"] = session.access_tier
+            option["session"] = session
+            # Seats left are filled in on every request, cached page or not (registrations/pagecache.py).
+            option["seats_slot"] = pagecache.choice_seats_slot(session.pk)
+        return option
