@@ -23,9 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import redis
+
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 PG_SERVER = os.environ.get("BENCH_PG_SERVER", "postgres://postgres@127.0.0.1:5432")
+# The servers' shared cache, as in production (the page cache, the seats snapshot): a database of the
+# machine's Redis of its own, emptied when a phase starts.
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 HOST = "127.0.0.1"
 
 
@@ -82,8 +87,18 @@ def server_env(database_url: str, static_root: str) -> dict[str, str]:
         BENCH_STATIC_ROOT=static_root,
         PYTHONPATH=str(ROOT),
     )
-    env.pop("REDIS_URL", None)  # locmem cache per worker, like a single app server
+    env["REDIS_URL"] = REDIS_URL  # one cache shared by the workers and the bench's own process
+    flush_redis(REDIS_URL)
     return env
+
+
+def flush_redis(url: str) -> None:
+    """Empty the bench's Redis database, so a phase starts with no page, snapshot or counter of another."""
+    client = redis.Redis.from_url(url)
+    try:
+        client.flushdb()
+    finally:
+        client.close()
 
 
 def manage(env: dict[str, str], *args: str) -> None:

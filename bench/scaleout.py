@@ -35,8 +35,10 @@ from urllib.parse import urlencode
 from bench.common import (
     HOST,
     PYTHON,
+    REDIS_URL,
     ROOT,
     csrf_pair,
+    flush_redis,
     gunicorn,
     line,
     manage,
@@ -49,7 +51,6 @@ from bench.common import (
 from bench.rush import CLIENTS, MAX_SECONDS, Outcome, _plan, _setup
 
 PORTS = (18131, 18132)
-REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 PROBE_RATE = 10  # signups per hour per client address during the scale-out run
 PROBE_ATTEMPTS = 25
 STALE_PROBES = 6
@@ -66,12 +67,6 @@ def scaleout_env(database_url: str, static: str, mail_dir: str) -> dict[str, str
         BENCH_MAIL_DIR=mail_dir,
     )
     return env
-
-
-def flush_redis(url: str) -> None:
-    import redis
-
-    redis.Redis.from_url(url).flushdb()
 
 
 @contextmanager

@@ -221,6 +221,9 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "registration@a
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Emails queued by one decision are tried right after commit when there are at most this many;
 # larger batches (a bulk approval) are left to the `send_queued_emails` worker.
+# How long the seats snapshot (the current event, its sessions and seats left; registrations/queries/current.py)
+# may be kept at most; every seat write makes it stale at once, this bounds a write that could not say so.
+SEATS_SNAPSHOT_TIMEOUT = int(os.environ.get("SEATS_SNAPSHOT_TIMEOUT", "60"))
 EMAIL_SEND_AFTER_COMMIT_MAX = int(os.environ.get("EMAIL_SEND_AFTER_COMMIT_MAX", "5"))
 # What renders and sends the outbox's rows after commit (services queue rows; outputs render them).
 EMAIL_OUTBOX_SENDER = "registrations.outputs.emails.deliver"

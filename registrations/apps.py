@@ -8,4 +8,4 @@ class RegistrationsConfig(AppConfig):
     verbose_name = _("Registrations")
 
     def ready(self):
-        from registrations import checks  # noqa: F401 - registers the deployment checks
+        from registrations import checks  # noqa: F401, PLC0415 - registers the checks once the app registry is ready

@@ -5,6 +5,8 @@ import re
 from django.conf import settings
 from django.core import checks
 
+from registrations.outputs.badge_pdf import font_paths
+
 # django-ratelimit's rate syntax: a count, a slash, an optional multiplier and a unit (20/m, 100/5m).
 RATE = re.compile(r"^[0-9]+/[0-9]*[smhd]$")
 
@@ -22,8 +24,9 @@ def rate_limits_are_shared(app_configs, **kwargs):
         return []
     return [
         checks.Warning(
-            f"The default cache ({backend}) is per process, so rate limits count per gunicorn worker.",
-            hint="Set REDIS_URL so signup and lost-link limits hold across workers and servers.",
+            f"The default cache ({backend}) is per process, so rate limits count per gunicorn worker and "
+            "a seat write in one worker leaves the others' seats snapshot stale for up to SEATS_SNAPSHOT_TIMEOUT.",
+            hint="Set REDIS_URL so signup and lost-link limits and the seats shown hold across workers and servers.",
             id="registrations.W001",
         )
     ]
@@ -99,8 +102,6 @@ def badge_signing_key_is_set(app_configs, **kwargs):
 
 @checks.register()
 def badge_font_is_installed(app_configs, **kwargs):
-    from registrations.outputs.badge_pdf import font_paths
-
     if None not in font_paths():
         return []
     return [

@@ -684,7 +684,7 @@ def test_delegation_csv_and_xlsx_hold_the_institutes_delegates_only(portal, offi
         assert d.email not in text
 
     xlsx = portal.get(reverse("registrations:portal_xlsx", args=[required_event.slug]))
-    sheet = load_workbook(io.BytesIO(xlsx.content)).active
+    sheet = load_workbook(io.BytesIO(b"".join(xlsx.streaming_content))).active
     emails = {row[3] for row in sheet.iter_rows(min_row=2, values_only=True)}
     assert emails == {d.email for d in officials}
     assert AuditEntry.objects.filter(action=AuditAction.EXPORT, actor_kind=ActorKind.FOCAL_POINT).count() == 2

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations import services
 from registrations.admin.common import ReadOnlyAdmin, in_venue_time, organizer, refuse
+from registrations.admin.decisions import parse_ids
 from registrations.admin.exports import _filters, changelist_scope
 from registrations.admin.site import site
 from registrations.models import CheckIn, Delegate, DelegateStatus
@@ -102,7 +103,6 @@ class BadgeActionsMixin:
     def reissue_badges(self, request, queryset):
         """A confirmation page first (the old badges stop working at every door, the delegates are
         emailed their new one); the second POST (confirm=yes) reissues exactly the badges it listed."""
-        from registrations.admin.decisions import parse_ids
 
         approved = queryset.filter(status=DelegateStatus.APPROVED)
         if request.POST.get("confirm") != "yes":

@@ -8,7 +8,10 @@ request, so tests can switch it.
 
 from django.conf import settings
 from django.contrib.admin import AdminSite
+from django.urls import path
 from django_otp.admin import OTPAdminSite
+
+from registrations.admin.dashboard import dashboard_view
 
 
 class RegistrationAdminSite(OTPAdminSite):
@@ -28,10 +31,6 @@ class RegistrationAdminSite(OTPAdminSite):
         return OTPAdminSite.login_template if self.requires_2fa() else None
 
     def get_urls(self):
-        from django.urls import path
-
-        from registrations.admin.dashboard import dashboard_view
-
         dashboard = self.admin_view(lambda request: dashboard_view(request, self))
         return [path("dashboard/", dashboard, name="dashboard"), *super().get_urls()]
 

@@ -43,6 +43,7 @@ from registrations.outputs.csv_safe import csv_chunks
 
 # Codes to the words organizers read (and typed cells for spreadsheets).
 from registrations.outputs.export_labels import Labels, TypedLabels
+from registrations.outputs.spreadsheets import write_xlsx
 from registrations.services.retention import redact_search
 
 CHUNK_SIZE = 2000  # rows fetched per round trip from the database cursor
@@ -315,7 +316,6 @@ class AttendeeExport:
 
     def write_xlsx(self, handle: BinaryIO, actor: services.Actor, *, actor_name: str = "") -> int:
         """The XLSX file into `handle` (binary), recorded in the audit trail; returns the data rows."""
-        from registrations.outputs.spreadsheets import write_xlsx
 
         rows = self.rows(self.typed_labels())
         complete = False

@@ -10,7 +10,7 @@ from django.core import signing
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations.models import Delegate, DelegateStatus
+from registrations.models import Delegate, DelegateStatus, Invitation
 
 SALT = "registrations.status-link"
 
@@ -77,7 +77,6 @@ def invitation_for_token(token: str, *, for_update: bool = False):
 
     Whether the invitation can still be used (revoked, expired, used, declined) is the rules' to say.
     """
-    from registrations.models import Invitation
 
     try:
         value = signing.Signer(salt=INVITATION_SALT).unsign(token)

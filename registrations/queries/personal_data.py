@@ -18,7 +18,7 @@ from registrations.models import (
     SessionRegistration,
 )
 from registrations.queries import messages
-from registrations.queries.selectors import delegate_registrations
+from registrations.queries.seats import delegate_registrations
 
 
 def participant_list_visible(event: Event, delegate: Delegate | None = None) -> bool:

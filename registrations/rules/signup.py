@@ -111,7 +111,8 @@ def invitation_email_matches(invitation: Invitation, email: str) -> bool:
 def invitation_details_refusals(*, invitation: Invitation, details: dict) -> Iterator[Refusal]:
     """A signup through an invitation: its address, type (and, for a nomination, the institute; for a
     personal invitation, the organization) are the invitation's."""
-    if not invitation_email_matches(invitation, details.get("email") or ""):
+    email = details.get("email")
+    if email and not invitation_email_matches(invitation, email):  # no address: the field's own error
         if invitation.kind == InvitationKind.PERSONAL:
             message = _("This invitation is for another email address. Register with the address it was sent to.")
         else:

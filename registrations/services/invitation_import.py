@@ -14,7 +14,9 @@ import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
+from zipfile import BadZipFile
 
+import openpyxl
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -140,10 +142,6 @@ def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
 
 
 def _read_xlsx(content: bytes) -> list[dict[str, str]]:
-    from zipfile import BadZipFile
-
-    import openpyxl
-
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError, TypeError) as error:

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from registrations import rules
 from registrations.models import LIVE_INVITATION_STATUSES, AuditAction, EmailKind, Invitation, InvitationStatus
-from registrations.services import seats
+from registrations.services import public_version, seats
 from registrations.services.audit import Actor, Outgoing, commit, record
 from registrations.services.invitations import (
     INVITATION_TRANSITIONS,
@@ -173,6 +173,8 @@ def expire_invitations(*, now: datetime | None = None) -> int:
             sessions.add(invitation.pk)
     Invitation.objects.bulk_update(expired, ["status"], batch_size=500)
     commit(audit)
+    if sessions:
+        public_version.seats_changed()
     if sessions:
         outgoing: list[Outgoing] = []
         seats.promote_waitlist(

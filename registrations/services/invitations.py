@@ -33,7 +33,7 @@ from registrations.models import (
     StakeholderType,
 )
 from registrations.rules.errors import InvalidTransition, InvitationUnusable, NotEligible
-from registrations.services import seats
+from registrations.services import public_version, seats
 from registrations.services.audit import Actor, Outgoing, commit, record
 
 # A reminder goes out this long before an unanswered invitation expires (once).
@@ -207,6 +207,8 @@ def create_invitation(*, invitation: Invitation, sessions: Sequence[Session], ac
     invitation.created_by = actor.user
     invitation.save()
     invitation.sessions.set(sessions)
+    if invitation.holds_seats:
+        public_version.seats_changed()
     commit(
         [
             record(
@@ -280,6 +282,7 @@ def update_invitation(
     if not changed and not sessions_changed:
         return []
     locked.save()
+    public_version.seats_changed()  # its holds, sessions or expiry may have changed
     if sessions_changed:
         locked.sessions.set(new_sessions)
     commit(
@@ -321,6 +324,8 @@ def end_invitations(
         )
     Invitation.objects.bulk_update(invitations, ["status", *extra], batch_size=500)
     commit(audit)
+    if held:
+        public_version.seats_changed()
     if held:
         sessions = set(
             Invitation.sessions.through.objects.filter(invitation_id__in=held).values_list("session_id", flat=True)
@@ -409,6 +414,8 @@ def use_invitation(*, invitation: Invitation, delegate: Delegate, now: datetime)
         move_invitation(invitation, InvitationStatus.REGISTERED)
     invitation.uses += 1
     invitation.save(update_fields=["status", "uses"])
+    if invitation.holds_seats:
+        public_version.seats_changed()
     commit(
         [
             record(

@@ -15,6 +15,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.sessions.models import Session as WebSession
@@ -39,8 +40,9 @@ from registrations.models import (
     SessionRegistration,
     new_link_secret,
 )
+from registrations.queries.personal_data import registration_counts
 from registrations.rules.errors import RetentionNotOver
-from registrations.services import seats
+from registrations.services import public_version, seats
 from registrations.services.audit import Actor, commit, record
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
@@ -86,7 +88,6 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
             _("The retention period of %(event)s ends on %(date)s; its personal data is kept until then.")
             % {"event": event, "date": event.retention_ends_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M %Z")}
         )
-    from registrations.queries.personal_data import registration_counts
 
     delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
     to_erase = [d for d in delegates if d.anonymized_at is None]
@@ -167,6 +168,7 @@ def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = 
     _erase_invitations(Invitation.objects.filter(delegates__in=by_id, kind=InvitationKind.PERSONAL))
     forget(delegates)
     Delegate.objects.filter(pk__in=by_id).delete()  # their check-ins, seats and emails go with them
+    public_version.seats_changed()
     outgoing: list = []
     seats.promote_waitlist(freed, outgoing)
     commit(
@@ -273,7 +275,6 @@ def _scrub_export_entries(values: set[str]) -> None:
 def _forget_lockouts(addresses: set[str]) -> None:
     """Login failures recorded under a delegate's address (django-axes), e.g. someone trying it on
     the admin login."""
-    from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 
     if not addresses:
         return

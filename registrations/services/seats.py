@@ -35,7 +35,8 @@ from registrations.models import (
     Session,
     SessionRegistration,
 )
-from registrations.queries.selectors import held_seats_filter
+from registrations.queries.seats import held_seats_filter
+from registrations.services import public_version
 from registrations.services.audit import Actor, Outgoing, record
 
 # The audit action of each move, by the status the seat moves to.
@@ -102,11 +103,15 @@ class SeatChanges:
     audit: list[AuditEntry] = field(default_factory=list)
     # Seats cancelled because they clash with a session asked for first: (cancelled seat, that session).
     clashes: list[tuple[SessionRegistration, Session]] = field(default_factory=list)
+    # Whether a seat was confirmed or given up (the seats snapshot is then stale).
+    seats_left_changed: bool = False
 
     def move(
         self, registration: SessionRegistration, status: str, actor: Actor, reason: str = "", cancel_reason: str = ""
     ) -> None:
         rules.check_seat_move(registration.status, status)
+        if SeatStatus.CONFIRMED in (registration.status, status):
+            self.seats_left_changed = True
         self.audit.append(
             record(
                 actor,
@@ -129,6 +134,8 @@ class SeatChanges:
                 status=status, cancel_reason=cancel_reason, updated_at=now
             )
         AuditEntry.objects.bulk_create(self.audit, batch_size=500)
+        if self.seats_left_changed:
+            public_version.seats_changed()
 
     def count(self, status: str) -> int:
         return sum(len(regs) for (s, _r), regs in self.moves.items() if s == status)

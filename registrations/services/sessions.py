@@ -193,6 +193,7 @@ def _change_capacity(locked: Session, capacity: int, actor: Actor) -> int:
     previous = locked.capacity
     locked.capacity = capacity
     locked.save(update_fields=["capacity", "updated_at"])
+    public_version.seats_changed()
     outgoing: list[Outgoing] = []
     promoted = seats.promote_waitlist([locked.pk], outgoing) if capacity > previous else seats.SeatChanges()
     commit(

@@ -10,6 +10,7 @@ sent for sample delegates (their queued messages are dropped in the same transac
 """
 
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
@@ -209,7 +210,6 @@ class Command(BaseCommand):
                 Event.objects.filter(pk=event.pk).update(**EVENT_FRENCH)
                 event.refresh_from_db()
             return event
-        from zoneinfo import ZoneInfo
 
         tz = ZoneInfo(TZ)
         return Event.objects.create(
