@@ -2,6 +2,7 @@ import os
 import time
 from types import SimpleNamespace
 
+import django_ratelimit.core
 import pytest
 from django.conf import settings
 from django.core.cache import cache
@@ -36,7 +37,6 @@ def _rate_limit_clock_stands_still(monkeypatch):
     """django-ratelimit counts in fixed windows of the clock: a test that straddled a window's end
     (e.g. the turn of a minute under "2/m") would see its count restart. Within a test the clock of
     the rate limits stands still; every test starts with an empty cache, so with empty counts."""
-    import django_ratelimit.core
 
     now = time.time()
     monkeypatch.setattr(django_ratelimit.core, "time", SimpleNamespace(time=lambda: now))

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from registrations import services
 from registrations.models import (
     AccessTier,
     Delegate,
@@ -16,6 +17,7 @@ from registrations.models import (
     Institute,
     Invitation,
     InvitationKind,
+    OutboundEmail,
     Session,
     SessionRegistration,
     StakeholderType,
@@ -182,7 +184,6 @@ def status_of(registration) -> tuple[str, str]:
 
 
 def emails_queued() -> list[tuple[str, str, dict]]:
-    from registrations.models import OutboundEmail
 
     return [
         (e.kind, e.delegate.given_name, e.context)
@@ -191,6 +192,5 @@ def emails_queued() -> list[tuple[str, str, dict]]:
 
 
 def approved(delegates, actor):
-    from registrations import services
 
     return services.approve_delegates(delegate_ids=[d.pk for d in delegates], actor=actor)

@@ -237,7 +237,8 @@ class RegistrationForm(forms.Form):
 
 
 def invitation_initial(invitation: Invitation) -> dict:
-    """The signup form prefilled from an invitation: name, address, type, organization."""
+    """The signup form prefilled from an invitation: name, address, type, organization, and the
+    language the invitation was sent in."""
     given, _sep, family = invitation.name.strip().partition(" ")
     return {
         "given_name": given,
@@ -245,6 +246,7 @@ def invitation_initial(invitation: Invitation) -> dict:
         "email": invitation.email if invitation.is_personal else "",
         "stakeholder_type": invitation.stakeholder_type,
         "organization": invitation.organization,
+        "language": invitation.language or settings.LANGUAGE_CODE,
     }
 
 

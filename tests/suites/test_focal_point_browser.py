@@ -1,0 +1,88 @@
+"""Focal points end to end in a real browser (see tests/suites/test_browser.py for the set-up): a focal
+point signs in to the institute portal, endorses two delegates, declines one and nominates a
+colleague; an organizer then approves the endorsed ones and is refused the override without a reason."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from registrations.models import Delegate, DelegateStatus, Endorsement, Invitation, StakeholderType
+from tests.factories import DelegateFactory, SessionRegistrationFactory, focal_point, organizer
+from tests.suites.test_browser import (  # noqa: F401 - fixtures
+    GOV_HEADS,
+    PASSWORD,
+    admin_login,
+    agenda,
+    browser,
+    expect,
+    new_page,
+    page,
+    run_delegate_action,
+)
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+
+NAMES = ["Ada Official", "Ben Official", "Cleo Official"]
+
+
+def test_focal_point_endorses_declines_and_nominates_then_the_organizer_approves(page, new_page, event, agenda):  # noqa: F811
+    event.endorsement_required = True
+    event.save()
+    gb = focal_point("GB")
+    for name in NAMES:
+        given, family = name.split()
+        delegate = DelegateFactory(event=event, government=True, given_name=given, family_name=family)
+        SessionRegistrationFactory(delegate=delegate, session=agenda[GOV_HEADS])
+
+    # The focal point signs in and opens the convening.
+    page.goto(reverse("registrations:portal_login"))
+    page.get_by_label("Username").fill(gb.user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name=event.name).click()
+    expect(page.get_by_text("Quota: 0 of 8 approved, 8 left.")).to_be_visible()
+
+    # Endorse two, after the confirmation page.
+    page.get_by_label("Ada Official").check()
+    page.get_by_label("Ben Official").check()
+    page.get_by_role("button", name="Endorse selected…").click()
+    expect(page.get_by_role("heading", name="Endorse 2 delegates?")).to_be_visible()
+    page.get_by_role("button", name="Yes, endorse").click()
+    expect(page.get_by_role("status").filter(has_text="Endorsed: Ada Official, Ben Official.")).to_be_visible()
+
+    # Decline one: the reason is required.
+    page.get_by_label("Cleo Official").check()
+    page.get_by_role("button", name="Decline selected…").click()
+    page.get_by_role("button", name="Yes, decline").click()
+    expect(page.get_by_text("Please give a reason for declining.")).to_be_visible()
+    page.get_by_label("Reason").fill("Not on our delegation list.")
+    page.get_by_role("button", name="Yes, decline").click()
+    expect(page.get_by_role("status").filter(has_text="Declined: Cleo Official.")).to_be_visible()
+
+    # Nominate a colleague.
+    page.get_by_role("link", name="Nominate a colleague").click()
+    page.get_by_label("Colleague's full name").fill("Grace Hopper")
+    page.get_by_label("Colleague's official email address").fill("grace.hopper@dsit.gov.uk")
+    page.get_by_role("button", name="Send the invitation").click()
+    expect(page.get_by_role("status").filter(has_text="Invitation sent to grace.hopper@dsit.gov.uk")).to_be_visible()
+    nomination = Invitation.objects.get()
+    assert (nomination.stakeholder_type, nomination.institute_id) == (StakeholderType.GOVERNMENT, gb.institute_id)
+
+    # The organizer approves the endorsed two; the declined one stays pending.
+    desk = new_page(viewport={"width": 1280, "height": 900})
+    admin_login(desk, organizer())
+    desk.goto(reverse("admin:registrations_delegate_changelist"))
+    run_delegate_action(desk, "Approve selected delegates…", NAMES)
+    desk.get_by_role("button", name="Yes, approve 3 delegates").click()
+    expect(desk.locator("ul.messagelist li").first).to_contain_text("Approved 2 delegates")
+    expect(desk.locator("ul.messagelist")).to_contain_text("Cleo Official was not approved")
+    statuses = dict(Delegate.objects.values_list("given_name", "status"))
+    assert statuses == {"Ada": DelegateStatus.APPROVED, "Ben": DelegateStatus.APPROVED, "Cleo": DelegateStatus.PENDING}
+
+    # The override needs a reason: without one it is refused and nothing changes.
+    run_delegate_action(desk, "Approve selected delegates without endorsement…", ["Cleo Official"])
+    desk.get_by_role("button", name="Yes, approve 1 delegate").click()
+    expect(desk.get_by_text("Give a reason: approving without endorsement")).to_be_visible()
+    cleo = Delegate.objects.get(given_name="Cleo")
+    assert (cleo.status, cleo.endorsement) == (DelegateStatus.PENDING, Endorsement.DECLINED)
