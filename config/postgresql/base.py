@@ -20,6 +20,15 @@ fetching a tenth of the rows (`cursor_tuple_fraction` 0.1): a start-fast plan. E
 (exports, badges, the door's list, the purge) reads to the end, and outside a transaction Django
 declares the cursor `WITH HOLD`, which runs the query whole at once anyway. So each connection asks
 for plans for all the rows: the 100,000-row export ran about a tenth faster.
+
+Extension points. Each change goes through one that is documented: a subclass of the built-in
+backend named by `ENGINE` (Django's "Subclassing the built-in database backends"), overriding
+`init_connection_state`, `get_connection_params` and `is_usable`, each calling Django's own first;
+psycopg's adaptation API (`AdaptersMap`, `register_loader`, a loader's `load`); a PostgreSQL
+setting (`SET cursor_tuple_fraction`). The one name of Django's own it leans on is the loader class
+Django registers (`psycopg_any.BaseTzLoader`), subclassed so that Django's check of a connection's
+zone (it compares the loader's `timezone`) keeps recognising it; tests/suites/test_database_backend.py
+fails if an upgrade changes what it relies on. No SQL compiler, query or cursor internals are used.
 """
 
 import datetime

@@ -16,11 +16,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from registrations import queries, rules, services
-from registrations.models import DelegateStatus, Event, SeatStatus, SessionRegistration
+from registrations.models import DelegateStatus, Event, SessionRegistration
 from registrations.public.forms import DeclineInvitationForm, RegistrationForm
 from registrations.public.views import redirect_with_receipt, signup_rate
 from registrations.queries import links
-from registrations.services import invitations
+from registrations.services import invitees
 
 INVALID_INVITATION_STATUS = {"tampered": 404}
 
@@ -75,7 +75,7 @@ def invitation(request, invitation, token):
                 return redirect_with_receipt(invitation_receipt(form, invitation, outcome))
         status = 400
     else:
-        invitations.mark_opened(invitation=invitation)
+        invitees.mark_opened(invitation=invitation)
         form = RegistrationForm(event=event, invitation=invitation)
     return render(
         request,
@@ -115,11 +115,7 @@ def invitation_receipt(form: RegistrationForm, invitation, outcome: services.Sig
         )
     else:
         approved = invitation.pre_approved
-        left = queries.seats_left_by_session(invitation.event)
-        seats = {
-            pk: SeatStatus.CONFIRMED if invitation.holds_seats or left.get(pk, 0) > 0 else SeatStatus.WAITLISTED
-            for pk in asked
-        }
+        seats = queries.seats_on_arrival(invitation, asked)
     receipt["approved"] = approved
     if approved:
         receipt["seats"] = {str(pk): status for pk, status in seats.items()}
@@ -134,7 +130,7 @@ def decline(request, invitation, token):
     if request.method == "POST":
         if form.is_valid():
             try:
-                invitations.decline_invitation(invitation=invitation, reason=form.cleaned_data["reason"])
+                invitees.decline_invitation(invitation=invitation, reason=form.cleaned_data["reason"])
             except services.InvitationUnusable as refusal:
                 return invitation_invalid(request, refusal.reason, invitation.event)
             except services.RegistrationError as refusal:

@@ -21,6 +21,7 @@ from registrations.queries.current import (
 from registrations.queries.invitations import (
     FUNNEL_STAGES,
     invitation_funnel,
+    seats_on_arrival,
 )
 from registrations.queries.seats import (
     agenda,
@@ -56,6 +57,7 @@ __all__ = [
     "seat_count",
     "seats_left",
     "seats_left_by_session",
+    "seats_on_arrival",
     "sessions_with_seats",
     "snapshot",
     "waitlist_position",

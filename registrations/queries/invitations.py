@@ -6,12 +6,14 @@ from django.db.models import Count, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from registrations import rules
 from registrations.models import (
     LIVE_INVITATION_STATUSES,
     Event,
     Invitation,
     InvitationStatus,
 )
+from registrations.queries.seats import seats_left_by_session
 
 FUNNEL_STAGES = ("invited", "sent", "opened", "registered", "declined", "expired")
 
@@ -50,3 +52,10 @@ def invitation_funnel(event: Event) -> tuple[list[dict], dict]:
     )
     total = Invitation.objects.filter(event=event).aggregate(**_funnel("", now))
     return per_session, total
+
+
+def seats_on_arrival(invitation: Invitation, session_ids: list[int]) -> dict[int, str]:
+    """Where each session asked for would stand for a new, approved registration through this
+    invitation (`rules.seat_on_approval`, with the seats left now)."""
+    left = seats_left_by_session(invitation.event)
+    return {pk: rules.seat_on_approval(held=invitation.holds_seats, seats_left=left.get(pk, 0)) for pk in session_ids}

@@ -33,6 +33,7 @@ from registrations.rules.capacity import (
     quota_left,
     quota_reached,
     quota_refusal,
+    seat_on_approval,
 )
 from registrations.rules.clashes import (
     check_no_clash,
@@ -151,6 +152,7 @@ __all__ = [
     "quota_refusal",
     "refusal_for",
     "refusal_of_session",
+    "seat_on_approval",
     "session_when",
     "sessions_open_to",
     "sessions_overlap",

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from registrations.models import (
     Delegate,
     Institute,
+    SeatStatus,
     Session,
 )
 
@@ -22,6 +23,12 @@ def has_seat_left(session: Session, taken: int) -> bool:
     `taken` counts confirmed seats and the seats invitations hold (`seats.taken_counts`).
     """
     return taken < session.capacity
+
+
+def seat_on_approval(*, held: bool, seats_left: int) -> str:
+    """Where an approved request lands: a seat its invitation holds, else a free seat, else the
+    waitlist (the capacity rule, as `services.seats.place` applies it), for a page that foretells it."""
+    return SeatStatus.CONFIRMED if held or seats_left > 0 else SeatStatus.WAITLISTED
 
 
 def quota_reached(approved: Counter, event_id: int, institute: Institute) -> bool:

@@ -1,30 +1,29 @@
-"""The rules of registration, in one place: `from registrations import services`.
+"""Every write, in one place: `from registrations import services`.
 
-Who may attend which session, seats and waitlists, institute quotas and every decision about a
-delegate live in this package; forms, views, the admin and management commands call it and none of
-them re-implements a rule. Each public function that changes state is one transaction that checks
-the current state first, writes an audit entry for every change and queues the emails it causes
-(they leave only after the transaction commits).
+Each public function that changes state is one transaction that asks `registrations.rules` first,
+checks the current state under its locks, writes an audit entry for every change and queues the
+emails it causes as outbox rows (they are rendered and sent only after the transaction commits, by
+`registrations.outputs.emails`). Forms, views, the admin and management commands call these; none of
+them writes a model itself. Reads they share are in `registrations.queries`.
 
 Where things are:
-- `rules`: the rules as plain functions (access tier, clashing sessions, affiliation, official
-  domains, capacity, quota, the status-transition tables). No writes.
 - `seats`: locks (delegates, then institutes, then sessions), placing requests on seats or the
   waitlist, promoting the waitlist, cancelling seats.
 - `decisions`: approve, reject, return to pending, withdraw.
-- `delegates`: signup, creation and edits by organizers, a delegate's own changes, the private link.
-- `sessions`: creating, editing (capacity, tier) and deleting sessions.
-- `events`: events and institutes.
-- `invitations`: invitations (create, edit, send, remind, revoke, expire, decline, use) and their
-  import (`invitation_import`).
-- `door`: checking in at a session's door or the venue entrance (`rules.admission` decides), undoing
-  a check-in, reissuing a badge, the offline admit list and the replay of offline scans.
-- `endorsements`: institutes' focal points endorse or decline their government delegates; the
-  organizers' override.
-- `retention`: the retention purge and erasure.
-- `messages`: organizers' messages to a group of delegates, and saved views of the delegate list.
-- `audit`: `Actor`, `record` and `commit` (audit entries and the outbox).
-- `errors`: the refusals (`RegistrationError` and its kinds).
+- `delegates`: signup and a delegate's own changes; `organizer_edits`: a delegate added or edited by
+  organizers; `status_links`: the private link.
+- `sessions`: creating, editing (capacity, tier) and deleting sessions; `events`: events and institutes.
+- `invitations`: create, edit, end; `invitees`: the invitee opens, declines or uses one;
+  `invitation_sending`: send, remind, revoke, expire; `invitation_import`: CSV and XLSX import.
+- `door`: checking in (`rules.admission` decides), undoing a check-in, reissuing a badge, the replay
+  of offline scans.
+- `endorsements`: focal points endorse, decline and nominate; the organizers' override; digests.
+- `retention`: the retention purge and erasure; `messages`: organizers' messages, saved views.
+- `audit`: `Actor`, `record` and `commit`; `outbox`: `queue`; `public_version`: what makes cached
+  pages and the seats snapshot stale.
+
+The rules' refusals (`RegistrationError` and its kinds) and a few rules are re-exported here for
+the callers that catch or ask them beside a write (`services.NotEligible`, `services.may_attend`).
 """
 
 from registrations.rules import (

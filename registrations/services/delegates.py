@@ -31,7 +31,7 @@ from registrations.models import (
     StakeholderType,
 )
 from registrations.rules.errors import InvalidTransition, NotEligible, RegistrationClosed
-from registrations.services import invitations, seats
+from registrations.services import invitations, invitees, seats
 from registrations.services.audit import Actor, commit, record
 from registrations.services.decisions import approve_delegates
 
@@ -148,7 +148,7 @@ def register_delegate(
             raise RegistrationClosed(_("Registration for %(event)s has not opened yet.") % {"event": event})
         raise RegistrationClosed(_("Registration for %(event)s is closed.") % {"event": event})
     if invitation is not None:
-        invitation = invitations.lock_usable_invitation(invitation, event=event, now=now)
+        invitation = invitees.lock_usable_invitation(invitation, event=event, now=now)
     for _field, refusal in rules.signup_refusals(
         event=event, details=details, sessions=_unique(sessions), invitation=invitation
     ):
@@ -224,7 +224,7 @@ def register_delegate(
             ]
         )
     if invitation is not None:
-        invitations.use_invitation(invitation=invitation, delegate=delegate, now=now)
+        invitees.use_invitation(invitation=invitation, delegate=delegate, now=now)
         if pre_approved:
             approve_delegates(delegate_ids=[delegate.pk], actor=Actor.system())
         # What the invitation held and the guest did not take goes to the waitlists.

@@ -7,6 +7,8 @@ place) count against capacity on every path (`seats.taken_counts`); when the inv
 declined, revoked or expires, they are released to the waitlist under the sessions' locks.
 
 Lock order: invitations (by id), then what the decisions lock (delegates, institutes, sessions).
+The invitee's side (open, decline, use) is `invitees`; sending, reminding, revoking and expiring
+are `invitation_sending`.
 """
 
 from __future__ import annotations
@@ -25,14 +27,13 @@ from registrations.models import (
     LIVE_INVITATION_STATUSES,
     AuditAction,
     Delegate,
-    Event,
     Invitation,
     InvitationKind,
     InvitationStatus,
     Session,
     StakeholderType,
 )
-from registrations.rules.errors import InvalidTransition, InvitationUnusable, NotEligible
+from registrations.rules.errors import InvalidTransition, NotEligible
 from registrations.services import public_version, seats
 from registrations.services.audit import Actor, Outgoing, commit, record
 
@@ -333,99 +334,3 @@ def end_invitations(
         outgoing: list[Outgoing] = []
         seats.promote_waitlist(sessions, outgoing)
         commit([], outgoing)
-
-
-# --------------------------------------------------------------------------- the invitee
-
-
-def check_usable(invitation: Invitation, now: datetime | None = None) -> None:
-    refusal = rules.invitation_refusal(invitation, now or timezone.now())
-    if refusal is not None:
-        raise InvitationUnusable(UNUSABLE_MESSAGES[refusal], refusal)
-
-
-@transaction.atomic
-def mark_opened(*, invitation: Invitation, now: datetime | None = None) -> None:
-    """The invitee opened the link: counted once, for the funnel."""
-    now = now or timezone.now()
-    if invitation.opened_at is not None or invitation.status != InvitationStatus.SENT:
-        return
-    (locked,) = lock_invitations([invitation.pk])
-    if locked.opened_at is not None or locked.status != InvitationStatus.SENT:
-        return
-    previous = locked.status
-    move_invitation(locked, InvitationStatus.OPENED)
-    locked.opened_at = now
-    locked.save(update_fields=["status", "opened_at"])
-    invitation.status, invitation.opened_at = locked.status, locked.opened_at
-    commit(
-        [
-            record(
-                Actor.delegate(),
-                AuditAction.INVITATION_OPENED,
-                invitation=locked,
-                from_status=previous,
-                to_status=locked.status,
-            )
-        ]
-    )
-
-
-@transaction.atomic
-def decline_invitation(*, invitation: Invitation, reason: str = "", now: datetime | None = None) -> Invitation:
-    """The invitee declines: the link stops working, held seats go to the waitlists at once, and the
-    organizers see it (the invitation's status and the audit trail)."""
-    now = now or timezone.now()
-    (locked,) = lock_invitations([invitation.pk])
-    check_usable(locked, now)
-    if locked.uses:
-        raise InvalidTransition(
-            _(
-                "Someone has registered through this invitation already; to cancel a registration, "
-                "withdraw it from its status page."
-            )
-        )
-    end_invitations(
-        [locked],
-        InvitationStatus.DECLINED,
-        AuditAction.INVITATION_DECLINED,
-        Actor.delegate(),
-        now,
-        reason=reason,
-        declined_at=now,
-    )
-    return locked
-
-
-def lock_usable_invitation(invitation: Invitation, *, event: Event, now: datetime) -> Invitation:
-    """Lock the invitation a signup uses and check it can still be used (call inside the signup's
-    transaction: the lock makes its uses hold when many sign up at once)."""
-    (locked,) = lock_invitations([invitation.pk])
-    if locked.event_id != event.pk:
-        raise NotEligible(_("This invitation is for another convening."))
-    check_usable(locked, now)
-    return locked
-
-
-def use_invitation(*, invitation: Invitation, delegate: Delegate, now: datetime) -> None:
-    """Count a registration against its (locked) invitation; the caller releases its held seats."""
-    previous = invitation.status
-    if invitation.status != InvitationStatus.REGISTERED:
-        move_invitation(invitation, InvitationStatus.REGISTERED)
-    invitation.uses += 1
-    invitation.save(update_fields=["status", "uses"])
-    if invitation.holds_seats:
-        public_version.seats_changed()
-    commit(
-        [
-            record(
-                Actor.delegate(),
-                AuditAction.INVITATION_USED,
-                invitation=invitation,
-                delegate=delegate,
-                from_status=previous,
-                to_status=invitation.status,
-                uses=invitation.uses,
-            )
-        ]
-    )

@@ -19,8 +19,8 @@ from django.utils import timezone
 
 from registrations.models import AuditEntry, Delegate
 from registrations.outputs import exports
-from tests.outputs import test_exports
 from tests.factories import DelegateFactory, SessionFactory, institute
+from tests.outputs import test_exports
 from tests.outputs.test_exports import (
     CHANGELIST,
     EXPORT,

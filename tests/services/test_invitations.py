@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from registrations.services import invitees
 from registrations import queries, rules, services
 from registrations.models import (
     AccessTier,
@@ -544,7 +545,7 @@ def test_session_tier_change_to_government_only_is_enforced_for_invitees(invitat
 def test_the_retention_purge_erases_who_invitations_were_for(invitation, covered):
     event = invitation.event
     register_through(invitation, [covered])
-    invitations.decline_invitation(
+    invitees.decline_invitation(
         invitation=InvitationFactory(event=event, email="bob@x.example", sessions=[covered]), reason="Bob is away"
     )
     token = links.invitation_token(invitation)

@@ -11,8 +11,8 @@ from django.urls import reverse
 
 from registrations.models import AccessTier, CheckIn, DelegateStatus, SeatStatus, StakeholderType
 from registrations.rules import badges
-from tests.suites import test_browser
 from tests.factories import DelegateFactory, SessionFactory, SessionRegistrationFactory, UserFactory, venue_time
+from tests.suites import test_browser
 from tests.suites.test_browser import PASSWORD, expect, expect_no_english
 
 # The browser, a fresh page on the live server, and where screenshots go: test_browser's fixtures.

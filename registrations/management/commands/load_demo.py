@@ -41,7 +41,7 @@ from registrations.models import (
     Session,
     StakeholderType,
 )
-from registrations.services import endorsements, invitation_sending, invitations
+from registrations.services import endorsements, invitation_sending, invitations, invitees
 
 
 def focal_point_username(institute: Institute) -> str:
@@ -167,7 +167,7 @@ class Command(BaseCommand):
             )
             made.append(invitations.create_invitation(invitation=invitation, sessions=covered, actor=system))
         invitation_sending.send_invitations(invitation_ids=[made[0].pk, made[1].pk, made[3].pk], actor=system)
-        invitations.decline_invitation(invitation=made[3], reason="Travelling that week.")
+        invitees.decline_invitation(invitation=made[3], reason="Travelling that week.")
 
     def _focal_points(self) -> None:
         """One focal point per member institute (sample data; `demo_admin` gives one a password)."""

@@ -1,0 +1,31 @@
+"""The public pages' addresses: the agenda, the signup, the invitee's pages, the delegate's own pages
+behind the private link, the lost-link form and the participant list."""
+
+from django.urls import path
+
+from registrations.public import invitations, lost_link, self_service, views
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("register/", views.register, name="register"),
+    path("register/done/", views.register_done, name="register_done"),
+    path("privacy/", views.privacy, name="privacy"),
+    path("participants/", self_service.participants, name="participants"),
+    path("link/", lost_link.lost_link, name="lost_link"),
+    path("link/sent/", lost_link.lost_link_sent, name="lost_link_sent"),
+    path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
+    path("invite/<str:token>/", invitations.invitation, name="invitation"),
+    path("invite/<str:token>/decline/", invitations.decline, name="decline_invitation"),
+    path("declined/<slug:slug>/", invitations.declined, name="invitation_declined"),
+    path("r/<str:token>/", self_service.status, name="status"),
+    path("r/<str:token>/details/", self_service.edit_details, name="edit_details"),
+    path("r/<str:token>/sessions/add/", self_service.add_session, name="add_session"),
+    path("r/<str:token>/sessions/<int:session_id>/drop/", self_service.drop_session, name="drop_session"),
+    path("r/<str:token>/language/", self_service.delegate_language, name="delegate_language"),
+    path("r/<str:token>/replace-link/", self_service.replace_link, name="replace_link"),
+    path("r/<str:token>/withdraw/", self_service.withdraw, name="withdraw"),
+    path("r/<str:token>/calendar.ics", self_service.calendar_file, name="calendar"),
+    path("r/<str:token>/my-data.json", self_service.my_data, name="my_data"),
+    path("r/<str:token>/badge.pdf", self_service.badge_pdf, name="badge_pdf"),
+    path("r/<str:token>/participants/", self_service.participants_for_delegate, name="participants_for_delegate"),
+]
