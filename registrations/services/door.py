@@ -1,15 +1,16 @@
-"""The door's writes: checking delegates in, undoing a check-in, reissuing a badge, replaying
-offline scans. What the door reads (a badge resolved, the verdict, the admit list, attendance) is
+"""The door's writes: checking delegates in, undoing a check-in, reissuing a badge, replaying offline
+scans. What the door reads (a badge resolved, the verdict, the admit list, attendance) is
 `queries.door`.
 
-Whether someone may go in is `rules.admission`'s answer (the tier comes from `rules.may_attend`,
-the same answer the signup form and the admin give); this module writes the check-in. A check-in is decided while the delegate's row is locked (`seats.lock_delegates`,
-the one locking seam), so two doors scanning the same badge at once are served one after the
-other: the first records the check-in, the second reads it and says "already checked in". The
-database's unique constraint backs that up.
+Whether someone may go in is `rules.admission`'s answer (the tier comes from `rules.may_attend`, the
+same answer the signup form and the admin give); this module writes the check-in. A check-in is
+decided while the delegate's row is locked (`seats.lock_delegates`, the one locking seam), so two
+doors scanning the same badge at once are served one after the other: the first records the check-
+in, the second reads it and says "already checked in". The database's unique constraint backs that
+up.
 
-Offline doors decide from an admit list `queries.door` computes with the same rule (badge-code hash ->
-verdict and what the door shows), signed and expiring; their queued scans come back through
+Offline doors decide from an admit list `queries.door` computes with the same rule (badge-code hash
+-> verdict and what the door shows), signed and expiring; their queued scans come back through
 `record_offline_scans`, which replays them in scan order and reports the badges admitted twice.
 """
 

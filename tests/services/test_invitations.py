@@ -8,7 +8,6 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations.services import invitees
 from registrations import queries, rules, services
 from registrations.models import (
     AccessTier,
@@ -28,7 +27,7 @@ from registrations.models import (
 )
 from registrations.public.views import SIGNUP_RECEIPT_COOKIE
 from registrations.queries import links
-from registrations.services import invitation_sending, invitations, seats
+from registrations.services import invitation_sending, invitations, invitees, seats
 from tests.factories import DelegateFactory, InvitationFactory, SessionFactory, SessionRegistrationFactory
 from tests.public.test_signup import REGISTER, industry_signup, signup
 
@@ -557,3 +556,10 @@ def test_the_retention_purge_erases_who_invitations_were_for(invitation, covered
     assert Invitation.objects.get(pk=invitation.pk).status == InvitationStatus.REGISTERED
     with pytest.raises(links.InvalidLink):
         links.invitation_for_token(token)
+
+
+def test_the_invitees_form_offers_the_language_seeded_from_the_invitation(client, event, open_session):
+    invitation = InvitationFactory(event=event, sessions=[open_session], language="fr")
+    html = client.get(invite_url(invitation)).content.decode()
+    select = re.search(r'<select[^>]*id="id_language"[^>]*>(.*?)</select>', html, re.S).group(1)
+    assert re.findall(r'<option value="(\w+)" selected>', select) == ["fr"]
