@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from registrations import services
 from registrations.models import AuditEntry, Delegate, LostLinkRequest, OutboundEmail
 from registrations.public.forms import LostLinkForm
-from registrations.public.self_service import lost_link_email
+from registrations.public.lost_link import lost_link_email
 from tests.admin_forms import change_form_data
 from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory, institute
