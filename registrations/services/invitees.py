@@ -18,17 +18,16 @@ from registrations.models import (
     InvitationStatus,
 )
 from registrations.rules.errors import InvalidTransition, InvitationUnusable, NotEligible
-from registrations.services import public_version
-from registrations.services.audit import Actor, commit, record
 
 # A reminder goes out this long before an unanswered invitation expires (once).
-from registrations.services.invitations import UNUSABLE_MESSAGES, end_invitations, lock_invitations, move_invitation
+from registrations.services import invitations, public_version
+from registrations.services.audit import Actor, commit, record
 
 
 def check_usable(invitation: Invitation, now: datetime | None = None) -> None:
     refusal = rules.invitation_refusal(invitation, now or timezone.now())
     if refusal is not None:
-        raise InvitationUnusable(UNUSABLE_MESSAGES[refusal], refusal)
+        raise InvitationUnusable(invitations.UNUSABLE_MESSAGES[refusal], refusal)
 
 
 @transaction.atomic
@@ -37,11 +36,11 @@ def mark_opened(*, invitation: Invitation, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if invitation.opened_at is not None or invitation.status != InvitationStatus.SENT:
         return
-    (locked,) = lock_invitations([invitation.pk])
+    (locked,) = invitations.lock_invitations([invitation.pk])
     if locked.opened_at is not None or locked.status != InvitationStatus.SENT:
         return
     previous = locked.status
-    move_invitation(locked, InvitationStatus.OPENED)
+    invitations.move_invitation(locked, InvitationStatus.OPENED)
     locked.opened_at = now
     locked.save(update_fields=["status", "opened_at"])
     invitation.status, invitation.opened_at = locked.status, locked.opened_at
@@ -63,7 +62,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "", now: datetim
     """The invitee declines: the link stops working, held seats go to the waitlists at once, and the
     organizers see it (the invitation's status and the audit trail)."""
     now = now or timezone.now()
-    (locked,) = lock_invitations([invitation.pk])
+    (locked,) = invitations.lock_invitations([invitation.pk])
     check_usable(locked, now)
     if locked.uses:
         raise InvalidTransition(
@@ -72,7 +71,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "", now: datetim
                 "withdraw it from its status page."
             )
         )
-    end_invitations(
+    invitations.end_invitations(
         [locked],
         InvitationStatus.DECLINED,
         AuditAction.INVITATION_DECLINED,
@@ -87,7 +86,7 @@ def decline_invitation(*, invitation: Invitation, reason: str = "", now: datetim
 def lock_usable_invitation(invitation: Invitation, *, event: Event, now: datetime) -> Invitation:
     """Lock the invitation a signup uses and check it can still be used (call inside the signup's
     transaction: the lock makes its uses hold when many sign up at once)."""
-    (locked,) = lock_invitations([invitation.pk])
+    (locked,) = invitations.lock_invitations([invitation.pk])
     if locked.event_id != event.pk:
         raise NotEligible(_("This invitation is for another convening."))
     check_usable(locked, now)
@@ -98,7 +97,7 @@ def use_invitation(*, invitation: Invitation, delegate: Delegate, now: datetime)
     """Count a registration against its (locked) invitation; the caller releases its held seats."""
     previous = invitation.status
     if invitation.status != InvitationStatus.REGISTERED:
-        move_invitation(invitation, InvitationStatus.REGISTERED)
+        invitations.move_invitation(invitation, InvitationStatus.REGISTERED)
     invitation.uses += 1
     invitation.save(update_fields=["status", "uses"])
     if invitation.holds_seats:
