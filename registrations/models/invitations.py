@@ -46,7 +46,7 @@ class Invitation(models.Model):
     """An invitation for civil society, academia or industry guests to named sessions.
 
     Created, changed, sent, revoked and used only through `services.invitations`; the sessions a
-    guest may attend are asked of `services.rules` (`may_attend(..., invitation=...)`). The link
+    guest may attend are asked of `rules` (`may_attend(..., invitation=...)`). The link
     carries a signed token of `public_id` and `secret` (`registrations.queries.links.invitation_token`),
     never the numeric id.
     """

@@ -1,6 +1,6 @@
 """The institute portal (/institute/): the pages of an institute's focal points.
 
-Its own door, not a trimmed admin: a focal point signs in (`portal_accounts`: password, plus a
+Its own door, not a trimmed admin: a focal point signs in (`portal.accounts`: password, plus a
 TOTP code where `ADMIN_REQUIRE_2FA` is on; django-axes and a rate limit guard the login), sees
 their institute's government delegates per event, endorses or declines them (singly or in bulk,
 after a confirmation page), nominates colleagues and downloads their delegation. Every request asks

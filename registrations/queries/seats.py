@@ -24,7 +24,7 @@ from registrations.models import (
 def held_seats_filter(prefix: str = "", *, now=None) -> Q:
     """The invitations whose unused places hold seats (`prefix` leads from the queried model to them).
 
-    Without `now`, the database's clock (so a precompiled query stays current).
+    Without `now`, the database's clock (so a query kept for reuse stays current).
     """
     return Q(
         **{

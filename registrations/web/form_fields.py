@@ -23,7 +23,7 @@ def is_database_id(value) -> bool:
 
 
 def clean_email_address(value: str) -> str:
-    """An email field's value in its canonical form (`services.rules`), or the reason it has none."""
+    """An email field's value in its canonical form (`rules.email_key`), or the reason it has none."""
     try:
         services.email_key(value)
     except services.InvalidEmail as refusal:
