@@ -9,14 +9,15 @@ the request, so no context processor runs (no `user`, `perms`, `request` or `mes
 names are bound to stand-ins that raise `PerVisitorNameInCachedPage` on any use, so a template that
 reads them fails loudly (and its tests fail) instead of rendering blank. What differs per visitor
 is a slot filled in on every request: the CSRF token, the messages waiting, and the seats left of
-the agenda's sessions and of the form's choices (read in the same single query as the event). A
-form with errors is never cached (its seats are filled in the same way).
+the agenda's sessions and of the form's choices (from the seats snapshot, with the event). A form
+with errors is never cached (its seats are filled in the same way).
 
-Freshness: the version is read with the event on every request, before anything the page is
-rendered from, so a cached copy is never older than its key; every write to an event, its
-sessions or the institutes calls `public_version.bump` in its transaction, and the change shows on
-the very next request, whichever app server answers it. A write without a bump is not seen until
-the copy expires (TIMEOUT). The cache is Django's (locmem, or Redis when REDIS_URL is set).
+Freshness: the version comes with the event from the seats snapshot (registrations/queries/current.py),
+which every `public_version.bump` and every seat write makes stale, before anything the page is
+rendered from, so a cached copy is never older than its key; every write to an event, its sessions
+or the institutes calls `public_version.bump` in its transaction, and the change shows on the very
+next request, whichever app server answers it (with a shared cache). A write without a bump is not
+seen until the copy expires (TIMEOUT). The cache is Django's (locmem, or Redis when REDIS_URL is set).
 """
 
 from __future__ import annotations
@@ -71,7 +72,7 @@ class _Refused:
     def _refuse(self, *args, **kwargs):
         raise PerVisitorNameInCachedPage(
             f"A cached page used '{self._name}', which differs per visitor; cached pages are rendered "
-            "without the request. Fill it in per request as a slot (registrations/pagecache.py)."
+            "without the request. Fill it in per request as a slot (registrations/web/pagecache.py)."
         )
 
     __getattr__ = __getitem__ = __str__ = __bool__ = __len__ = __iter__ = __contains__ = __html__ = _refuse
