@@ -183,6 +183,9 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 COUNTRIES_OVERRIDE = {
     "KR": gettext_lazy("Republic of Korea"),
     "US": gettext_lazy("United States"),
+    # django-countries' short names that read oddly in a list sorted by name.
+    "NR": gettext_lazy("Nauru"),
+    "BS": gettext_lazy("Bahamas"),
 }
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -221,6 +224,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DJANGO_DEFAULT_FROM_EMAIL", "registration@a
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Emails queued by one decision are tried right after commit when there are at most this many;
 # larger batches (a bulk approval) are left to the `send_queued_emails` worker.
+# Uploaded spreadsheets (the invitation import) are checked before they are parsed
+# (registrations/services/xlsx_guard.py): what they may unpack to, how many parts and different texts.
+UPLOAD_XLSX_MAX_UNPACKED_BYTES = int(os.environ.get("UPLOAD_XLSX_MAX_UNPACKED_BYTES", str(10 * 1024 * 1024)))
+UPLOAD_XLSX_MAX_MEMBERS = int(os.environ.get("UPLOAD_XLSX_MAX_MEMBERS", "200"))
+UPLOAD_XLSX_MAX_SHARED_STRINGS = int(os.environ.get("UPLOAD_XLSX_MAX_SHARED_STRINGS", "200000"))
 # How long the seats snapshot (the current event, its sessions and seats left; registrations/queries/current.py)
 # may be kept at most; every seat write makes it stale at once, this bounds a write that could not say so.
 SEATS_SNAPSHOT_TIMEOUT = int(os.environ.get("SEATS_SNAPSHOT_TIMEOUT", "60"))

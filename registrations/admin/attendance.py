@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.core.exceptions import FieldError, PermissionDenied, ValidationError
 from django.http import FileResponse
 from django.urls import path
 from django.utils.translation import gettext, ngettext
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from registrations import services
 from registrations.admin.common import ReadOnlyAdmin, in_venue_time, organizer, refuse
 from registrations.admin.decisions import parse_ids
-from registrations.admin.exports import _filters, changelist_scope
+from registrations.admin.exports import _filters, bad_filters, changelist_scope
 from registrations.admin.site import site
 from registrations.models import CheckIn, Delegate, DelegateStatus
 from registrations.outputs import attendance_export, badge_pdf
@@ -51,7 +52,10 @@ class CheckInAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("registrations.export_delegate"):
             raise PermissionDenied
         filters = _filters(request.GET)
-        check_ins = self.get_changelist_instance(request).queryset
+        try:  # an unknown or malformed filter (?format=xlsx, ?foo=1) is the visitor's error, not ours
+            check_ins = self.get_changelist_instance(request).queryset
+        except (IncorrectLookupParameters, FieldError, ValidationError, ValueError):
+            return bad_filters()
         export = attendance_export.AttendanceExport(
             delegates=Delegate.objects.filter(pk__in=check_ins.values("delegate")),
             check_ins=check_ins,

@@ -23,6 +23,7 @@ from registrations.admin.decision_messages import (
     waitlisted_message,
 )
 from registrations.models import Delegate, Endorsement
+from registrations.queries import decisions
 from registrations.web.form_fields import is_database_id
 
 
@@ -97,6 +98,9 @@ def declined_reason(queryset) -> dict:
         queryset.filter(endorsement=Endorsement.DECLINED).order_by().values_list("endorsement_reason", flat=True)
     )
     return {"reason": reasons.pop()} if len(reasons) == 1 else {}
+
+
+APPROVALS = frozenset({"approve_selected", "approve_without_endorsement"})
 
 
 class DecisionActionsMixin:
@@ -182,12 +186,18 @@ class DecisionActionsMixin:
 
     def _confirm(self, request, queryset, form, *, action: str, single: Delegate | None = None):
         delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
+        skipped = []
+        if action in APPROVALS:  # say before confirming who will stay as they are, and why
+            will, skipped = decisions.approval_preview(delegates, override=action == "approve_without_endorsement")
+            approving = {d.pk for d in will}
+            delegates = [d for d in delegates if d.pk in approving]
         context = {
             **self.admin_site.each_context(request),
             **CONFIRMATIONS[action],
             "action": action,
             "opts": self.model._meta,
             "delegates": delegates,
+            "skipped": skipped,
             # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
             "delegate_ids": ",".join(str(d.pk) for d in delegates),
             "form": form,

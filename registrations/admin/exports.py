@@ -47,6 +47,13 @@ def _bad_shape() -> HttpResponseBadRequest:
     )
 
 
+def bad_filters() -> HttpResponseBadRequest:
+    return HttpResponseBadRequest(
+        _("These filters are not valid for this list; go back to the list and filter again."),
+        content_type="text/plain; charset=utf-8",
+    )
+
+
 def _bad_format() -> HttpResponseBadRequest:
     return HttpResponseBadRequest(
         _("Unknown export format. Use format=xlsx (a spreadsheet) or format=csv (for other systems)."),

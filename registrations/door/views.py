@@ -292,9 +292,10 @@ def sync(request):
     door_form = DoorForm({k: str(body.get(k, "")) for k in ("event", "session", "door")}, user=request.user)
     if not door_form.is_valid():
         return _bad_door(door_form)
-    scans = _offline_scans(body["scans"])
-    if scans is None:
+    queue = _offline_scans(body["scans"])
+    if queue is None:
         return JsonResponse({"error": _("Not a list of scans.")}, status=400)
+    scans, invalid = queue
     place = door_form.door_place()
     try:
         outcomes = door_service.record_offline_scans(
@@ -308,6 +309,11 @@ def sync(request):
     return JsonResponse(
         {
             "recorded": [o.scan.scan_id for o in outcomes],
+            # Entries that are not scans (an impossible time, no code): reported, the rest recorded.
+            "invalid": [
+                {"scan": scan_id, "message": _("This entry has no badge code or an impossible time.")}
+                for scan_id in invalid
+            ],
             "conflicts": [
                 {
                     "scan": o.scan.scan_id,
@@ -332,20 +338,26 @@ def _json_body(raw: bytes) -> dict | None:
     return body
 
 
-def _offline_scans(items) -> list[door_service.OfflineScan] | None:
+def _offline_scans(items) -> tuple[list[door_service.OfflineScan], list[str]] | None:
+    """The queue's scans, and the ids of entries that are not scans (no code, or an impossible time
+    such as 30 February or hour 25): those are reported, the others recorded. None: not a queue."""
     if len(items) > SYNC_MAX_SCANS:
         return None
-    scans = []
+    scans, invalid = [], []
     for item in items:
         if not isinstance(item, dict):
             return None
-        at = parse_datetime(str(item.get("at", "")))
         code, scan_id = str(item.get("code", ""))[:200], str(item.get("id", ""))[:64]
+        try:
+            at = parse_datetime(str(item.get("at", "")))
+        except ValueError:  # well formed, but no such moment
+            at = None
         if at is None or not code:
-            return None
+            invalid.append(scan_id)
+            continue
         if timezone.is_naive(at):
             at = timezone.make_aware(at, UTC)
         scans.append(
             door_service.OfflineScan(scan_id=scan_id, code=code, scanned_at=at, admitted=item.get("admitted") is True)
         )
-    return scans
+    return scans, invalid

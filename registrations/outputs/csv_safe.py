@@ -10,15 +10,32 @@ from collections.abc import Iterable, Iterator
 ROWS_PER_WRITE = 500  # rows joined into one chunk of the HTTP response or file
 BOM = "\ufeff"
 
-# A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection").
-FORMULA_TRIGGERS = frozenset("=+-@\t\r")
+# A spreadsheet evaluates a cell that starts with one of these (OWASP "CSV injection"), and their
+# full-width forms (＝ ＋ － ＠), which Excel with a Japanese or Korean input method takes as the ASCII
+# operators when a cell is entered or edited: neutralized too, since a false alarm costs an apostrophe
+# and a miss costs a formula.
+FORMULA_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 # Where a spreadsheet may cut a cell in pieces: the comma, the semicolon (the list separator of Excel
 # in France, Germany and the EU institutions), tab, and line breaks for tools that read line by line.
 # A piece that starts with a trigger (after spaces or quotes) gets the apostrophe too:
 # "x;=1+1;y" becomes "x;'=1+1;y". A row is neutralized in one pass: its cells joined by CELL_START
 # (so the start of a cell is one more place where a piece starts), then split again.
 CELL_START = "\x1f"
-_PIECE_STARTING_WITH_A_TRIGGER = re.compile(r"""([\x1f,;\t\r\n])(?=[\s"]*[=+\-@\t\r])""")
+# What may stand before the trigger within the same piece: spaces (ASCII, no-break, ideographic) and
+# quotes, never a separator: an empty cell before a formula-like one stays empty.
+_PAD = ' "\u00a0\u3000'
+_PIECE_STARTING_WITH_A_TRIGGER = re.compile(
+    "([\x1f,;\t\r\n])(?=[" + _PAD + "]*[" + re.escape("".join(sorted(FORMULA_TRIGGERS))) + "])"
+)
+
+
+_CELL_STARTING_WITH_A_TRIGGER = re.compile("[" + _PAD + "]*[" + re.escape("".join(sorted(FORMULA_TRIGGERS))) + "]")
+_MAY_START_A_TRIGGER = frozenset(_PAD) | FORMULA_TRIGGERS
+
+
+def begins_with_a_trigger(value: str) -> bool:
+    """Whether a spreadsheet would take this text, as a whole cell, for a formula once edited."""
+    return value[:1] in _MAY_START_A_TRIGGER and _CELL_STARTING_WITH_A_TRIGGER.match(value) is not None
 
 
 def neutralize_row(row: list[str]) -> list[str]:

@@ -129,6 +129,7 @@ class RegistrationForm(forms.Form):
         fields["needs_visa_letter"].label = _("I need a visa support letter")
         # Emails and calendar files go out in this language; the page's language unless changed.
         fields["language"].label = _("Language of our messages to you")
+        fields["language"].help_text = _("The language of the emails and calendar files we send you.")
         fields["language"].required = False
         fields["language"].initial = active_language()
         set_autocomplete(fields)
@@ -233,6 +234,11 @@ class RegistrationForm(forms.Form):
             "email": data["email"],
             "sessions": [session.pk for session in data["sessions"]],
             "domain_unverified": government and not services.email_domain_matches(data["email"], data["institute"]),
+            # Where the event asks for it, the institute's focal point endorses a government delegate
+            # before the organizers decide (a nominee was endorsed by the nomination).
+            "endorsement_first": government
+            and self.event.endorsement_required
+            and not (self.invitation is not None and self.invitation.institute_id is not None),
         }
 
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from functools import wraps
 
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_ratelimit.decorators import ratelimit
 
 from registrations import queries, rules, services
@@ -58,6 +59,7 @@ def invitation(request, invitation, token):
     event = invitation.event
     status = 200
     if request.method == "POST":
+        invitees.mark_opened(invitation=invitation)  # a person sent the form: opened, if not yet counted
         form = RegistrationForm(request.POST, event=event, invitation=invitation)
         if form.is_valid():
             try:
@@ -74,8 +76,7 @@ def invitation(request, invitation, token):
             else:
                 return redirect_with_receipt(invitation_receipt(form, invitation, outcome))
         status = 400
-    else:
-        invitees.mark_opened(invitation=invitation)
+    else:  # a GET writes nothing: mail scanners fetch links (the page's script says it was opened)
         form = RegistrationForm(event=event, invitation=invitation)
     return render(
         request,
@@ -120,6 +121,14 @@ def invitation_receipt(form: RegistrationForm, invitation, outcome: services.Sig
     if approved:
         receipt["seats"] = {str(pk): status for pk, status in seats.items()}
     return receipt
+
+
+@require_POST
+@with_invitation
+def opened(request, invitation, token):
+    """The invitation page's script: a person opened it (counted once, for the funnel)."""
+    invitees.mark_opened(invitation=invitation)
+    return HttpResponse(status=204)
 
 
 @require_http_methods(["GET", "POST"])

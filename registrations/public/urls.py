@@ -15,6 +15,7 @@ urlpatterns = [
     path("link/sent/", lost_link.lost_link_sent, name="lost_link_sent"),
     path("withdrawn/<slug:slug>/", self_service.withdrawn, name="withdrawn"),
     path("invite/<str:token>/", invitations.invitation, name="invitation"),
+    path("invite/<str:token>/opened/", invitations.opened, name="invitation_opened"),
     path("invite/<str:token>/decline/", invitations.decline, name="decline_invitation"),
     path("declined/<slug:slug>/", invitations.declined, name="invitation_declined"),
     path("r/<str:token>/", self_service.status, name="status"),

@@ -127,9 +127,18 @@ def register_done(request):
             "email": receipt["email"],
             "sessions": sessions,
             "domain_unverified": receipt["domain_unverified"],
+            "endorsement_first": receipt.get("endorsement_first", False),
             # A pre-approved invitee is approved at signup: their seats and waitlist places, not "pending".
             "approved": receipt.get("approved", False),
         }
+        if not context["approved"]:  # a session already full: the approval will most likely waitlist it
+            current, seats = queries.current_event_with_seats()
+            left = (
+                {pk: left for pk, (left, _capacity) in seats.items()}
+                if current == event
+                else queries.seats_left_by_session(event)
+            )
+            context["full"] = [s for s in sessions if left.get(s.pk, 1) <= 0]
         if context["approved"]:
             seats = receipt.get("seats", {})
             context["confirmed"] = [s for s in sessions if seats.get(str(s.pk)) == SeatStatus.CONFIRMED]

@@ -46,6 +46,13 @@ class Snapshot:
     event: Event | None
     sessions: list[Session] = field(default_factory=list)  # in agenda order
     seats: Seats = field(default_factory=dict)
+    expires_at: datetime | None = None  # when it must be read again at the latest
+
+
+# This process's copy of the shared snapshot: served while the shared generation (one small cache
+# read per request) is still the one it was computed under, so a warm request neither reads the
+# database nor fetches and unpickles the snapshot itself.
+_local: list[Snapshot] = []
 
 
 def current_events(today: date) -> QuerySet[Event]:
@@ -102,20 +109,43 @@ def _timeout(day: date, next_hold_expiry: datetime | None, now: datetime) -> flo
     return max((min(ends) - now).total_seconds(), 0)
 
 
+def _current(kept: Snapshot | None, generation: str | None, now: datetime) -> bool:
+    return (
+        kept is not None
+        and generation is not None
+        and kept.generation == generation
+        and kept.day == now.date()
+        and kept.expires_at is not None
+        and now < kept.expires_at
+    )
+
+
 def snapshot() -> Snapshot:
-    """The current event, its sessions and their seats: from the cache when current, else read."""
+    """The current event, its sessions and their seats: this process's copy or the cache's when
+    current, else read (and shared). Treat it as read-only: every request of the process sees it."""
     now = timezone.now()
-    today = now.date()
-    found = cache.get_many([SNAPSHOT_KEY, GENERATION_KEY])
-    kept, generation = found.get(SNAPSHOT_KEY), found.get(GENERATION_KEY)
-    if kept is not None and generation is not None and kept.generation == generation and kept.day == today:
-        return kept
-    generation = generation or _generation()
-    fresh, next_hold_expiry = _read(generation, today, now)
-    timeout = _timeout(today, next_hold_expiry, now)
+    generation = cache.get(GENERATION_KEY)
+    if _local and _current(_local[0], generation, now):
+        return _local[0]
+    kept = cache.get(SNAPSHOT_KEY) if generation is not None else None
+    if not _current(kept, generation, now):
+        kept = _fresh(generation or _generation(), now)
+    _local[:] = [kept]
+    return kept
+
+
+def _fresh(generation: str, now: datetime) -> Snapshot:
+    fresh, next_hold_expiry = _read(generation, now.date(), now)
+    timeout = _timeout(now.date(), next_hold_expiry, now)
+    fresh.expires_at = now + timedelta(seconds=timeout)
     if timeout > 0:
         cache.set(SNAPSHOT_KEY, fresh, timeout)
     return fresh
+
+
+def served_generation() -> str:
+    """The generation of the snapshot this process served last ("" before any)."""
+    return _local[0].generation if _local else ""
 
 
 def renew_generation() -> None:
@@ -140,12 +170,12 @@ def current_event() -> Event | None:
 
 
 def current_event_with_seats() -> tuple[Event | None, Seats]:
-    """The current event and, per session, (seats left, capacity)."""
+    """The current event and, per session, (seats left, capacity): the seats a copy the caller may fill in."""
     kept = snapshot()
-    return kept.event, kept.seats
+    return kept.event, dict(kept.seats)
 
 
 def current_event_with_sessions() -> tuple[Event | None, Seats, list[Session]]:
     """The same, and the event's sessions in agenda order (the signup form's choices)."""
     kept = snapshot()
-    return kept.event, kept.seats, kept.sessions
+    return kept.event, dict(kept.seats), list(kept.sessions)

@@ -113,7 +113,8 @@ def resolve_badge(door: Door, code: str) -> tuple[Delegate | None, int | None, r
 
 def admit_list(*, door: Door, now: datetime | None = None) -> dict:
     """What an offline door needs to decide a scan by itself: each code's verdict under the rule,
-    keyed by the code's SHA-256, with no more than the door shows (name, affiliation, type).
+    keyed by the code's SHA-256: for an admissible badge what the door shows (name, affiliation,
+    type), for a refused one the verdict and its reason only (`listed`).
 
     Three queries whatever the size: the delegates, their seats in the session, the check-ins.
     Older (reissued) versions of a badge are listed too, so an offline door refuses them by name.
@@ -148,13 +149,13 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
             checked_in_at=here.scanned_at if here else None,
             checked_in_door=here.door if here else "",
         )
-        entries[badges.code_hash(badges.code_for(delegate))] = shown(delegate, verdict)
+        entries[badges.code_hash(badges.code_for(delegate))] = listed(delegate, verdict)
         if delegate.badge_version > 1:
             older = delegate.badge_version - 1  # any older version gets the same answer
             reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=older)
             for version in range(1, delegate.badge_version):
                 old = badges.make_code(event_id=delegate.event_id, public_id=delegate.public_id, version=version)
-                entries[badges.code_hash(old)] = shown(delegate, reissued)
+                entries[badges.code_hash(old)] = listed(delegate, reissued)
     expires = now + ADMIT_LIST_TTL
     meta = {"event": door.event.pk, "session": door.session_id, "door": door.name, "expires": expires.isoformat()}
     return {
@@ -163,6 +164,14 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
         "signature": signing.dumps(meta, salt=ADMIT_LIST_SALT, compress=True),
         "entries": entries,
     }
+
+
+def listed(delegate: Delegate, verdict: rules.Verdict) -> dict:
+    """An admit list's entry: what the door shows for an admissible badge; for a refused one the
+    verdict and its reason only, so a lost door phone names nobody who may not go in there."""
+    if verdict.admit:
+        return shown(delegate, verdict)
+    return {"admit": False, "reason": verdict.reason, "message": verdict.message}
 
 
 def shown(delegate: Delegate, verdict: rules.Verdict) -> dict:

@@ -29,6 +29,7 @@ from registrations.rules.admission import (
     unknown_badge,
 )
 from registrations.rules.capacity import (
+    approval_refusal,
     has_seat_left,
     quota_left,
     quota_reached,
@@ -59,9 +60,11 @@ from registrations.rules.errors import (
 )
 from registrations.rules.identity import (
     MAX_EMAIL_LENGTH,
+    domain_key,
     email_domain_matches,
     email_key,
     normalize_email,
+    on_domains,
 )
 from registrations.rules.signup import (
     CONSENT_REFUSAL,
@@ -118,6 +121,7 @@ __all__ = [
     "admission",
     "affiliation_error_field",
     "allowed_sessions",
+    "approval_refusal",
     "badge_for_other_event",
     "check_affiliation",
     "check_guest_registration",
@@ -127,6 +131,7 @@ __all__ = [
     "check_session_access",
     "clash_message",
     "details_refusals",
+    "domain_key",
     "email_domain_matches",
     "email_key",
     "endorsement_move_refusal",
@@ -147,6 +152,7 @@ __all__ = [
     "may_move_seat",
     "needs_endorsement",
     "normalize_email",
+    "on_domains",
     "quota_left",
     "quota_reached",
     "quota_refusal",

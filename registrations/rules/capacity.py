@@ -13,6 +13,7 @@ from registrations.models import (
     SeatStatus,
     Session,
 )
+from registrations.rules.transitions import endorsement_refusal
 
 # --------------------------------------------------------------------------- seats and quotas
 
@@ -70,3 +71,15 @@ def quota_refusal(delegate: Delegate, institute: Institute, approved: Counter, *
         )
         % values
     )
+
+
+def approval_refusal(delegate, institute, approved: Counter, *, override: bool = False) -> str | None:
+    """Why a pending delegate would stay pending when approved: not endorsed where the event asks for
+    it (unless the organizer `override`s), or the institute's quota reached; None when they would be
+    approved. The one answer for the approval itself and for the page that confirms it."""
+    if institute is None:
+        return None
+    refusal = endorsement_refusal(delegate)
+    if refusal is not None and not override:
+        return refusal
+    return quota_refusal(delegate, institute, approved)

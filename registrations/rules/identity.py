@@ -89,6 +89,24 @@ def email_key(email: str) -> str:
     return f"{local.lower()}@{_ascii_domain(domain)}"
 
 
+def domain_key(domain: str) -> str:
+    """An official domain as organizers type it (bücher.de, BÜCHER.DE., xn--bcher-kva.de), in the
+    form an address's key holds it: lower-cased, no trailing dot, IDNA (ASCII). A domain IDNA cannot
+    encode is kept lower-cased (no address's key can equal it)."""
+    domain = domain.strip().lower().rstrip(".")
+    try:
+        return _ascii_domain(domain)
+    except UnicodeError:
+        return domain
+
+
+def on_domains(email_key_value: str, domains: list[str]) -> bool:
+    """Whether an address key's domain is one of `domains`, or a subdomain of one (one comparison,
+    on the keys of both sides)."""
+    domain = email_key_value.rsplit("@", 1)[-1]
+    return any(domain == d or domain.endswith("." + d) for d in map(domain_key, domains))
+
+
 def email_domain_matches(email: str, institute: Institute | None) -> bool:
     """True when the address is on one of the institute's official domains or their subdomains.
 
@@ -99,7 +117,7 @@ def email_domain_matches(email: str, institute: Institute | None) -> bool:
     if institute is None:
         return False
     try:
-        domain = email_key(email).rsplit("@", 1)[1]
+        key = email_key(email)
     except InvalidEmail:
         return False
-    return any(domain == d or domain.endswith("." + d) for d in institute.domain_list)
+    return on_domains(key, institute.domain_list)

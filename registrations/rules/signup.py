@@ -24,7 +24,7 @@ from registrations.models import (
 from registrations.rules.access import check_session_access
 from registrations.rules.clashes import check_no_clash
 from registrations.rules.errors import NotEligible, RegistrationError, SessionClash
-from registrations.rules.identity import email_key
+from registrations.rules.identity import email_key, on_domains
 
 # --------------------------------------------------------------------------- invitations
 
@@ -104,8 +104,7 @@ def invitation_email_matches(invitation: Invitation, email: str) -> bool:
         return key == email_key(invitation.email)
     if not invitation.domain_list:
         return True
-    domain = key.rsplit("@", 1)[-1]
-    return any(domain == d or domain.endswith("." + d) for d in invitation.domain_list)
+    return on_domains(key, invitation.domain_list)
 
 
 def invitation_details_refusals(*, invitation: Invitation, details: dict) -> Iterator[Refusal]:

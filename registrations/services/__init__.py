@@ -56,7 +56,6 @@ from registrations.services.audit import Actor, commit, record
 from registrations.services.decisions import (
     DecisionResult,
     approve_delegates,
-    approved_counts,
     reject_delegates,
     return_to_pending,
     withdraw_delegate,
@@ -128,7 +127,6 @@ __all__ = [
     "add_session",
     "allowed_sessions",
     "approve_delegates",
-    "approved_counts",
     "change_capacity",
     "check_affiliation",
     "check_capacity",

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from registrations import rules
@@ -27,6 +27,7 @@ from registrations.models import (
     SeatStatus,
     SessionRegistration,
 )
+from registrations.queries.decisions import approved_counts
 from registrations.rules.errors import InvalidTransition
 from registrations.services import endorsements, seats
 from registrations.services.audit import Actor, Outgoing, commit, record
@@ -107,18 +108,6 @@ def _emails(
 # --------------------------------------------------------------------------- approve
 
 
-def approved_counts(event_ids: Iterable[int], institute_ids: Iterable[int]) -> Counter:
-    """Approved delegates per (event id, institute id)."""
-    rows = (
-        Delegate.objects.filter(
-            event_id__in=set(event_ids), institute_id__in=set(institute_ids), status=DelegateStatus.APPROVED
-        )
-        .values_list("event_id", "institute_id")
-        .annotate(n=Count("pk"))
-    )
-    return Counter({(event_id, institute_id): n for event_id, institute_id, n in rows})
-
-
 @transaction.atomic
 def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_reason: str = "") -> DecisionResult:
     """Approve pending delegates: confirm their requested sessions while seats remain, waitlist the rest.
@@ -139,15 +128,12 @@ def approve_delegates(*, delegate_ids: Iterable[int], actor: Actor, override_rea
     def within_quota(delegate: Delegate) -> str | None:
         if not delegate.institute_id:
             return None
-        refusal = rules.endorsement_refusal(delegate)
-        if refusal is not None and not override_reason:
-            return refusal
         institute = institutes[delegate.institute_id]
-        quota_refusal = rules.quota_refusal(delegate, institute, approved)
-        if quota_refusal is not None:
-            return quota_refusal
-        approved[(delegate.event_id, institute.pk)] += 1
+        refusal = rules.approval_refusal(delegate, institute, approved, override=bool(override_reason))
         if refusal is not None:
+            return refusal
+        approved[(delegate.event_id, institute.pk)] += 1
+        if rules.endorsement_refusal(delegate) is not None:
             overridden.append(delegate)
         return None
 

@@ -40,6 +40,7 @@ from registrations.models import (
 )
 from registrations.rules.errors import InvalidEmail, RegistrationError
 from registrations.services.audit import Actor, record
+from registrations.services.xlsx_guard import UnsafeSpreadsheet, check_xlsx
 
 MAX_ROWS = 20_000
 MAX_FILE_BYTES = 10 * 1024 * 1024
@@ -142,6 +143,10 @@ def read_rows(name: str, content: bytes) -> list[dict[str, str]]:
 
 
 def _read_xlsx(content: bytes) -> list[dict[str, str]]:
+    try:
+        check_xlsx(content)  # archive bombs and DTDs, before any parser reads the file
+    except UnsafeSpreadsheet as refusal:
+        raise ImportRefused(refusal.message) from None
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
     except (BadZipFile, KeyError, ValueError, OSError, TypeError) as error:

@@ -21,10 +21,10 @@ from registrations.models import (
     SessionRegistration,
     StakeholderType,
 )
+from registrations.queries.decisions import approved_counts
 from registrations.rules.errors import NotEligible, QuotaExceeded
 from registrations.services import seats
 from registrations.services.audit import Actor, commit, record
-from registrations.services.decisions import approved_counts
 from registrations.services.delegates import (
     DELEGATE_DETAIL_FIELDS,
     SELF_EDITABLE_FIELDS,

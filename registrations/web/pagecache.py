@@ -23,6 +23,8 @@ seen until the copy expires (TIMEOUT). The cache is Django's (locmem, or Redis w
 from __future__ import annotations
 
 import re
+import time
+from collections import OrderedDict
 from functools import lru_cache, partial
 
 from django.conf import settings
@@ -38,6 +40,7 @@ from django.utils.safestring import mark_safe
 
 from registrations import queries
 from registrations.models import Event, Session
+from registrations.queries import current
 
 # The version decides freshness; the timeout bounds memory and how long a write that forgot to
 # call `public_version.bump` stays unseen.
@@ -129,13 +132,31 @@ def _fill_visitor_slots(request, html: str) -> str:
     return html.replace(_MESSAGES_SLOT, waiting, 1)
 
 
+# This process's copies of pages it has served: a key names one version of one page, whose text never
+# changes, so a copy is as good as the shared cache's (and costs no round trip). A copy is also bound to
+# the seats snapshot's generation this request was served under (every write renews it), so no copy
+# outlives a write, an emptied cache or a reused event id; kept at most TIMEOUT, the most recent only.
+_LOCAL_PAGES: OrderedDict[str, tuple[float, str]] = OrderedDict()
+LOCAL_PAGES_MAX = 32
+
+
 def _page(*, kind: str, event: Event, registration_open: bool, template: str, context: dict) -> str:
-    """The page as every visitor sees it, from the cache when a copy of this version is there."""
+    """The page as every visitor sees it, from this process or the cache when a copy of this
+    version is there."""
     key = _key(kind, event, registration_open)
+    local_key = f"{key}:{current.served_generation()}"
+    now = time.monotonic()
+    local = _LOCAL_PAGES.get(local_key)
+    if local is not None and now < local[0]:
+        return local[1]
     html = cache.get(key)
     if html is None:
         html = _render_cached(template, context)
         cache.set(key, html, TIMEOUT)
+    _LOCAL_PAGES[local_key] = (now + TIMEOUT, html)
+    _LOCAL_PAGES.move_to_end(local_key)
+    while len(_LOCAL_PAGES) > LOCAL_PAGES_MAX:
+        _LOCAL_PAGES.popitem(last=False)
     return html
 
 

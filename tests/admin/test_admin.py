@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from registrations import services
+from registrations import rules, services
 from registrations.models import (
     AccessTier,
     AuditEntry,
@@ -287,13 +287,18 @@ def test_approve_action_reports_a_quota_refusal(organizer_client, event):
     Institute.objects.filter(iso_code="GB").update(delegate_quota=1)
     officials = [DelegateFactory(event=event, government=True, given_name=n, family_name="Official") for n in "AB"]
 
-    response = organizer_client.post(CHANGELIST, page_form(act(organizer_client, "approve_selected", officials)))
-
-    assert message_texts(response) == [
-        "Approved 1 delegate: 0 seats confirmed, 0 waitlisted.",
+    refusal = (
         f"B Official was not approved: {institute('GB')} has reached its quota of 1 approved delegates "
-        f"for {event.name}.",
-    ]
+        f"for {event.name}."
+    )
+    confirmation = act(organizer_client, "approve_selected", officials)
+    # The confirmation says so before the decision, and the decision holds the rule when asked anyway
+    # (a crafted POST, or the quota filled between the two pages).
+    assert [reason for _d, reason in confirmation.context["skipped"]] == [refusal]
+    form = {**page_form(confirmation), "delegate_ids": [",".join(str(d.pk) for d in officials)]}
+    response = organizer_client.post(CHANGELIST, form)
+
+    assert message_texts(response) == ["Approved 1 delegate: 0 seats confirmed, 0 waitlisted.", refusal]
     assert Delegate.objects.get(pk=officials[1].pk).status == DelegateStatus.PENDING
 
 
@@ -912,3 +917,26 @@ def test_a_session_of_another_venue_is_edited_in_its_own_time_zone(superuser_cli
     page = superuser_client.get(change_url(session))
     assert "Times in Europe/Paris (venue time)" in page.text
     assert f'name="starts_at_1" value="{session.starts_at.astimezone(paris.tz):%H:%M:%S}"' in page.text
+
+
+def test_the_approval_confirmation_says_who_will_be_skipped_and_why_before_confirming(organizer_client, db):
+    required = EventFactory(endorsement_required=True, slug="needs-endorsement")
+    awaiting = [
+        DelegateFactory(event=required, government=True, given_name=name, family_name="Official") for name in "AB"
+    ]
+    guest = DelegateFactory(event=required, government=False, given_name="Cy", family_name="Guest")
+
+    confirmation = act(organizer_client, "approve_selected", [*awaiting, guest])
+
+    assert [d.pk for d in confirmation.context["delegates"]] == [guest.pk]
+    assert [d.pk for d, _reason in confirmation.context["skipped"]] == [d.pk for d in awaiting]
+    assert [reason for _d, reason in confirmation.context["skipped"]] == [
+        rules.endorsement_refusal(d) for d in awaiting
+    ]
+    assert "1 delegate will be approved." in confirmation.text
+    assert "2 selected delegates will not be approved" in confirmation.text
+    assert 'value="Yes, approve 1 delegate"' in confirmation.text
+
+    nobody = act(organizer_client, "approve_selected", awaiting)
+    assert nobody.context["delegates"] == []
+    assert "Yes, approve" not in nobody.text

@@ -2,9 +2,11 @@
 to the changelist it counts; the queues; the SVG chart without inline code; a query count that does
 not grow with the number of delegates."""
 
+import re
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -252,3 +254,17 @@ def test_sessions_count_standing_check_ins_and_link_to_them(organizer_client, ev
     assert row["checked_in_count"] == 1
     response = organizer_client.get(row["links"]["checked_in"])
     assert [c.delegate_id for c in response.context_data["cl"].queryset] == [first.pk]
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_charts_coordinates_are_numbers_in_every_language(organizer_client, event, busy, language):
+    now = timezone.now()
+    Delegate.objects.filter(pk=busy["academic"].pk).update(created_at=now - timedelta(days=2))
+    organizer_client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    html = organizer_client.get(reverse(DASHBOARD), {"event": event.pk}, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+    svg = re.search(r"<svg class=\"dashboard-chart\".*?</svg>", html, re.S).group(0)
+    view_box = re.search(r'viewBox="([^"]*)"', svg).group(1)
+    coordinates = re.findall(r'\s(?:x|y|x1|y1|x2|y2|width|height)="([^"]*)"', svg)
+    assert len(coordinates) > 10
+    for value in [*view_box.split(), *coordinates]:
+        float(value)  # "83,2" (a French decimal comma) would raise here

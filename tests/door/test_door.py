@@ -375,6 +375,21 @@ def test_admit_list_holds_each_codes_verdict_by_hash_in_three_queries(
     assert response.status_code == 200 and len(response.json()["entries"]) == 4
 
 
+def test_a_refused_entry_of_the_admit_list_names_nobody(gov_session):
+    event = gov_session.event
+    guest = approved(event, government=False, organization="Frontier Lab")
+    pending = DelegateFactory(event=event, government=True)
+    place = door_queries.Door(event=event, session=gov_session, name="North")
+    listed = door_queries.admit_list(door=place)
+    for delegate in (guest, pending):
+        entry = listed["entries"][badges.code_hash(badges.code_for(delegate))]
+        assert set(entry) == {"admit", "reason", "message"}
+        assert entry["admit"] is False
+    text = json.dumps(listed)
+    for value in (guest.family_name, guest.given_name, "Frontier Lab", pending.family_name):
+        assert value not in text
+
+
 def offline_scan(code, minutes_ago, *, admitted=True, scan_id=""):
     at = (timezone.now() - timedelta(minutes=minutes_ago)).isoformat()
     return {"id": scan_id or f"scan-{code[-6:]}-{minutes_ago}", "code": code, "at": at, "admitted": admitted}
@@ -423,6 +438,20 @@ def test_a_badge_admitted_at_two_doors_offline_is_reported_as_a_conflict(door_cl
     status = door_client.get("/door/status/", {"event": plenary.event_id, "session": plenary.pk}).json()
     assert [c["name"] for c in status["conflicts"]] == [delegate.full_name]
     assert CheckIn.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    "impossible", ["2027-02-30T10:00:00", "2027-11-20T25:00:00", "2027-11-20T10:00:00+99:99", "not a time", ""]
+)
+def test_one_impossible_time_is_reported_and_the_rest_of_the_queue_recorded(door_client, plenary, impossible):
+    first, second = (approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)]) for _ in range(2))
+    bad = {"id": "bad", "code": badges.code_for(first), "at": impossible, "admitted": True}
+    response = sync(door_client, plenary, [bad, offline_scan(badges.code_for(second), 3, scan_id="good")])
+    assert response.status_code == 200
+    answer = response.json()
+    assert answer["recorded"] == ["good"]
+    assert [entry["scan"] for entry in answer["invalid"]] == ["bad"]
+    assert [c.delegate for c in CheckIn.objects.all()] == [second]
 
 
 def test_offline_scans_need_this_doors_admit_list(door_client, plenary, gov_session):

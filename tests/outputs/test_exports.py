@@ -17,6 +17,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import strategies as st
 
 from registrations import queries
 from registrations.models import (
@@ -640,3 +642,41 @@ def test_select_across_exports_the_whole_filtered_list(organizer_client, agenda)
         "select_across": True,
         "selected": [],
     }
+
+
+def test_an_empty_or_blank_cell_before_a_formula_like_one_is_left_as_it_is():
+    assert csv_safe.neutralize_row(["a", "", "=1+2", "b"]) == ["a", "", "'=1+2", "b"]
+    assert csv_safe.neutralize_row(["a", " ", "-5"]) == ["a", " ", "'-5"]
+    assert csv_safe.neutralize_row(["", "", "@x"]) == ["", "", "'@x"]
+
+
+def test_full_width_formula_characters_are_neutralized_like_the_ascii_ones():
+    assert csv_safe.neutralize_row(["＝1+1", "＋1", "－1", "＠SUM(1)", "x;＝1", "　＝1"]) == [
+        "'＝1+1",
+        "'＋1",
+        "'－1",
+        "'＠SUM(1)",
+        "x;'＝1",
+        "'　＝1",
+    ]
+
+
+SEPARATORS = ",;\t\r\n\x1f"  # the list separators, line breaks and the row joiner
+
+
+@given(st.lists(st.text(alphabet='ab =+-@＝ ;,"\t\x1f', max_size=8), max_size=6))
+def test_only_cells_or_pieces_that_begin_with_a_trigger_change_and_only_by_an_apostrophe(row):
+    out = csv_safe.neutralize_row(row)
+    assert len(out) == len(row)
+    for before, after in zip(row, out, strict=True):
+        # Removing the apostrophes the guard added gives the cell back.
+        if "\x1f" not in before:
+            assert after.replace("'", "") == before.replace("'", "")
+        # The cell, and what follows each separator in it (a tab is both a separator and a trigger).
+        starts = [before, *(before[i + 1 :] for i, c in enumerate(before) if c in SEPARATORS)]
+        if not any(csv_safe.begins_with_a_trigger(s) for s in starts):
+            assert after == before
+        if set(before) <= {" "}:  # empty, or spaces only
+            assert after == before
+        if csv_safe.begins_with_a_trigger(before):
+            assert after.startswith("'")

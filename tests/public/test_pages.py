@@ -272,6 +272,7 @@ def test_confirmation_page_carries_no_delegate_id_and_a_stale_receipt_is_ignored
     assert Delegate.objects.get().public_id.hex not in signed
     assert signing.loads(signed, salt=SIGNUP_RECEIPT_SALT) == {
         "event": event.pk,
+        "endorsement_first": False,
         "email": "priya.shah@aisi.gov.uk",
         "sessions": [open_session.pk],
         "domain_unverified": False,

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from registrations import services
 from registrations.models import (
     AuditEntry,
     Delegate,
@@ -20,7 +21,7 @@ from registrations.models import (
 from registrations.outputs import emails
 from registrations.public.forms import RegistrationForm
 from registrations.queries import links
-from tests.factories import EventFactory, SessionFactory, institute
+from tests.factories import DelegateFactory, EventFactory, SessionFactory, SessionRegistrationFactory, institute
 
 REGISTER = "/register/"
 
@@ -359,3 +360,48 @@ def test_chosen_sessions_are_checked_without_reading_them_again(event, open_sess
         form.fields["sessions"].clean([str(other_event_session.pk)])
     with pytest.raises(ValidationError):
         form.fields["sessions"].clean(["99999999"])
+
+
+def test_the_form_speaks_to_the_visitor_and_names_countries_plainly(client, event, open_session):
+    html = client.get(REGISTER).content.decode()
+    assert "The language of the emails and calendar files we send you." in html
+    assert "this delegate" not in html
+    assert ">Nauru</option>" in html and ">Bahamas</option>" in html
+    assert "Naoero" not in html and "Bahamas (The)" not in html
+
+
+def test_a_government_delegate_is_told_their_focal_point_endorses_first(client, event, open_session):
+    event.endorsement_required = True
+    event.save()
+    client.post(REGISTER, signup(sessions=[open_session.pk]))
+    page = client.get(reverse("registrations:register_done")).content.decode()
+    assert "Your institute's focal point is asked to endorse your registration first" in page
+
+
+def test_no_endorsement_note_where_the_event_does_not_ask_for_one(client, event, open_session):
+    client.post(REGISTER, signup(sessions=[open_session.pk]))
+    page = client.get(reverse("registrations:register_done")).content.decode()
+    assert "endorse your registration first" not in page
+
+
+def test_a_session_already_full_is_flagged_on_the_confirmation_page(
+    client, event, open_session, government_session, organizer_actor
+):
+    takers = [DelegateFactory(event=event, government=True) for _ in range(government_session.capacity)]
+    for taker in takers:
+        SessionRegistrationFactory(delegate=taker, session=government_session)
+    services.approve_delegates(delegate_ids=[t.pk for t in takers], actor=organizer_actor)
+
+    client.post(REGISTER, signup(sessions=[open_session.pk, government_session.pk]))
+    page = client.get(reverse("registrations:register_done")).content.decode()
+    items = re.findall(r"<li>(.*?)</li>", page.split('class="asked-sessions"')[1].split("</ul>")[0], re.S)
+    flagged = {government_session.title in item: "session-full" in item for item in items}
+    assert flagged == {True: True, False: False}
+
+
+def test_the_confirmation_page_says_what_a_repeat_signup_did_without_telling_whether_it_was_one(
+    client, event, open_session
+):
+    client.post(REGISTER, signup(sessions=[open_session.pk]))
+    page = client.get(reverse("registrations:register_done")).content.decode()
+    assert "If this address was already registered, the message says so" in page

@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from registrations import services
-from registrations.models import AuditEntry, Delegate, LostLinkRequest, OutboundEmail
+from registrations import rules, services
+from registrations.models import AuditEntry, Delegate, Institute, LostLinkRequest, OutboundEmail
 from registrations.public.forms import LostLinkForm
 from registrations.public.lost_link import lost_link_email
 from tests.admin_forms import change_form_data
@@ -368,3 +368,11 @@ def test_spellings_of_one_address_share_one_lost_link_limit(client, event):
 
     assert response.status_code == 429
     assert LostLinkRequest.objects.filter(email_key="kim@modelsystems.example").count() == 3
+
+
+@pytest.mark.parametrize("typed", ["bücher.de", "BÜCHER.DE.", "xn--bcher-kva.de", " Bücher.de "])
+@pytest.mark.parametrize("address", ["anna@bücher.de", "anna@xn--bcher-kva.de", "anna@amt.bücher.de"])
+def test_a_unicode_institute_domain_verifies_in_either_form(db, typed, address):
+    office = Institute(member="Testland", iso_code="TL", name="Office", email_domains=typed)
+    assert rules.email_domain_matches(address, office) is True
+    assert rules.email_domain_matches("anna@bucher.de", office) is False

@@ -133,8 +133,28 @@ def test_link_shows_the_form_prefilled_with_only_covered_sessions_and_counts_the
     assert 'value="Analytical Engines Institute"' in html
     assert covered.title in html
     assert f'value="{uncovered.pk}"' not in html
+    # A GET (a mail scanner prefetching the link) writes nothing; the page's script says a person opened it.
+    invitation.refresh_from_db()
+    assert (invitation.status, invitation.opened_at) == (InvitationStatus.SENT, None)
+    opened_url = reverse("registrations:invitation_opened", args=[links.invitation_token(invitation)])
+    assert f'data-opened-url="{opened_url}"' in html
+    assert client.get(opened_url).status_code == 405
+    assert client.post(opened_url).status_code == 204
+    assert client.post(opened_url).status_code == 204  # counted once
     invitation.refresh_from_db()
     assert (invitation.status, invitation.opened_at is not None) == (InvitationStatus.OPENED, True)
+    assert AuditEntry.objects.filter(action=AuditAction.INVITATION_OPENED, invitation=invitation).count() == 1
+
+
+def test_a_mail_scanner_fetching_the_link_leaves_the_invitation_unopened_and_the_forms_post_opens_it(
+    client, invitation, covered
+):
+    for _ in range(3):
+        assert client.get(invite_url(invitation)).status_code == 200
+    assert not AuditEntry.objects.filter(action=AuditAction.INVITATION_OPENED).exists()
+    client.post(invite_url(invitation), {"email": ""})  # refused: the form has errors
+    invitation.refresh_from_db()
+    assert invitation.status == InvitationStatus.OPENED
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_OPENED, invitation=invitation).count() == 1
 
 

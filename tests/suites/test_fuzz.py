@@ -559,6 +559,38 @@ def test_every_admin_changelist_filter_parameter_never_500s(db):
     check()
 
 
+UNKNOWN_PARAMETERS = [
+    {"format": "xlsx"},
+    {"format": "pdf"},
+    {"foo": "1"},
+    {"shape": "nope"},
+    {"event__id__exact": "not-a-number"},
+    {"scanned_at__gte": "2027-02-30"},
+    {"o": "99"},
+    {"p": "-1"},
+]
+
+
+def test_every_admin_export_answers_unknown_and_malformed_parameters_without_a_500(db):
+    w = world()
+    delegate = DelegateFactory(event=w["event"], government=True)
+    staff = UserFactory(username="root", is_superuser=True)
+    client = Client()
+    client.force_login(staff)
+    exports = [
+        "/admin/registrations/delegate/export/",
+        "/admin/registrations/checkin/export/",
+        f"/admin/registrations/session/{w['open']}/export/",
+        f"/admin/registrations/institute/{delegate.institute_id}/export/",
+    ]
+    for url in exports:
+        for query in UNKNOWN_PARAMETERS:
+            response = client.get(url, query)
+            assert response.status_code in {200, 302, 400}, (url, query, response.status_code)
+            if response.status_code == 400:
+                assert b"Traceback" not in response.content
+
+
 @pytest.mark.parametrize(
     "url",
     ["/admin/registrations/delegate/", "/admin/registrations/auditentry/", "/admin/registrations/delegate/export/"],

@@ -330,9 +330,13 @@
       });
       if (response.ok) {
         const answer = await response.json();
-        await dequeue(answer.recorded);
+        // Entries the server could not read (an impossible time) leave the queue too, reported.
+        const invalid = answer.invalid || [];
+        await dequeue(answer.recorded.concat(invalid.map(function (entry) { return entry.scan; })));
         showAttendance(answer.attendance);
-        showConflicts(answer.conflicts);
+        showConflicts((answer.conflicts || []).concat(invalid.map(function (entry) {
+          return { name: "", message: entry.message };
+        })));
         setOnline(true);
       }
     } catch (error) {
