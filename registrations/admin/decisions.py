@@ -186,6 +186,8 @@ class DecisionActionsMixin:
 
     def _confirm(self, request, queryset, form, *, action: str, single: Delegate | None = None):
         delegates = list(queryset.select_related("institute").order_by("family_name", "given_name"))
+        # Every selected id goes back: the decision itself says again why a skipped one stayed as it was.
+        selected_ids = ",".join(str(d.pk) for d in delegates)
         skipped = []
         if action in APPROVALS:  # say before confirming who will stay as they are, and why
             will, skipped = decisions.approval_preview(delegates, override=action == "approve_without_endorsement")
@@ -199,7 +201,7 @@ class DecisionActionsMixin:
             "delegates": delegates,
             "skipped": skipped,
             # One field for all ids: a field per delegate would exceed DATA_UPLOAD_MAX_NUMBER_FIELDS (400).
-            "delegate_ids": ",".join(str(d.pk) for d in delegates),
+            "delegate_ids": selected_ids,
             "form": form,
             "action_checkbox_name": ACTION_CHECKBOX_NAME,
             "single": single,
