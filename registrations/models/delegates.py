@@ -53,6 +53,11 @@ class Delegate(models.Model):
     )
     given_name = models.CharField(_("given name"), max_length=100, validators=[validate_no_direction_controls])
     family_name = models.CharField(_("family name"), max_length=100, validators=[validate_no_direction_controls])
+    # The name as in the passport, in Latin letters ("YAMADA Taro"): badges, the door, the badge desk,
+    # visa letters and the list of participants print it beside a name in another script.
+    passport_name = models.CharField(
+        _("name as in the passport"), max_length=200, blank=True, validators=[validate_no_direction_controls]
+    )
     email = models.EmailField(_("email"), max_length=254)
     # The address's identity, `rules.email_key(email)`: written by the services with the
     # email, compared by equality everywhere (duplicates, lookups, rate limits), unique per event.
