@@ -68,9 +68,16 @@ BADGE_ATTACHED = frozenset({EmailKind.APPROVED, EmailKind.BADGE_REISSUED})
 CALENDAR_ATTACHED = frozenset({EmailKind.APPROVED, EmailKind.PROMOTED})
 
 
+def plain_text(text: str) -> str:
+    """`text` as an ordinary str: no longer marked safe for HTML (a template's output is)."""
+    return str.__str__(text)
+
+
 def _message(kind: str, *, subject: str, context: dict, to: str) -> EmailMultiAlternatives:
     """The one render: the kind's text and HTML templates with `context`, in the active language."""
-    text = render_to_string(f"registrations/email/{kind}.txt", context)
+    # A text template renders with autoescape off and comes back marked safe; the body is plain text,
+    # never markup: a page that shows it (the admin's preview) must escape it like any other text.
+    text = plain_text(render_to_string(f"registrations/email/{kind}.txt", context))
     html = render_to_string(f"registrations/email/{kind}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[to])
     message.attach_alternative(html, "text/html")
