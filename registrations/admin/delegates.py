@@ -142,6 +142,7 @@ class DelegateAdmin(
         DomainVerifiedFilter,
         "event",
         "needs_visa_letter",
+        "language",
         "is_sample",
     ]
     # The institute by its name or its member ("Korea", "United Kingdom"), as organizers say it.

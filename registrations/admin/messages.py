@@ -30,6 +30,7 @@ from registrations.admin.common import ReadOnlyAdmin, organizer
 from registrations.admin.site import site
 from registrations.models import Delegate, DelegateMessage, SavedView
 from registrations.outputs import emails
+from registrations.queries import messages as message_text
 from registrations.services import messages
 from registrations.web.form_fields import is_database_id
 
@@ -178,6 +179,7 @@ class DelegateMessageMixin:
             "title": _("Write to delegates"),
             "form": form,
             "count": count,
+            "languages": message_text.recipient_languages(people),
             "preview": preview,
             "placeholders": [("{" + name + "}", label) for name, label in messages.PLACEHOLDERS.items()],
             "back": back,

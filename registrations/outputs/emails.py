@@ -137,6 +137,11 @@ def render_organizer_message(message, delegate, *, status_link: str | None = Non
     """A message the organizers wrote (`services.messages`), for one recipient: their names, sessions
     and private link in place of the placeholders; plain text, and HTML with the links clickable.
     `status_link` replaces the real link (the admin's preview shows the link's place, not the link)."""
+    with translation.override(delegate.language or settings.LANGUAGE_CODE):
+        return _organizer_message(message, delegate, status_link)
+
+
+def _organizer_message(message, delegate, status_link: str | None) -> EmailMultiAlternatives:
     event = delegate.event
     registrations = queries.delegate_registrations(delegate)
     if status_link is None:

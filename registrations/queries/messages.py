@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import re
 
-from django.db.models import QuerySet
+from django.conf import settings
+from django.db.models import Count, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from registrations import l10n
 from registrations.models import Delegate, DelegateStatus, SeatStatus
 
 PLACEHOLDERS = {
@@ -26,7 +28,8 @@ def unknown_placeholders(text: str) -> list[str]:
 
 
 def sessions_text(delegate: Delegate, registrations: list) -> str:
-    """One line per session the delegate holds, asked for or waits for, in the venue's time."""
+    """One line per session the delegate holds, asked for or waits for, in the venue's time and zone,
+    in the active language (the recipient's, when an email is rendered)."""
     labels = dict(SeatStatus.choices)
     tz = delegate.event.tz
     lines = []
@@ -36,8 +39,8 @@ def sessions_text(delegate: Delegate, registrations: list) -> str:
         label = str(labels[reg.status])
         if reg.status == SeatStatus.WAITLISTED and getattr(reg, "position", None):
             label = _("%(status)s, position %(position)d") % {"status": label, "position": reg.position}
-        starts = reg.session.starts_at.astimezone(tz)
-        lines.append(f"- {reg.session.title}, {starts:%Y-%m-%d %H:%M} ({label})")
+        when = l10n.session_span(reg.session.starts_at, reg.session.ends_at, tz, dated=True)
+        lines.append(f"- {reg.session.title}, {when} ({label})")
     return "\n".join(lines) or _("(no sessions)")
 
 
@@ -63,3 +66,14 @@ def recipients(delegates: QuerySet[Delegate]) -> QuerySet[Delegate]:
         .filter(anonymized_at__isnull=True)
         .order_by("pk")
     )
+
+
+def recipient_languages(people: QuerySet[Delegate]) -> list[tuple[str, int]]:
+    """(language name, recipients) for a group, most read first: the compose page says who reads what."""
+    names = dict(settings.LANGUAGES)
+    counts = people.order_by().values("language").annotate(n=Count("pk")).values_list("language", "n")
+    tally: dict[str, int] = {}
+    for code, n in counts:
+        name = str(names.get(code or settings.LANGUAGE_CODE, names[settings.LANGUAGE_CODE]))
+        tally[name] = tally.get(name, 0) + n
+    return sorted(tally.items(), key=lambda item: (-item[1], item[0]))

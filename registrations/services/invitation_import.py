@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -22,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
@@ -58,14 +60,15 @@ ALIASES = {
     "organisation": "organization",
     "e_mail": "email",
 }
-YES = {"yes", "y", "true", "1", "x", "oui"}
+# Yes and no in every language the app speaks (and the codes a spreadsheet writes).
+YES = {"yes", "y", "true", "1", "x", "oui", "vrai", "はい", "예", "네"}
 # A language by its code or its name in English or in itself ("fr", "French", "Français").
 LANGUAGES = {
     **{code: code for code, _name in settings.LANGUAGES},
     **{str(name).lower(): code for code, name in settings.LANGUAGES},
     **{get_language_info(code)["name_local"].lower(): code for code, _name in settings.LANGUAGES},
 }
-NO = {"no", "n", "false", "0", "non"}
+NO = {"no", "n", "false", "0", "non", "faux", "いいえ", "아니요", "아니오"}
 
 
 class ImportRefused(RegistrationError):
@@ -192,16 +195,24 @@ class Preview:
 
 
 def _stakeholder_types() -> dict[str, str]:
-    """Each stakeholder type by its value and by its label (in the current language), as keys."""
+    """Each stakeholder type by its value and by its label in every language the app speaks, as keys."""
     types = {}
     for choice in StakeholderType:
         types[choice.value] = choice.value
-        types["_".join(str(choice.label).lower().split())] = choice.value
+        for code, _name in settings.LANGUAGES:
+            with translation.override(code):
+                types[_key(str(choice.label))] = choice.value
     return types
 
 
 def _key(value: str) -> str:
-    return "_".join(value.lower().replace("-", " ").split())
+    """One spelling for a label or a title: width and case folded ("Société civile", "ＳＯＣＩＥＴＥ")."""
+    return "_".join(unicodedata.normalize("NFKC", value).casefold().replace("-", " ").split())
+
+
+def _titles(session) -> set[str]:
+    """A session's title in every language it has one in (an empty translation falls back to English)."""
+    return {_key(title) for code, _name in settings.LANGUAGES if (title := getattr(session, f"title_{code}", ""))}
 
 
 def _expiry(value: str, event: Event, now: datetime) -> datetime:
@@ -234,7 +245,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
     """Check every row against the rules and the database; nothing is written."""
     now = now or timezone.now()
     sessions = list(event.sessions.all())
-    by_title = {s.title.strip().lower(): s for s in sessions}
+    by_title = {title: s for s in sessions for title in _titles(s)}
     by_id = {str(s.pk): s for s in sessions}
     personal = Invitation.objects.filter(event=event, kind=InvitationKind.PERSONAL)
     invited = {_email_key(e) for e in personal.values_list("email", flat=True)}
@@ -287,7 +298,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
         if not names:
             errors.append(_("no sessions"))
         for name_or_id in names:
-            session = by_title.get(name_or_id.lower()) or by_id.get(name_or_id.lstrip("#"))
+            session = by_title.get(_key(name_or_id)) or by_id.get(name_or_id.lstrip("#"))
             if session is None:
                 errors.append(_("unknown session “%(name)s”") % {"name": name_or_id[:80]})
             elif (refusal := rules.invitation_session_refusal(event=event, session=session)) is not None:
@@ -299,7 +310,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
         except ValueError as error:
             errors.append(str(error))
             expires_at = None
-        flag = values["pre_approved"].lower()
+        flag = unicodedata.normalize("NFKC", values["pre_approved"]).strip().casefold()
         if flag and flag not in YES | NO:
             errors.append(_("pre-approved is “%(value)s”: write yes or no") % {"value": values["pre_approved"][:20]})
         language = LANGUAGES.get(values["language"].strip().lower(), None) if values["language"].strip() else ""

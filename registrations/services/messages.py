@@ -150,7 +150,7 @@ def send_message(
 # The delegate changelist's own parameters that a saved view may carry (filters, search, order).
 SAVED_VIEW_PARAMS = re.compile(
     r"^(q|o|session|seat|tier|domain|institute__id__exact|institute__isnull|event__id__exact"
-    r"|(status|stakeholder_type|endorsement|needs_visa_letter|is_sample)__(exact|isnull)"
+    r"|(status|stakeholder_type|endorsement|needs_visa_letter|language|is_sample)__(exact|isnull)"
     r"|created_at__(gte|lt|day|month|year))$"
 )
 

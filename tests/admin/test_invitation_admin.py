@@ -417,6 +417,29 @@ def test_import_csv_previews_then_imports_all_rows_as_drafts(organizer_client, e
     assert AuditEntry.objects.filter(action=AuditAction.INVITATIONS_IMPORTED).count() == 1
 
 
+def test_import_accepts_the_labels_of_every_language_the_app_speaks(organizer_client, event, open_session):
+    open_session.title_fr = "Science de l’évaluation des risques"
+    open_session.save()
+    rows = [
+        "a@x.example,A,Org A,Société civile,Science de l’évaluation des risques,,non",
+        "b@x.example,B,Org B,ＡＣＡＤＥＭＩＡ,SCIENCE DE L’ÉVALUATION DES RISQUES,,Oui",
+        f"c@x.example,C,Org C,industrie,{open_session.title},,",
+    ]
+    preview = organizer_client.post(IMPORT, {"event": event.pk, "file": csv_file(rows)})
+    html = preview.content.decode()
+    assert preview.status_code == 200, html
+    payload = html.split('name="payload" value="')[1].split('"')[0]
+
+    organizer_client.post(IMPORT, {"event": event.pk, "payload": payload})
+
+    found = {i.email: (i.stakeholder_type, i.pre_approved, list(i.sessions.all())) for i in Invitation.objects.all()}
+    assert found == {
+        "a@x.example": ("civil_society", False, [open_session]),
+        "b@x.example": ("academia", True, [open_session]),
+        "c@x.example": ("industry", True, [open_session]),
+    }
+
+
 def test_import_xlsx(organizer_client, event, open_session):
     upload = xlsx_file([["x@y.example", "X Y", "Org", "Industry", open_session.title, None, "yes"]])
     preview = organizer_client.post(IMPORT, {"event": event.pk, "file": upload})

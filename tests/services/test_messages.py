@@ -272,3 +272,29 @@ def test_a_saved_view_accepts_every_filter_of_the_delegate_list(rf, organizer_us
     assert parameters
     for name in sorted(parameters):
         assert message_service.clean_querystring(f"{name}=1") == f"{name}=1", name
+
+
+def test_a_french_recipient_reads_the_placeholders_in_french_and_the_venues_zone(
+    organizer_client, waitlist, open_session, send_emails, mailoutbox
+):
+    french = waitlist["waiting"][0]
+    Delegate.objects.filter(pk=french.pk).update(language="fr")
+    open_session.title_fr = "Science de l'évaluation des risques"
+    open_session.save()
+    url = compose_url(open_session)
+
+    page = organizer_client.get(url).content.decode()
+    # The page says plainly that the text goes out as written, and who reads which language.
+    assert "go out exactly as you write them" in page
+    assert "Recipients by language: English: 1, Français: 1" in page
+
+    key = str(uuid.uuid4())
+    organizer_client.post(url, {"subject": "Hi", "body": BODY, "key": key, "count": "2", "send": "1"})
+    send_emails()
+    by_address = {m.to[0]: m for m in mailoutbox}
+    body = by_address[french.email].body
+    assert "Science de l'évaluation des risques" in body
+    assert "heure du Pacifique" in body  # the venue's zone, named in the recipient's language
+    assert "liste d’attente" in body or "liste d'attente" in body  # the seat's status in French
+    english = by_address[waitlist["waiting"][1].email].body
+    assert "PST" in english or "PDT" in english or "Pacific" in english
