@@ -13,7 +13,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
 from registrations import services
-from registrations.admin.common import ReadOnlyAdmin, in_venue_time, organizer, refuse
+from registrations.admin.common import ListedInVenueTime, ReadOnlyAdmin, in_venue_time, organizer, refuse
 from registrations.admin.decisions import parse_ids
 from registrations.admin.exports import _filters, bad_filters, changelist_scope
 from registrations.admin.site import site
@@ -23,7 +23,7 @@ from registrations.services import door
 
 
 @admin.register(CheckIn, site=site)
-class CheckInAdmin(ReadOnlyAdmin):
+class CheckInAdmin(ListedInVenueTime, ReadOnlyAdmin):
     list_display = ["when", "delegate", "where", "door", "by_name", "offline", "undone"]
     list_filter = ["event", "session", "offline", ("undone_at", admin.EmptyFieldListFilter)]
     search_fields = ["delegate__given_name", "delegate__family_name", "door"]

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from registrations import l10n, services
+from registrations import l10n, queries, services
 from registrations.models import Event
 
 
@@ -55,6 +55,23 @@ def in_venue_time_zone(request, event: Event | None, view):
     return response
 
 
+def listed_event(request) -> Event | None:
+    """The event a changelist shows: its event filter, else the current event (None: no event yet)."""
+    chosen = request.GET.get("event__id__exact", "")
+    if chosen.isdigit() and len(chosen) < 19:
+        return Event.objects.filter(pk=int(chosen)).first() or queries.current_event()
+    return queries.current_event()
+
+
+class ListedInVenueTime:
+    """A changelist (its date filter, its drill-down by day and its rows) in its event's time zone,
+    so "7 December" is the venue's 7 December, as the rows' times are."""
+
+    def changelist_view(self, request, extra_context=None):
+        listing = super().changelist_view
+        return in_venue_time_zone(request, listed_event(request), lambda: listing(request, extra_context))
+
+
 def in_venue_time(moment, event: Event | None) -> str:
     """A moment in its event's zone, the zone named (UTC when the record has no event)."""
     if moment is None:
@@ -64,6 +81,14 @@ def in_venue_time(moment, event: Event | None) -> str:
 
 
 VENUE_TIME = _("venue time")
+
+
+class RequestedInVenueTime:
+    """A seat's request time in its session's venue time, as every other moment in the admin."""
+
+    @admin.display(description=_("requested (venue time)"), ordering="requested_at")
+    def requested(self, obj):
+        return in_venue_time(obj.requested_at, obj.session.event)
 
 
 NAMES_SHOWN = 10

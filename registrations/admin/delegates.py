@@ -18,7 +18,14 @@ from django.utils.translation import gettext_lazy as _
 
 from registrations import queries, services
 from registrations.admin.attendance import BadgeActionsMixin
-from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.common import (
+    ListedInVenueTime,
+    RequestedInVenueTime,
+    changed_values,
+    in_venue_time,
+    in_venue_time_zone,
+    organizer,
+)
 from registrations.admin.decisions import DecisionActionsMixin
 from registrations.admin.exports import DelegateExportMixin
 from registrations.admin.filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
@@ -38,18 +45,18 @@ from registrations.services.retention import mentions, personal_values
 from registrations.web.form_fields import clean_email_address
 
 
-class SessionRegistrationInline(admin.TabularInline):
+class SessionRegistrationInline(RequestedInVenueTime, admin.TabularInline):
     """A delegate's sessions. Seats change only through decisions, so this is read-only."""
 
     model = SessionRegistration
-    fields = ["session", "tier", "status", "cancel_reason", "requested_at"]
+    fields = ["session", "tier", "status", "cancel_reason", "requested"]
     readonly_fields = fields
     extra = 0
     max_num = 0
     can_delete = False
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("session")
+        return super().get_queryset(request).select_related("session__event")
 
     @admin.display(description=_("tier"))
     def tier(self, obj):
@@ -118,7 +125,12 @@ STATUS_CLASSES = {
 
 @admin.register(Delegate, site=site)
 class DelegateAdmin(
-    DecisionActionsMixin, DelegateMessageMixin, BadgeActionsMixin, DelegateExportMixin, admin.ModelAdmin
+    ListedInVenueTime,
+    DecisionActionsMixin,
+    DelegateMessageMixin,
+    BadgeActionsMixin,
+    DelegateExportMixin,
+    admin.ModelAdmin,
 ):
     form = DelegateAdminForm
     list_display = [

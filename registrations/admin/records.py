@@ -6,13 +6,13 @@ from __future__ import annotations
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from registrations.admin.common import ReadOnlyAdmin, in_venue_time
+from registrations.admin.common import ListedInVenueTime, ReadOnlyAdmin, in_venue_time
 from registrations.admin.site import site
 from registrations.models import AuditEntry, OutboundEmail
 
 
 @admin.register(AuditEntry, site=site)
-class AuditEntryAdmin(ReadOnlyAdmin):
+class AuditEntryAdmin(ListedInVenueTime, ReadOnlyAdmin):
     class Media:
         css = {"all": ["registrations/css/admin.css"]}
 

@@ -14,7 +14,14 @@ from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin
 
 from registrations import queries, services
-from registrations.admin.common import changed_values, clashed_message, in_venue_time, in_venue_time_zone, organizer
+from registrations.admin.common import (
+    RequestedInVenueTime,
+    changed_values,
+    clashed_message,
+    in_venue_time,
+    in_venue_time_zone,
+    organizer,
+)
 from registrations.admin.exports import SessionExportMixin
 from registrations.admin.site import site
 from registrations.models import SeatStatus, Session, SessionRegistration
@@ -42,11 +49,11 @@ class SessionAdminForm(forms.ModelForm):
         return capacity
 
 
-class SessionRegistrationByDelegateInline(admin.TabularInline):
+class SessionRegistrationByDelegateInline(RequestedInVenueTime, admin.TabularInline):
     """A session's confirmed and waitlisted delegates, read-only."""
 
     model = SessionRegistration
-    fields = ["delegate_link", "affiliation", "status", "position", "requested_at"]
+    fields = ["delegate_link", "affiliation", "status", "position", "requested"]
     readonly_fields = fields
     extra = 0
     max_num = 0
@@ -60,7 +67,7 @@ class SessionRegistrationByDelegateInline(admin.TabularInline):
             super()
             .get_queryset(request)
             .filter(status__in=[SeatStatus.CONFIRMED, SeatStatus.WAITLISTED])
-            .select_related("delegate__institute")
+            .select_related("delegate__institute", "session__event")
             .annotate(position=queries.waitlist_position())
         )
 

@@ -1,7 +1,9 @@
 """Template tags for the venue's dates and times in the active language (see registrations/l10n.py)."""
 
+from datetime import datetime
+
 from django import template
-from django.utils import formats
+from django.utils import formats, timezone
 from django.utils.html import format_html
 
 from registrations import l10n
@@ -11,9 +13,12 @@ register = template.Library()
 
 @register.filter
 def local_date(value, format_name: str):
-    """`{{ day|local_date:"DAY_FORMAT" }}`: a date in one of our per-language formats."""
+    """`{{ day|local_date:"DAY_FORMAT" }}`: a date in one of our per-language formats (a moment in the
+    active time zone: the venue's on pages rendered in it)."""
     if not value:
         return ""
+    if isinstance(value, datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
     return formats.date_format(value, l10n.local_format(format_name))
 
 

@@ -940,3 +940,37 @@ def test_the_approval_confirmation_says_who_will_be_skipped_and_why_before_confi
     nobody = act(organizer_client, "approve_selected", awaiting)
     assert nobody.context["delegates"] == []
     assert "Yes, approve" not in nobody.text
+
+
+# --------------------------------------------------------------------------- one venue time in the admin
+
+
+def test_the_delegate_lists_date_filter_days_and_rows_are_all_in_venue_time(organizer_client, event, open_session):
+    from datetime import UTC, datetime
+
+    from registrations.models import Delegate, SessionRegistration
+    from tests.factories import DelegateFactory, SessionRegistrationFactory
+
+    late = datetime(2026, 12, 7, 2, 44, tzinfo=UTC)  # Sunday 6 December, 18:44 in San Francisco
+    delegate = DelegateFactory(event=event)
+    Delegate.objects.filter(pk=delegate.pk).update(created_at=late)
+    seat = SessionRegistrationFactory(delegate=delegate, session=open_session)
+    SessionRegistration.objects.filter(pk=seat.pk).update(requested_at=late)
+    changelist = reverse("admin:registrations_delegate_changelist")
+
+    by_month = organizer_client.get(f"{changelist}?created_at__year=2026&created_at__month=12").content.decode()
+    assert "created_at__day=6" in by_month and "created_at__day=7" not in by_month
+    assert "Sun 06 Dec 2026 18:44 PST" in by_month
+    page = organizer_client.get(reverse("admin:registrations_delegate_change", args=[delegate.pk])).content.decode()
+    assert "Sun 06 Dec 2026 18:44 PST" in page  # the session table, as the list writes it
+    assert "p.m." not in page
+
+
+def test_the_french_dashboard_writes_months_in_lower_case(organizer_client, event):
+    from tests.factories import DelegateFactory
+
+    DelegateFactory(event=event)
+    organizer_client.cookies["django_language"] = "fr"
+    page = organizer_client.get(reverse("admin:dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    months = ("Jan", "Fév", "Mar", "Avr", "Mai", "Juin", "Juil", "Aoû", "Sep", "Oct", "Nov", "Déc")
+    assert not any(f" {m} " in page or f" {m}<" in page for m in months)

@@ -19,6 +19,14 @@ CLOCK_FORMAT = "H:i"
 MOMENT_FORMAT = "j F Y, H:i T"
 # A moment in an admin list column, short: "Tue 01 Dec 2026 07:49 PST".
 SHORT_MOMENT_FORMAT = "D d M Y H:i T"
+# Django's own format for a moment (the admin's read-only times, a datetime printed as is): the same
+# as SHORT_MOMENT_FORMAT, in the active time zone (the venue's on an event's pages), never "6:43 p.m.".
+DATETIME_FORMAT = SHORT_MOMENT_FORMAT
+SHORT_DATETIME_FORMAT = SHORT_MOMENT_FORMAT
+# A day in an admin chart or table: "6 Dec", "Sun 6 Dec", "Sun 6 Dec 2026".
+DAY_MONTH_FORMAT = "j M"
+SHORT_DAY_FORMAT = "D j M"
+SHORT_DAY_YEAR_FORMAT = "D j M Y"
 # Whether the zone's name follows the times in brackets ("(heure du Pacifique)"); English puts its
 # abbreviation in the time formats above instead, and names the zone by its IANA id.
 NAME_THE_ZONE = False

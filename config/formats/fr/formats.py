@@ -14,6 +14,14 @@ MOMENT_FORMAT = r"l j F Y, G \h i"
 CLOCK_FORMAT = "G\u00a0\\h\u00a0i"
 # A moment in an admin list column: "mar 1 déc 2026, 7 h 49 (heure du Pacifique)".
 SHORT_MOMENT_FORMAT = r"D j b Y, G \h i"
+# Django's own format for a moment (the admin's read-only times): "dim 6 déc 2026, 18 h 44 PST".
+DATETIME_FORMAT = r"D j b Y, G \h i T"
+SHORT_DATETIME_FORMAT = DATETIME_FORMAT
+# A day in an admin chart or table: "6 déc", "dim 6 déc", "dim 6 déc 2026" (French writes months in
+# lower case: Django's "M" gives "Déc", "b" gives "déc").
+DAY_MONTH_FORMAT = "j b"
+SHORT_DAY_FORMAT = "D j b"
+SHORT_DAY_YEAR_FORMAT = "D j b Y"
 NAME_THE_ZONE = True
 SPACED_RANGE = True
 # The CLDR locale that names the zones: Canadian French says "heure du Pacifique" and "heure de
