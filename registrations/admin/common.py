@@ -6,12 +6,14 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.contrib import admin, messages
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from registrations import l10n, queries, services
 from registrations.models import Event
+from registrations.services.messages import saved_views_for
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -70,6 +72,15 @@ class ListedInVenueTime:
     def changelist_view(self, request, extra_context=None):
         listing = super().changelist_view
         return in_venue_time_zone(request, listed_event(request), lambda: listing(request, extra_context))
+
+
+def saved_view_links(user) -> list[dict]:
+    """The saved views a staff member may open (their own and the shared ones), as links to the list."""
+    changelist = reverse("admin:registrations_delegate_changelist")
+    return [
+        {"name": view.name, "shared": view.shared, "url": f"{changelist}?{view.querystring}"}
+        for view in saved_views_for(user)
+    ]
 
 
 def in_venue_time(moment, event: Event | None) -> str:

@@ -9,14 +9,12 @@ from __future__ import annotations
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from registrations import queries
-from registrations.admin.common import in_venue_time_zone
+from registrations.admin.common import in_venue_time_zone, saved_view_links
 from registrations.models import Event
 from registrations.queries import dashboard
-from registrations.services import messages
 from registrations.web.form_fields import is_database_id
 
 VIEW_PERMISSION = "registrations.view_delegate"
@@ -33,17 +31,13 @@ def dashboard_view(request, admin_site):
     if not request.user.has_perm(VIEW_PERMISSION):
         raise PermissionDenied
     event = chosen_event(request)
-    changelist = reverse("admin:registrations_delegate_changelist")
     context = {
         **admin_site.each_context(request),
         "title": _("Dashboard"),
         "event": event,
         "events": Event.objects.order_by("-starts_on"),
         "board": dashboard.build(event) if event else None,
-        "saved_views": [
-            {"name": view.name, "shared": view.shared, "url": f"{changelist}?{view.querystring}"}
-            for view in messages.saved_views_for(request.user)
-        ],
+        "saved_views": saved_view_links(request.user),
     }
     return in_venue_time_zone(
         request, event, lambda: TemplateResponse(request, "admin/registrations/dashboard.html", context)

@@ -26,7 +26,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from registrations.admin.common import ReadOnlyAdmin, organizer
+from registrations.admin.common import ReadOnlyAdmin, organizer, saved_view_links
 from registrations.admin.site import site
 from registrations.models import Delegate, DelegateMessage, SavedView
 from registrations.outputs import emails
@@ -67,7 +67,11 @@ class SaveViewForm(forms.Form):
 
 class DelegateMessageMixin:
     """The "Write to these delegates" button, the "Write to selected" action and the compose page;
-    the "Save this view" page of the changelist."""
+    the "Save this view" page of the changelist, and the saved views above the list."""
+
+    def changelist_view(self, request, extra_context=None):
+        context = {**(extra_context or {}), "saved_views": saved_view_links(request.user)}
+        return super().changelist_view(request, context)
 
     def has_message_permission(self, request) -> bool:
         return request.user.is_active and request.user.is_staff and request.user.has_perm(MESSAGE_PERMISSION)

@@ -98,7 +98,9 @@ class Invitation(models.Model):
         ),
     )
     pre_approved = models.BooleanField(
-        _("pre-approved"), default=True, help_text=_("Confirm the guest at signup; otherwise they wait for review.")
+        _("pre-approved"),
+        default=False,
+        help_text=_("Confirm the guest at signup, with no review; otherwise they wait for an organizer's decision."),
     )
     expires_at = models.DateTimeField(_("expires"))
     status = models.CharField(max_length=16, choices=InvitationStatus, default=InvitationStatus.DRAFT)

@@ -12,6 +12,7 @@ from registrations.models import (
     Event,
     Invitation,
     InvitationStatus,
+    StakeholderType,
 )
 from registrations.queries.seats import seats_left_by_session
 
@@ -28,12 +29,16 @@ def _funnel(prefix: str, now) -> dict:
         where(status__in=LIVE_INVITATION_STATUSES, expires_at__lte=now)
         & Q(**{f"{prefix}uses__lt": F(f"{prefix}max_uses")})
     )
+    government = where(stakeholder_type=StakeholderType.GOVERNMENT)
     return {
         "invited": Count(f"{prefix}pk" if prefix else "pk"),
         "sent": Count("pk", filter=where(sent_at__isnull=False)),
         "opened": Count("pk", filter=where(opened_at__isnull=False) | where(uses__gt=0)),
         "registered": Count("pk", filter=where(uses__gt=0)),
-        "guests": Coalesce(Sum(f"{prefix}uses"), Value(0)),
+        # Who came through them: guests (civil society, academia, industry) and, apart, government
+        # delegates a focal point nominated (not guests: they count in their delegation).
+        "guests": Coalesce(Sum(f"{prefix}uses", filter=~government), Value(0)),
+        "nominees": Coalesce(Sum(f"{prefix}uses", filter=government), Value(0)),
         "declined": Count("pk", filter=where(status=InvitationStatus.DECLINED)),
         "expired": Count("pk", filter=expired),
         "revoked": Count("pk", filter=where(status=InvitationStatus.REVOKED)),

@@ -3,7 +3,7 @@
 Columns (a header row, in any order; case, spaces and underscores do not matter): email, name,
 organization, stakeholder type, sessions (titles or ids, separated by semicolons), expiry (a date
 or a date and time in the venue's zone; empty: when registration closes), pre-approved (yes/no;
-empty: yes). `read_rows` turns a file into rows of text, `preview` lists each row's errors,
+empty: no, as a new invitation). `read_rows` turns a file into rows of text, `preview` lists each row's errors,
 `import_rows` writes the invitations (drafts, audited) only if no row has one.
 """
 
@@ -325,7 +325,7 @@ def preview(*, event: Event, rows: list[dict[str, str]], now: datetime | None = 
                 "name": name,
                 "organization": organization,
                 "stakeholder_type": stakeholder_type,
-                "pre_approved": flag not in NO,
+                "pre_approved": flag in YES,
                 "expires_at": expires_at,
             }
             row.session_ids = [s.pk for s in covered]

@@ -330,6 +330,35 @@ def test_funnel_counts_per_session_and_in_total(organizer_client, event, open_se
     assert "Second open session" in html and "All invitations" in html
 
 
+def test_the_funnel_counts_nominees_apart_from_guests(event, open_session):
+    InvitationFactory(event=event, status="registered", uses=1, sessions=[open_session])
+    InvitationFactory(
+        event=event, status="registered", uses=1, stakeholder_type="government", organization="", sessions=[open_session]
+    )
+
+    _per_session, total = queries.invitation_funnel(event)
+
+    assert (total["registered"], total["guests"], total["nominees"]) == (2, 1, 1)
+
+
+def test_a_new_invitation_waits_for_review_unless_the_organizer_ticks_pre_approved(organizer_client, event):
+    form = organizer_client.get(reverse("admin:registrations_invitation_add")).context["adminform"].form
+
+    assert form.initial.get("pre_approved", form.fields["pre_approved"].initial) is False
+
+
+@pytest.mark.parametrize("holds_seats", [True, False])
+def test_the_invitation_email_promises_seats_to_others_only_when_it_holds_some(event, open_session, holds_seats):
+    invitation = InvitationFactory(event=event, holds_seats=holds_seats, sessions=[open_session])
+    email = OutboundEmail.objects.create(invitation=invitation, kind=EmailKind.INVITATION, context={})
+
+    message = emails.render(email)
+
+    said = "seats then go to others" in message.body
+    assert said is holds_seats
+    assert ("seats go to others" in message.alternatives[0][0]) is holds_seats
+
+
 # --------------------------------------------------------------------------- import
 
 
@@ -411,7 +440,8 @@ def test_import_csv_previews_then_imports_all_rows_as_drafts(organizer_client, e
         organizer_user,
         sorted([open_session.pk, other.pk]),
     )
-    assert (b.stakeholder_type, b.pre_approved, b.expires_at) == ("civil_society", True, event.registration_closes_at)
+    # Empty pre-approved: no, as a new invitation (an organizer reviews the guest).
+    assert (b.stakeholder_type, b.pre_approved, b.expires_at) == ("civil_society", False, event.registration_closes_at)
     assert a.expires_at.astimezone(event.tz).strftime("%Y-%m-%d %H:%M") == "2030-01-31 23:59"
     assert AuditEntry.objects.filter(action=AuditAction.INVITATION_CREATED).count() == 2
     assert AuditEntry.objects.filter(action=AuditAction.INVITATIONS_IMPORTED).count() == 1
@@ -436,7 +466,7 @@ def test_import_accepts_the_labels_of_every_language_the_app_speaks(organizer_cl
     assert found == {
         "a@x.example": ("civil_society", False, [open_session]),
         "b@x.example": ("academia", True, [open_session]),
-        "c@x.example": ("industry", True, [open_session]),
+        "c@x.example": ("industry", False, [open_session]),  # empty: reviewed, as a new invitation
     }
 
 

@@ -234,6 +234,11 @@ def test_saved_views_appear_on_the_dashboard_for_their_owner_or_everyone_when_sh
     theirs = client.get(reverse("admin:dashboard")).context["saved_views"]
     assert [v["name"] for v in theirs] == ["Waitlist"]
     assert SavedView.objects.get(name="UK pending").owner == organizer_user
+    # ... and above the delegate list, where they are used.
+    listing = client.get(reverse(CHANGELIST)).content.decode()
+    assert 'class="saved-views"' in listing
+    assert f'<a href="{reverse(CHANGELIST)}?seat=waitlisted">Waitlist</a>' in listing
+    assert "UK pending" not in listing
 
 
 @pytest.mark.parametrize(
