@@ -159,6 +159,8 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         return render_organizer_message(DelegateMessage.objects.get(pk=email.context["message"]), delegate)
     event = delegate.event
     registrations = queries.delegate_registrations(delegate)
+    if email.kind == EmailKind.REGISTRATION_RECEIVED:  # a session already full: most likely a waitlist
+        queries.mark_full_requests(event, registrations)
     context = {
         "delegate": delegate,
         "event": event,

@@ -78,6 +78,11 @@ def invitation(request, invitation, token):
         status = 400
     else:  # a GET writes nothing: mail scanners fetch links (the page's script says it was opened)
         form = RegistrationForm(event=event, invitation=invitation)
+    covered = list(invitation.sessions.order_by("starts_at", "title"))
+    # Where each covered session stands now for this invitee: a seat (held, or free) or its waitlist.
+    arrival = queries.seats_on_arrival(invitation, [session.pk for session in covered])
+    for session in covered:
+        session.on_arrival = arrival[session.pk]
     return render(
         request,
         "registrations/invitation.html",
@@ -88,7 +93,7 @@ def invitation(request, invitation, token):
             "form": form,
             "form_errors": form.errors if request.method == "POST" else None,
             "registration_open": event.is_registration_open(),
-            "covered": list(invitation.sessions.order_by("starts_at", "title")),
+            "covered": covered,
         },
         status=status,
     )

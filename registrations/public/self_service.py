@@ -64,6 +64,8 @@ def _back_to_status(delegate):
 def _status_page(request, delegate, *, add_form=None, language_form=None, status=200):
     event = delegate.event
     registrations = queries.delegate_registrations(delegate)
+    if delegate.status == DelegateStatus.PENDING:  # a requested session already full: say so
+        queries.mark_full_requests(event, registrations)
     active = rules.is_active(delegate)
     # An approved delegate's badge: its QR code and the code as text (it names no one).
     badge_code = badges.code_for(delegate) if delegate.status == DelegateStatus.APPROVED else ""

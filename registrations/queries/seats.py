@@ -63,6 +63,17 @@ def seats_left_by_session(event: Event) -> dict[int, int]:
     return dict(sessions_with_seats(event.sessions.all()).order_by().values_list("pk", "seats_left"))
 
 
+def mark_full_requests(event: Event, registrations: list) -> list:
+    """Set `full` on each requested seat whose session has no seat left now (its approval will most
+    likely waitlist it), so a confirmation email and the status page can say so. One query, and none
+    when nothing is requested."""
+    requested = [r for r in registrations if r.status == SeatStatus.REQUESTED]
+    left = seats_left_by_session(event) if requested else {}
+    for registration in requested:
+        registration.full = left.get(registration.session_id, 1) <= 0
+    return registrations
+
+
 def seats_left(capacity, confirmed, held):
     """The seats-left expression: capacity less the confirmed seats and the seats held by invitations,
     never below 0 (the one formula; `rules.has_seat_left` is the same rule for a locked session)."""

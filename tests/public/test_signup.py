@@ -399,6 +399,27 @@ def test_a_session_already_full_is_flagged_on_the_confirmation_page(
     assert flagged == {True: True, False: False}
 
 
+def test_a_session_already_full_is_flagged_in_the_email_and_on_the_pending_status_page(
+    client, event, open_session, government_session, organizer_actor, send_emails, mailoutbox
+):
+    takers = [DelegateFactory(event=event, government=True) for _ in range(government_session.capacity)]
+    for taker in takers:
+        SessionRegistrationFactory(delegate=taker, session=government_session)
+    services.approve_delegates(delegate_ids=[t.pk for t in takers], actor=organizer_actor)
+    OutboundEmail.objects.all().delete()
+
+    client.post(REGISTER, signup(sessions=[open_session.pk, government_session.pk]))
+    send_emails()
+    delegate = Delegate.objects.get(email=signup()["email"])
+
+    lines = {line for line in mailoutbox[-1].body.splitlines() if line.startswith("- ")}
+    flagged = {government_session.title in line: "already full" in line for line in lines}
+    assert flagged == {True: True, False: False}
+    assert "already full" in mailoutbox[-1].alternatives[0][0]
+    page = client.get(links.status_path(delegate)).content.decode()
+    assert page.count("already full: you will most likely be put on its waitlist") == 1
+
+
 def test_the_confirmation_page_says_what_a_repeat_signup_did_without_telling_whether_it_was_one(
     client, event, open_session
 ):

@@ -583,3 +583,16 @@ def test_the_invitees_form_offers_the_language_seeded_from_the_invitation(client
     html = client.get(invite_url(invitation)).content.decode()
     select = re.search(r'<select[^>]*id="id_language"[^>]*>(.*?)</select>', html, re.S).group(1)
     assert re.findall(r'<option value="(\w+)" selected>', select) == ["fr"]
+
+
+def test_the_invitation_page_says_where_each_covered_session_stands(client, event, full_session):
+    roomy = SessionFactory(event=event, title="Roomy session", capacity=50)
+    plain = InvitationFactory(event=event, sessions=[full_session, roomy])
+    held = InvitationFactory(event=event, holds_seats=True, sessions=[roomy])
+
+    page = client.get(invite_url(plain)).content.decode()
+    covered = page.split('class="invitation-sessions"')[1].split("</ul>")[0]
+    items = {item.split(" · ")[0]: item for item in covered.split("<li>")[1:]}
+    assert "full: you would join its waitlist" in items[full_session.title]
+    assert "seats left" in items["Roomy session"]
+    assert "a seat is held for you" in client.get(invite_url(held)).content.decode()
