@@ -16,6 +16,8 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## Set up (once), migrate, load the demo and serve it on http://127.0.0.1:8000 with the email worker.
 run: export DJANGO_DEBUG ?= 1
 run: export SITE_URL ?= http://$(HOST):$(PORT)
+# Each email as a few lines on the console (to, subject, its links), not raw MIME.
+run: export DJANGO_EMAIL_BACKEND ?= registrations.outputs.console_email.EmailBackend
 run: $(STAMP) fonts
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo

@@ -49,6 +49,7 @@ def admin_requires_two_factor(app_configs, **kwargs):
 LEAKING_EMAIL_BACKENDS = {
     "django.core.mail.backends.console.EmailBackend",
     "django.core.mail.backends.filebased.EmailBackend",
+    "registrations.outputs.console_email.EmailBackend",
 }
 
 
@@ -95,7 +96,7 @@ def badge_signing_key_is_set(app_configs, **kwargs):
             "BADGE_SIGNING_KEY is not set (or shorter than 32 characters): badge codes are signed with a "
             "key derived from DJANGO_SECRET_KEY, so rotating that voids every printed badge.",
             hint="Set BADGE_SIGNING_KEY to a random value of 32+ characters (secrets.token_urlsafe(40)).",
-            id="registrations.W003",
+            id="registrations.W005",
         )
     ]
 

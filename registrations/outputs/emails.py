@@ -45,7 +45,7 @@ CLAIM_FOR = timedelta(minutes=5)
 
 SUBJECTS = {
     EmailKind.REGISTRATION_RECEIVED: _("We received your registration for %(event)s"),
-    EmailKind.ALREADY_REGISTERED: _("Your registration for %(event)s"),
+    EmailKind.ALREADY_REGISTERED: _("This address is already registered for %(event)s"),
     EmailKind.APPROVED: _("Your registration for %(event)s is approved"),
     EmailKind.REJECTED: _("Your registration for %(event)s"),
     EmailKind.PROMOTED: _("A seat opened for you at %(event)s"),

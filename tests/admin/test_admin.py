@@ -1,6 +1,7 @@
 """The organizers' desk (registrations/admin.py), through the admin's real URLs."""
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -946,11 +947,6 @@ def test_the_approval_confirmation_says_who_will_be_skipped_and_why_before_confi
 
 
 def test_the_delegate_lists_date_filter_days_and_rows_are_all_in_venue_time(organizer_client, event, open_session):
-    from datetime import UTC, datetime
-
-    from registrations.models import Delegate, SessionRegistration
-    from tests.factories import DelegateFactory, SessionRegistrationFactory
-
     late = datetime(2026, 12, 7, 2, 44, tzinfo=UTC)  # Sunday 6 December, 18:44 in San Francisco
     delegate = DelegateFactory(event=event)
     Delegate.objects.filter(pk=delegate.pk).update(created_at=late)
@@ -967,8 +963,6 @@ def test_the_delegate_lists_date_filter_days_and_rows_are_all_in_venue_time(orga
 
 
 def test_the_french_dashboard_writes_months_in_lower_case(organizer_client, event):
-    from tests.factories import DelegateFactory
-
     DelegateFactory(event=event)
     organizer_client.cookies["django_language"] = "fr"
     page = organizer_client.get(reverse("admin:dashboard"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()

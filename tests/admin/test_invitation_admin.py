@@ -333,7 +333,12 @@ def test_funnel_counts_per_session_and_in_total(organizer_client, event, open_se
 def test_the_funnel_counts_nominees_apart_from_guests(event, open_session):
     InvitationFactory(event=event, status="registered", uses=1, sessions=[open_session])
     InvitationFactory(
-        event=event, status="registered", uses=1, stakeholder_type="government", organization="", sessions=[open_session]
+        event=event,
+        status="registered",
+        uses=1,
+        stakeholder_type="government",
+        organization="",
+        sessions=[open_session],
     )
 
     _per_session, total = queries.invitation_funnel(event)

@@ -546,7 +546,7 @@ def test_repeated_wrong_passwords_at_the_door_login_lock_the_account_out(client,
 
 
 @pytest.mark.parametrize(
-    ("key", "warnings"), [("", ["registrations.W003"]), ("short", ["registrations.W003"]), ("k" * 40, [])]
+    ("key", "warnings"), [("", ["registrations.W005"]), ("short", ["registrations.W005"]), ("k" * 40, [])]
 )
 def test_check_deploy_warns_without_a_badge_signing_key(settings, key, warnings):
 

@@ -231,6 +231,9 @@ def test_second_registration_with_a_known_email_writes_nothing_and_reveals_nothi
     emails.deliver()
     assert [m.to for m in mailoutbox] == [["priya.shah@aisi.gov.uk"]]
     assert "already registered" in mailoutbox[0].body
+    assert mailoutbox[0].subject.startswith("This address is already registered for")
+    assert "the second form was not saved" in mailoutbox[0].body  # what changed: nothing
+    assert f"- {open_session.title}:" in mailoutbox[0].body  # what the registration holds
     assert links.status_path(delegate) in mailoutbox[0].body
 
 

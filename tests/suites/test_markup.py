@@ -51,7 +51,9 @@ def marked_up(event, open_session):
 def test_the_message_preview_prints_the_rendered_text_escaped(organizer_client, marked_up, open_session):
     url = f"{reverse('admin:registrations_delegate_message')}?ids={marked_up.pk}"
     body = "Hello {given_name} {family_name}, {sessions}"
-    response = organizer_client.post(url, {"subject": "Hi {given_name}", "body": body, "key": uuid.uuid4(), "preview": "1"})
+    response = organizer_client.post(
+        url, {"subject": "Hi {given_name}", "body": body, "key": uuid.uuid4(), "preview": "1"}
+    )
 
     assert_escaped(response)
     assert escape(PAYLOAD[:100]) in response.content.decode()
