@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from registrations import queries, services
+from registrations import l10n, queries, services
 from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
 from registrations.admin.site import site
 from registrations.models import AccessTier, AuditEntry, Event, Invitation, InvitationStatus, Session
@@ -42,6 +42,12 @@ class CoveredSessionFilter(admin.SimpleListFilter):
         return queryset
 
 
+def session_choice_label(session) -> str:
+    """ "Risk assessment science · Sat 20 Nov 2027, 10:00–11:30 PST" (the event's name where several)."""
+    when = l10n.session_span(session.starts_at, session.ends_at, session.event.tz, dated=True)
+    return f"{session.title} · {when} · {session.event.name}"
+
+
 class InvitationAdminForm(forms.ModelForm):
     """The rules' refusals (government-only sessions, duplicates, seats to hold) as form errors."""
 
@@ -55,6 +61,10 @@ class InvitationAdminForm(forms.ModelForm):
             sessions = Session.objects.filter(access_tier=AccessTier.OPEN).select_related("event")
             if self.instance.pk is not None:
                 sessions = sessions.filter(event_id=self.instance.event_id)
+            # One checkbox per open session, with its time: what it covers is ticked, one by one
+            # (a two-list chooser's "Choose all" covered every open session at one click).
+            self.fields["sessions"].widget = forms.CheckboxSelectMultiple(attrs={"class": "covered-sessions"})
+            self.fields["sessions"].label_from_instance = session_choice_label
             self.fields["sessions"].queryset = sessions.order_by("event", "starts_at", "title")
             self.fields["sessions"].help_text = _(
                 "Open sessions only: an invitation never covers a government-only one."
@@ -103,7 +113,6 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ["event"]
     list_per_page = 100
     actions = ["send_selected", "remind_selected", "revoke_selected"]
-    filter_horizontal = ["sessions"]
     change_list_template = "admin/registrations/invitation/change_list.html"
     readonly_fields = [
         "status_label",
@@ -251,9 +260,20 @@ class InvitationAdmin(admin.ModelAdmin):
         sessions = list(form.cleaned_data["sessions"])
         if not change:
             invitations.create_invitation(invitation=obj, sessions=sessions, actor=organizer(request))
-            return
-        changes = {n: v for n, v in changed_values(form).items() if n != "sessions"}
-        invitations.update_invitation(invitation=obj, changes=changes, sessions=sessions, actor=organizer(request))
+        else:
+            changes = {n: v for n, v in changed_values(form).items() if n != "sessions"}
+            invitations.update_invitation(invitation=obj, changes=changes, sessions=sessions, actor=organizer(request))
+        if "_send" in request.POST:  # "Save and send"
+            self.send_selected(request, Invitation.objects.filter(pk=obj.pk))
+        elif obj.status == InvitationStatus.DRAFT:
+            self.message_user(
+                request,
+                _(
+                    "Saved as a draft: nobody has been emailed. Press “Save and send”, or select it in the list "
+                    "and choose “Send (or send again) the selected invitations”."
+                ),
+                messages.WARNING,
+            )
 
     def save_related(self, request, form, formsets, change):
         # The sessions were saved by the service, with the rules.

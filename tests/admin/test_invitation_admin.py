@@ -87,6 +87,21 @@ def test_organizer_creates_an_invitation_audited_as_a_draft(organizer_client, ev
     )
 
 
+def test_saving_says_the_draft_is_not_sent_and_save_and_send_sends_it(organizer_client, event, open_session):
+    saved = organizer_client.post(ADD, add_data(event, [open_session]), follow=True)
+    said = [str(m) for m in get_messages(saved.wsgi_request)]
+    assert any("Saved as a draft: nobody has been emailed" in m for m in said), said
+    assert not OutboundEmail.objects.exists()
+
+    sent = organizer_client.post(ADD, {**add_data(event, [open_session]), "email": "second@x.example", "_send": "1"})
+
+    assert sent.status_code == 302
+    second = Invitation.objects.get(email="second@x.example")
+    assert second.status == InvitationStatus.SENT
+    assert OutboundEmail.objects.filter(invitation=second, kind=EmailKind.INVITATION).count() == 1
+    assert "Save and send" in organizer_client.get(ADD).content.decode()
+
+
 def test_the_expiry_typed_in_the_add_form_is_venue_time(organizer_client, event, open_session):
     day = (timezone.now() + timedelta(days=10)).astimezone(event.tz).date()
     data = add_data(event, [open_session], expires_at_0=day.isoformat(), expires_at_1="23:59:00")
@@ -556,7 +571,9 @@ def test_government_only_sessions_are_never_offered_on_the_admin_form(organizer_
     gov = SessionFactory(event=event, title="Members only", access_tier=AccessTier.GOVERNMENT_ONLY)
     html = organizer_client.get(ADD).content.decode()
     assert open_session.title in html
-    assert f'value="{gov.pk}"' not in html
+    assert f'name="sessions" value="{open_session.pk}"' in html  # one checkbox per open session
+    assert f'name="sessions" value="{gov.pk}"' not in html
+    assert "Members only" not in html
 
 
 # --------------------------------------------------------------------------- no inline code (CSP)
