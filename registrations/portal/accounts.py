@@ -94,6 +94,10 @@ def focal_point_required(view):
                 logout(request)
             raise PermissionDenied(_("This account cannot use the institute portal."))
         if requires_2fa() and not user.is_verified():
+            if not TOTPDevice.objects.filter(user=user, confirmed=True).exists():
+                # Activated, authenticator not linked yet: every page leads back to enrolment, and the
+                # session stays (signing out here left a password and no way to finish enrolling).
+                return redirect(reverse("registrations:portal_enroll"))
             logout(request)
             return redirect(reverse("registrations:portal_login"))
         request.focal_point = focal_point

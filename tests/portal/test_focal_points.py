@@ -534,6 +534,38 @@ def test_two_factor_activation_enrolls_a_device_and_login_needs_the_code(client,
     assert client.get(reverse("registrations:portal_enroll")).status_code == 403
 
 
+def test_until_the_authenticator_is_linked_every_portal_page_leads_back_to_enrolment(
+    client, gb, settings, required_event, officials
+):
+    settings.ADMIN_REQUIRE_2FA = True
+    path = reverse(
+        "registrations:portal_activate",
+        args=[urlsafe_base64_encode(force_bytes(gb.user.pk)), default_token_generator.make_token(gb.user)],
+    )
+    client.post(path, {"new_password1": "Tr1cky-passphrase-42", "new_password2": "Tr1cky-passphrase-42"})
+    slug = required_event.slug
+    pages = [
+        reverse("registrations:portal"),
+        reverse("registrations:portal_event", args=[slug]),
+        reverse("registrations:portal_nominate", args=[slug]),
+        reverse("registrations:portal_csv", args=[slug]),
+        reverse("registrations:portal_xlsx", args=[slug]),
+        reverse("registrations:portal_delegate", args=[slug, officials[0].pk]),
+    ]
+
+    for page in pages:  # opened before the code is confirmed: no sign-out, back to enrolment
+        response = client.get(page)
+        assert (response.status_code, response["Location"]) == (302, reverse("registrations:portal_enroll")), page
+    decided = client.post(reverse("registrations:portal_decide", args=[slug]), {"delegate": officials[0].pk})
+    assert decided["Location"] == reverse("registrations:portal_enroll")
+
+    assert client.get(reverse("registrations:portal_enroll")).status_code == 200  # still signed in
+    device = TOTPDevice.objects.get(user=gb.user)
+    code = f"{totp(device.bin_key, device.step, device.t0, device.digits, device.drift):06d}"
+    assert client.post(reverse("registrations:portal_enroll"), {"token": code}).status_code == 302
+    assert client.get(reverse("registrations:portal")).status_code == 200
+
+
 def test_portal_login_locks_out_after_repeated_failures(client, gb, settings):
     for _attempt in range(settings.AXES_FAILURE_LIMIT):
         client.post(reverse("registrations:portal_login"), {"username": gb.user.username, "password": "wrong"})
