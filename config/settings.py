@@ -359,4 +359,7 @@ LOGGING = {
 # locks a username and address pair out as for the admin), and the digest of new registrations sent
 # to them at most every FOCAL_POINT_DIGEST_MINUTES per institute.
 FOCAL_POINT_LOGIN_RATE = os.environ.get("FOCAL_POINT_LOGIN_RATE", "20/m")
+# Nominations one focal point may send in 24 hours: a stolen portal account cannot relay mail in the
+# Network's name beyond it (rules.nomination_refusals).
+FOCAL_POINT_NOMINATIONS_PER_DAY = int(os.environ.get("FOCAL_POINT_NOMINATIONS_PER_DAY", "20"))
 FOCAL_POINT_DIGEST_MINUTES = int(os.environ.get("FOCAL_POINT_DIGEST_MINUTES", "60"))

@@ -162,6 +162,7 @@ class NominateForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Colleague's full name"), max_length=200)
     email = forms.EmailField(label=gettext_lazy("Colleague's official email address"), max_length=254)
     language = forms.ChoiceField(label=gettext_lazy("Language of the invitation"), choices=settings.LANGUAGES)
+    send_anyway = forms.BooleanField(label=gettext_lazy("Send to this address anyway"), required=False)
 
     def clean_name(self):
         name = self.cleaned_data["name"]
@@ -171,13 +172,33 @@ class NominateForm(forms.Form):
     def clean_email(self):
         return clean_email_address(self.cleaned_data["email"])
 
+    def __init__(self, *args, focal_point, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.focal_point = focal_point
+
+    def clean(self):
+        data = super().clean()
+        if "email" in data:
+            for field, code, message in endorsements.nomination_refusals(
+                focal_point=self.focal_point,
+                email=data["email"],
+                off_domain_confirmed=data.get("send_anyway", False),
+            ):
+                self.add_error(field, forms.ValidationError(message, code=code))
+        return data
+
+    @property
+    def asks_to_confirm(self) -> bool:
+        """The address is off the institute's domains: show "Send to this address anyway"."""
+        return self.has_error("email", rules.OFF_DOMAIN) or bool(self.data.get("send_anyway"))
+
 
 @require_http_methods(["GET", "POST"])
 @focal_point_required
 def nominate(request, slug):
     """Nominate a colleague: a personal government invitation for this institute, sent at once."""
     focal_point, event = request.focal_point, _event(slug)
-    form = NominateForm(request.POST or None, initial={"language": focal_point.language})
+    form = NominateForm(request.POST or None, initial={"language": focal_point.language}, focal_point=focal_point)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = endorsements.nominate(
@@ -186,6 +207,7 @@ def nominate(request, slug):
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
                 language=form.cleaned_data["language"],
+                off_domain_confirmed=form.cleaned_data["send_anyway"],
             )
         except services.NotFocalPoint as refusal:
             raise PermissionDenied(refusal.message) from refusal

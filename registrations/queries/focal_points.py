@@ -73,6 +73,11 @@ def nominations_of(focal_point: FocalPoint, event: Event) -> QuerySet[Invitation
     return Invitation.objects.filter(event=event, institute_id=focal_point.institute_id).order_by("-created_at")
 
 
+def nominations_sent_since(focal_point: FocalPoint, since) -> int:
+    """How many nominations this focal point sent since `since` (every event: the cap is per person)."""
+    return Invitation.objects.filter(nominated_by=focal_point, created_at__gte=since).count()
+
+
 def events() -> list[Event]:
     """The events a focal point's portal lists, the latest first."""
     return list(Event.objects.order_by("-starts_on"))

@@ -8,6 +8,7 @@ admin, waitlist, door, exports):
 - `clashes`: sessions that overlap in time.
 - `capacity`: seats left and institute quotas.
 - `transitions`: allowed status moves, "active", endorsement.
+- `nominations`: a focal point's daily cap and off-domain addresses.
 - `admission`: the door's verdict. `identity`: one key per email address. `badges`: signed badge codes.
 - `errors`: the refusals a rule gives.
 
@@ -66,6 +67,7 @@ from registrations.rules.identity import (
     normalize_email,
     on_domains,
 )
+from registrations.rules.nominations import OFF_DOMAIN, nomination_refusals
 from registrations.rules.signup import (
     CONSENT_REFUSAL,
     Refusal,
@@ -102,6 +104,7 @@ __all__ = [
     "CONSENT_REFUSAL",
     "DELEGATE_TRANSITIONS",
     "MAX_EMAIL_LENGTH",
+    "OFF_DOMAIN",
     "SEAT_TRANSITIONS",
     "CapacityBelowConfirmed",
     "DoorRefusal",
@@ -151,6 +154,7 @@ __all__ = [
     "may_move",
     "may_move_seat",
     "needs_endorsement",
+    "nomination_refusals",
     "normalize_email",
     "on_domains",
     "quota_left",

@@ -35,7 +35,13 @@ from registrations.models import (
     InvitationKind,
     StakeholderType,
 )
-from registrations.queries.focal_points import account_taken, delegates_of, digest_entries, username_for
+from registrations.queries.focal_points import (
+    account_taken,
+    delegates_of,
+    digest_entries,
+    nominations_sent_since,
+    username_for,
+)
 from registrations.rules.errors import NotEligible, NotFocalPoint
 from registrations.services import invitation_sending, invitations, seats
 from registrations.services.audit import Actor, commit, record
@@ -260,15 +266,44 @@ def queue_digests(*, now=None) -> int:
 NOMINATION_VALID_FOR = timedelta(days=30)
 
 
+def nomination_refusals(*, focal_point: FocalPoint, email: str, off_domain_confirmed: bool, now=None):
+    """`rules.nomination_refusals` with this focal point's count of the last 24 hours and institute's
+    domains: what the portal's form shows, and what `nominate` raises (the first)."""
+    now = now or timezone.now()
+    return list(
+        rules.nomination_refusals(
+            email_key=rules.email_key(email),
+            domains=focal_point.institute.domain_list,
+            sent_in_last_day=nominations_sent_since(focal_point, now - timedelta(days=1)),
+            daily_limit=settings.FOCAL_POINT_NOMINATIONS_PER_DAY,
+            off_domain_confirmed=off_domain_confirmed,
+        )
+    )
+
+
 @transaction.atomic
-def nominate(*, focal_point: FocalPoint, event: Event, email: str, name: str, language: str) -> Invitation:
+def nominate(
+    *,
+    focal_point: FocalPoint,
+    event: Event,
+    email: str,
+    name: str,
+    language: str,
+    off_domain_confirmed: bool = False,
+) -> Invitation:
     """A focal point nominates a colleague: a personal government invitation bound to their institute,
     covering every session, sent at once. The nominee registers through it, endorsed by the
-    nomination; the organizers approve them within the institute's quota as any other delegate."""
+    nomination; the organizers approve them within the institute's quota as any other delegate.
+    At most FOCAL_POINT_NOMINATIONS_PER_DAY in 24 hours (the focal point's row is locked first, so two
+    at once cannot both pass), and an address off the institute's domains only when confirmed."""
     focal_point = _lock_focal_point(focal_point)
     now = timezone.now()
     if not event.is_registration_open(now):
         raise NotEligible(_("Registration for %(event)s is not open: nobody can be nominated now.") % {"event": event})
+    for _field, code, message in nomination_refusals(
+        focal_point=focal_point, email=email, off_domain_confirmed=off_domain_confirmed, now=now
+    ):
+        raise NotEligible(message, code=code)
     actor = Actor.focal_point(focal_point.user)
     invitation = Invitation(
         event=event,

@@ -795,3 +795,44 @@ def test_dashboard_counts_delegates_awaiting_endorsement_per_institute(organizer
     assert board.endorsements_enabled
     (uk,) = [inst for inst in board.institutes if inst["iso_code"] == "GB"]
     assert uk["awaiting_endorsement"] == 2
+
+
+def test_nominations_stop_at_the_daily_cap_with_a_clear_refusal(portal, gb, required_event, settings):
+    settings.FOCAL_POINT_NOMINATIONS_PER_DAY = 3
+    SessionFactory(event=required_event)
+    url = reverse("registrations:portal_nominate", args=[required_event.slug])
+    for n in range(3):
+        assert portal.post(url, {"name": f"N {n}", "email": f"n{n}@dsit.gov.uk", "language": "en"}).status_code == 302
+
+    refused = portal.post(url, {"name": "One more", "email": "more@dsit.gov.uk", "language": "en"})
+
+    assert refused.status_code == 400
+    assert "You have sent 3 nominations in the last 24 hours" in refused.content.decode()
+    assert Invitation.objects.count() == 3
+    # The service holds the cap too (a form is not the only way in).
+    with pytest.raises(services.RegistrationError) as refusal:
+        endorsements.nominate(focal_point=gb, event=required_event, email="x@dsit.gov.uk", name="X", language="en")
+    assert refusal.value.code == "nominations_capped"
+    # A day later the count starts again.
+    Invitation.objects.update(created_at=timezone.now() - timedelta(days=1, minutes=1))
+    assert portal.post(url, {"name": "Next day", "email": "next@dsit.gov.uk", "language": "en"}).status_code == 302
+
+
+def test_an_address_off_the_institutes_domains_is_flagged_and_sent_only_when_confirmed(portal, required_event):
+    SessionFactory(event=required_event)
+    url = reverse("registrations:portal_nominate", args=[required_event.slug])
+    data = {"name": "Someone", "email": "someone@gmail.example", "language": "en"}
+
+    flagged = portal.post(url, data)
+
+    page = flagged.content.decode()
+    assert flagged.status_code == 400
+    assert "is not on your institute&#x27;s official domains (aisi.gov.uk, dsit.gov.uk)" in page
+    assert 'name="send_anyway"' in page  # the confirmation appears with the warning
+    assert not Invitation.objects.exists()
+    assert 'name="send_anyway"' not in portal.get(url).content.decode()
+
+    confirmed = portal.post(url, {**data, "send_anyway": "on"})
+
+    assert confirmed.status_code == 302
+    assert Invitation.objects.get().email == "someone@gmail.example"
