@@ -9,7 +9,7 @@ import zoneinfo
 from django.utils.translation import gettext as _
 from django_countries import countries
 
-from registrations.models import AccessTier, DelegateStatus, SeatStatus, StakeholderType
+from registrations.models import AccessTier, DelegateStatus, Endorsement, SeatStatus, StakeholderType
 
 MOMENT_PATHS = frozenset({"created_at", "session__starts_at", "session__ends_at", "requested_at"})
 
@@ -25,6 +25,7 @@ class Labels:
         self.stakeholder = {value: str(label) for value, label in StakeholderType.choices}
         self.delegate_status = {value: str(label) for value, label in DelegateStatus.choices}
         self.seat_status = {value: str(label) for value, label in SeatStatus.choices}
+        self.endorsement = {value: str(label) for value, label in Endorsement.choices}
         self.tier = {value: str(label) for value, label in AccessTier.choices}
         self.yes, self.no = _("yes"), _("no")
         self.verified, self.unverified = _("verified"), _("unverified")
@@ -65,6 +66,7 @@ class Labels:
             job_title,
             country,
             status,
+            endorsement,
             domain_verified,
             dietary,
             accessibility,
@@ -89,6 +91,8 @@ class Labels:
             job_title,
             self.country(country),
             self.delegate_status.get(status, status),
+            # Only a government delegate is endorsed by a focal point; a guest's cell stays empty.
+            self.endorsement.get(endorsement, endorsement) if institute else "",
             domain,
             dietary,
             accessibility,

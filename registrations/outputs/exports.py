@@ -87,6 +87,7 @@ DELEGATE_COLUMNS = [
     (gettext_lazy("Job title"), "job_title"),
     (gettext_lazy("Country"), "country"),
     (gettext_lazy("Registration status"), "status"),
+    (gettext_lazy("Endorsement"), "endorsement"),
     (gettext_lazy("Email domain"), "email_domain_verified"),
     (gettext_lazy("Dietary needs"), "dietary_needs"),
     (gettext_lazy("Accessibility needs"), "accessibility_needs"),

@@ -61,13 +61,13 @@ ALIASES = {
 }
 # Yes and no in every language the app speaks (and the codes a spreadsheet writes).
 YES = {"yes", "y", "true", "1", "x", "oui", "vrai", "はい", "예", "네"}
+NO = {"no", "n", "false", "0", "non", "faux", "いいえ", "아니요", "아니오"}
 # A language by its code or its name in English or in itself ("fr", "French", "Français").
 LANGUAGES = {
     **{code: code for code, _name in settings.LANGUAGES},
     **{str(name).lower(): code for code, name in settings.LANGUAGES},
     **{get_language_info(code)["name_local"].lower(): code for code, _name in settings.LANGUAGES},
 }
-NO = {"no", "n", "false", "0", "non", "faux", "いいえ", "아니요", "아니오"}
 
 
 class ImportRefused(RegistrationError):

@@ -79,6 +79,7 @@ def expected_delegate(d: Delegate) -> dict:
         "Job title": d.job_title,
         "Country": d.country.name,
         "Registration status": d.get_status_display(),
+        "Endorsement": d.get_endorsement_display() if d.institute_id else "",
         "Email domain": ("verified" if d.email_domain_verified else "unverified") if d.institute_id else "",
         "Dietary needs": d.dietary_needs,
         "Accessibility needs": d.accessibility_needs,

@@ -3,7 +3,7 @@ object-level security (another institute's delegates, guests, other events, a de
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from io import StringIO
 
 import pytest
@@ -28,13 +28,16 @@ from registrations.models import (
     AuditEntry,
     Delegate,
     DelegateStatus,
+    EmailKind,
     Endorsement,
     FocalPoint,
     Institute,
     Invitation,
     InvitationStatus,
+    OutboundEmail,
     StakeholderType,
 )
+from registrations.outputs import emails
 from registrations.queries import dashboard, links
 from registrations.services import endorsements, invitations
 from registrations.services.audit import commit, record
@@ -836,3 +839,46 @@ def test_an_address_off_the_institutes_domains_is_flagged_and_sent_only_when_con
 
     assert confirmed.status_code == 302
     assert Invitation.objects.get().email == "someone@gmail.example"
+
+
+def test_the_nomination_email_and_page_say_it_is_a_nomination_and_by_whom(portal, gb, required_event, client):
+    SessionFactory(event=required_event)
+    url = reverse("registrations:portal_nominate", args=[required_event.slug])
+    portal.post(url, {"name": "Grace Hopper", "email": "grace@dsit.gov.uk", "language": "en"})
+    invitation = Invitation.objects.get()
+    whom = str(institute("GB"))  # the institute with its member
+    assert "(United Kingdom)" in whom
+
+    message = emails.render(OutboundEmail.objects.get(invitation=invitation, kind=EmailKind.INVITATION))
+
+    assert f"This is a nomination: the focal point of {whom} nominated you" in " ".join(message.body.split())
+    page = client.get(reverse("registrations:invitation", args=[links.invitation_token(invitation)]))
+    assert f"The focal point of {whom} nominated you" in " ".join(page.content.decode().split())
+
+
+@pytest.mark.parametrize("page", ["portal", "portal_event", "portal_nominate"])
+def test_the_french_portal_agrees_in_number_and_never_writes_de_before_an_english_name(
+    portal, gb, required_event, officials, page
+):
+    services.approve_delegates(delegate_ids=[officials[0].pk], actor=services.Actor.system())
+    args = [] if page == "portal" else [required_event.slug]
+
+    html = " ".join(portal.get(reverse(f"registrations:{page}", args=args), HTTP_ACCEPT_LANGUAGE="fr").text.split())
+
+    assert "approuvés" in html or page == "portal_nominate"
+    assert not re.search(r"\b1 approuvés|\b1 inscrits|\b1 restants", html)
+    assert not re.search(r"\bde (AI|A[A-Z])", html)  # "de AI Safety Institute": no elision for English names
+
+
+def test_the_delegations_xlsx_has_the_endorsement_and_typed_ids_and_dates(portal, gb, required_event, officials):
+    response = portal.get(reverse("registrations:portal_xlsx", args=[required_event.slug]))
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    sheet = load_workbook(io.BytesIO(content)).active
+    header = [cell.value for cell in sheet[1]]
+    first = {h: cell.value for h, cell in zip(header, sheet[2], strict=True)}
+
+    assert "Endorsement" in header
+    assert first["Endorsement"] == "Awaiting endorsement"
+    assert isinstance(first["Delegate ID"], int)
+    registered = next(h for h in header if h.startswith("Registered at"))
+    assert isinstance(first[registered], datetime)
