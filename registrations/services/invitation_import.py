@@ -209,8 +209,7 @@ def _key(value: str) -> str:
     return "_".join(unicodedata.normalize("NFKC", value).casefold().replace("-", " ").split())
 
 
-def _titles(session) -> set[str]:
-    """A session's title in every language it has one in (an empty translation falls back to English)."""
+def _titles(session) -> set[str]:  # its title in every language it has one in
     return {_key(title) for code, _name in settings.LANGUAGES if (title := getattr(session, f"title_{code}", ""))}
 
 
