@@ -209,9 +209,6 @@ class DelegateAdmin(
     ]
     change_form_template = "admin/registrations/delegate/change_form.html"
 
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
     def get_queryset(self, request):
         return (
             super()

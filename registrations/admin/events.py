@@ -30,9 +30,6 @@ class EventAdmin(TranslationAdmin):
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "venue"]
 
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         event = self.get_object(request, object_id) if object_id else None
         view = super().changeform_view

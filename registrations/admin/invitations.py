@@ -96,9 +96,6 @@ class InvitationAdmin(admin.ModelAdmin):
         ),
     ]
 
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("sessions")
 

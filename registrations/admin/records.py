@@ -13,9 +13,6 @@ from registrations.models import AuditEntry, OutboundEmail
 
 @admin.register(AuditEntry, site=site)
 class AuditEntryAdmin(ListedInVenueTime, ReadOnlyAdmin):
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
     list_display = ["when", "actor", "action", "delegate", "session", "invitation", "change", "reason"]
     list_filter = ["action", "actor_kind", "event", "invitation"]
     search_fields = ["delegate__given_name", "delegate__family_name", "delegate__email", "actor_name", "reason"]

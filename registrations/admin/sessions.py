@@ -101,9 +101,6 @@ class SessionAdmin(SessionExportMixin, TranslationAdmin):
         # Seats and requests belong to the event the session is part of.
         return [*super().get_readonly_fields(request, obj), *(["event"] if obj is not None else [])]
 
-    class Media:
-        css = {"all": ["registrations/css/admin.css"]}
-
     list_display = [
         "title",
         "starts",

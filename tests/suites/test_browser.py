@@ -765,3 +765,35 @@ def test_public_and_admin_pages_have_no_serious_accessibility_violations(new_pag
         found += axe_violations(page)
 
     assert found == []
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_organizers_desk_has_no_serious_accessibility_violations(new_page, language):
+    """The admin index, the dashboard (its chart and tables), the delegate list and the message
+    compose page and its preview, in English and French, light and dark."""
+    if AXE_SCRIPT is None or not AXE_SCRIPT.exists():
+        skip_or_fail("axe-core is not installed (axe-playwright-python is pinned in requirements-dev.txt)")
+    call_command("load_demo", verbosity=0)
+    found = []
+    for scheme in ("light", "dark"):
+        page = new_page(viewport={"width": 1280, "height": 900}, color_scheme=scheme)
+        page.emulate_media(reduced_motion="reduce", color_scheme=scheme)
+        page.context.add_init_script(path=str(AXE_SCRIPT))
+        admin_login(page, organizer(f"organizer-{scheme}"))
+        page.context.add_cookies([{"name": "django_language", "value": language, "url": page.url}])
+        ids = ",".join(str(pk) for pk in Delegate.objects.order_by("pk").values_list("pk", flat=True)[:3])
+        for url in (
+            reverse("admin:index"),
+            reverse("admin:dashboard"),
+            reverse("admin:registrations_delegate_changelist"),
+            f"{reverse('admin:registrations_delegate_message')}?ids={ids}",
+        ):
+            page.goto(url)
+            found += [f"[{scheme}] {v}" for v in axe_violations(page)]
+        page.locator("input[name=subject]").fill("Hello {given_name}")
+        page.locator("textarea[name=body]").fill("Dear {given_name},\n\n{sessions}")
+        page.locator("input[name=preview]").click()
+        expect(page.locator(".message-preview")).to_be_visible()
+        found += [f"[{scheme}] {v}" for v in axe_violations(page)]
+
+    assert found == [], "\n".join(found)

@@ -238,3 +238,28 @@ def test_the_name_search_takes_a_one_syllable_korean_family_name(new_page, door,
     page.get_by_role("button", name="Find").click()
     expect(page.locator("#search-results .search-result")).to_have_count(1)
     expect(page.locator("#search-results")).to_contain_text("민준 이")
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_the_door_pages_have_no_serious_accessibility_violations(new_page, door, width):
+    if test_browser.AXE_SCRIPT is None or not test_browser.AXE_SCRIPT.exists():
+        test_browser.skip_or_fail("axe-core is not installed (axe-playwright-python is pinned in requirements-dev.txt)")
+    page = new_page(viewport={"width": width, "height": 844})
+    page.emulate_media(reduced_motion="reduce")
+    page.context.add_init_script(path=str(test_browser.AXE_SCRIPT))
+    page.goto(reverse("registrations:door_login"))
+    found = test_browser.axe_violations(page)
+    page.get_by_label("Username").fill("door")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    found += test_browser.axe_violations(page)  # choosing the door
+    page.get_by_label("Joint testing").check()
+    page.get_by_label("Door name").fill("North door")
+    page.get_by_role("button", name="Open the door").click()
+    expect(page.locator("#door[data-list]")).to_be_attached()
+    found += test_browser.axe_violations(page)
+    scan(page, badges.code_for(door["uk"]))
+    expect(page.locator("#verdict-word")).to_have_text("ADMIT")
+    found += test_browser.axe_violations(page)  # the answer on the screen
+
+    assert found == [], "\n".join(found)
