@@ -12,6 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from registrations.models.reference_names import institute_name, member_name
+
 
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
@@ -182,7 +184,16 @@ class Institute(models.Model):
         verbose_name_plural = _("member institutes")
 
     def __str__(self):
-        return f"{self.name} ({self.member})"
+        return f"{self.display_name} ({self.member_name})"
+
+    @property
+    def display_name(self) -> str:
+        """The institute's name in the active language (the reference names are in the catalogs)."""
+        return institute_name(self.name)
+
+    @property
+    def member_name(self) -> str:
+        return member_name(self.member)
 
     @property
     def domain_list(self) -> list[str]:

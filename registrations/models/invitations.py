@@ -199,7 +199,7 @@ class FocalPoint(models.Model):
         verbose_name_plural = _("focal points")
 
     def __str__(self):
-        return f"{self.user.get_full_name() or self.user.get_username()} ({self.institute.member})"
+        return f"{self.user.get_full_name() or self.user.get_username()} ({self.institute.member_name})"
 
     @property
     def email(self) -> str:

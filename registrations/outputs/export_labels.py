@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django_countries import countries
 
 from registrations.models import AccessTier, DelegateStatus, Endorsement, SeatStatus, StakeholderType
+from registrations.models.reference_names import institute_name, member_name
 
 MOMENT_PATHS = frozenset({"created_at", "session__starts_at", "session__ends_at", "requested_at"})
 
@@ -79,6 +80,7 @@ class Labels:
             institute = member = domain = ""
         else:
             domain = self.verified if domain_verified else self.unverified
+            institute, member = institute_name(institute), member_name(member)  # in the file's language
         return [
             self.number(pk),
             given,

@@ -133,7 +133,8 @@ def invitation_details_refusals(*, invitation: Invitation, details: dict) -> Ite
             yield (
                 "institute",
                 NotEligible(
-                    _("This invitation is for a delegate of %(institute)s.") % {"institute": invitation.institute.name}
+                    _("This invitation is for a delegate of %(institute)s.")
+                    % {"institute": invitation.institute.display_name}
                 ),
             )
     elif invitation.kind == InvitationKind.PERSONAL and (details.get("organization") or "") != invitation.organization:

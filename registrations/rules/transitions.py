@@ -86,11 +86,11 @@ def endorsement_refusal(delegate: Delegate) -> str | None:
         return _(
             "%(name)s was not approved: %(institute)s declined to endorse them. Reject them, or approve "
             "without endorsement with a reason."
-        ) % {"name": delegate.full_name, "institute": delegate.institute.name}
+        ) % {"name": delegate.full_name, "institute": delegate.institute.display_name}
     return _(
         "%(name)s was not approved: %(event)s requires an endorsement by %(institute)s, which has not "
         "endorsed them yet."
-    ) % {"name": delegate.full_name, "event": delegate.event, "institute": delegate.institute.name}
+    ) % {"name": delegate.full_name, "event": delegate.event, "institute": delegate.institute.display_name}
 
 
 def may_endorse(delegate: Delegate) -> bool:

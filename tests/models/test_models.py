@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.utils import translation
 
 from registrations.models import Institute, Session, SessionRegistration, StakeholderType
 from tests.factories import DelegateFactory, SessionFactory, institute
@@ -81,3 +82,16 @@ def test_session_capacity_must_be_positive(event):
     session = SessionFactory(event=event)
     with pytest.raises(IntegrityError), transaction.atomic():
         Session.objects.filter(pk=session.pk).update(capacity=0)
+
+
+def test_institutes_and_members_are_named_in_the_active_language(db):
+    canada, britain = Institute.objects.get(iso_code="CA"), Institute.objects.get(iso_code="GB")
+    with translation.override("fr"):
+        assert str(canada) == "Institut canadien de la sécurité de l’intelligence artificielle (ICSIA) (Canada)"
+        assert str(britain) == "AI Safety Institute (Royaume-Uni)"
+    with translation.override("en"):
+        assert str(britain) == "AI Safety Institute (United Kingdom)"
+    # An institute organizers add shows as typed, in every language.
+    other = Institute(member="Atlantis", iso_code="AT", name="Atlantis AI Office")
+    with translation.override("fr"):
+        assert str(other) == "Atlantis AI Office (Atlantis)"

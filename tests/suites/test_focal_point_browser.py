@@ -88,3 +88,29 @@ def test_focal_point_endorses_declines_and_nominates_then_the_organizer_approves
     expect(desk.get_by_text("Give a reason: approving without endorsement")).to_be_visible()
     cleo = Delegate.objects.get(given_name="Cleo")
     assert (cleo.status, cleo.endorsement) == (DelegateStatus.PENDING, Endorsement.DECLINED)
+
+
+def test_the_portal_on_a_phone_has_a_usable_language_menu_and_no_sideways_scroll(new_page, event, agenda):  # noqa: F811
+    event.endorsement_required = True
+    event.save()
+    gb = focal_point("GB")
+    for name in NAMES:
+        given, family = name.split()
+        delegate = DelegateFactory(event=event, government=True, given_name=given, family_name=family)
+        SessionRegistrationFactory(delegate=delegate, session=agenda[GOV_HEADS])
+    phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    phone.goto(reverse("registrations:portal_login"))
+    phone.get_by_label("Username").fill(gb.user.username)
+    phone.get_by_label("Password").fill(PASSWORD)
+    phone.get_by_role("button", name="Sign in").click()
+    phone.get_by_role("link", name=event.name).click()
+    expect(phone.get_by_label("Ada Official")).to_be_visible()
+
+    assert phone.evaluate("document.scrollingElement.scrollWidth <= window.innerWidth")
+    menu = phone.locator("#language-switch")
+    box = menu.bounding_box()
+    # The chosen language's name fits in the menu (it was an empty box a few pixels wide).
+    assert box["width"] >= menu.evaluate("el => el.options[el.selectedIndex].text.length * 6 + 30")
+    rows = phone.locator(".portal-delegates tbody tr")
+    heights = [rows.nth(i).bounding_box()["height"] for i in range(rows.count())]
+    assert max(heights) < 260, heights  # a delegate reads as a short card, not a column of wrapped words
