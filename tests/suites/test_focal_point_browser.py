@@ -26,20 +26,30 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, seria
 NAMES = ["Ada Official", "Ben Official", "Cleo Official"]
 
 
-def test_focal_point_endorses_declines_and_nominates_then_the_organizer_approves(page, new_page, event, agenda):  # noqa: F811
+def delegation_of_three(event, sessions):
+    """The UK's focal point, and three UK officials asking for the heads' session (endorsement required)."""
     event.endorsement_required = True
     event.save()
     gb = focal_point("GB")
     for name in NAMES:
         given, family = name.split()
         delegate = DelegateFactory(event=event, government=True, given_name=given, family_name=family)
-        SessionRegistrationFactory(delegate=delegate, session=agenda[GOV_HEADS])
+        SessionRegistrationFactory(delegate=delegate, session=sessions[GOV_HEADS])
+    return gb
+
+
+def portal_sign_in(tab, gb) -> None:
+    tab.goto(reverse("registrations:portal_login"))
+    tab.get_by_label("Username").fill(gb.user.username)
+    tab.get_by_label("Password").fill(PASSWORD)
+    tab.get_by_role("button", name="Sign in").click()
+
+
+def test_focal_point_endorses_declines_and_nominates_then_the_organizer_approves(page, new_page, event, agenda):  # noqa: F811
+    gb = delegation_of_three(event, agenda)
 
     # The focal point signs in and opens the convening.
-    page.goto(reverse("registrations:portal_login"))
-    page.get_by_label("Username").fill(gb.user.username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+    portal_sign_in(page, gb)
     page.get_by_role("link", name=event.name).click()
     expect(page.get_by_text("Quota: 0 of 8 approved, 8 left.")).to_be_visible()
 
@@ -91,18 +101,9 @@ def test_focal_point_endorses_declines_and_nominates_then_the_organizer_approves
 
 
 def test_the_portal_on_a_phone_has_a_usable_language_menu_and_no_sideways_scroll(new_page, event, agenda):  # noqa: F811
-    event.endorsement_required = True
-    event.save()
-    gb = focal_point("GB")
-    for name in NAMES:
-        given, family = name.split()
-        delegate = DelegateFactory(event=event, government=True, given_name=given, family_name=family)
-        SessionRegistrationFactory(delegate=delegate, session=agenda[GOV_HEADS])
+    gb = delegation_of_three(event, agenda)
     phone = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
-    phone.goto(reverse("registrations:portal_login"))
-    phone.get_by_label("Username").fill(gb.user.username)
-    phone.get_by_label("Password").fill(PASSWORD)
-    phone.get_by_role("button", name="Sign in").click()
+    portal_sign_in(phone, gb)
     phone.get_by_role("link", name=event.name).click()
     expect(phone.get_by_label("Ada Official")).to_be_visible()
 
