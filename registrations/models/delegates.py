@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
+from registrations import l10n
 from registrations.models.events import Event, Institute, Session, StakeholderType, validate_no_direction_controls
 
 
@@ -179,7 +180,8 @@ class Delegate(models.Model):
 
     @property
     def full_name(self) -> str:
-        return f"{self.given_name} {self.family_name}".strip()
+        """The name in its own culture's order: "Taro Yamada", "山田 太郎", "김민준" (`l10n.person_name`)."""
+        return l10n.person_name(self.given_name, self.family_name)
 
     @property
     def is_government(self) -> bool:

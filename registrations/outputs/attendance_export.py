@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 
+from registrations.models.reference_names import institute_name, member_name
 from registrations.outputs.exports import CHUNK_SIZE, AttendeeExport, Labels
 
 
@@ -54,7 +55,7 @@ def attendance_rows(check_ins: QuerySet) -> Iterator[list[str]]:
             given,
             family,
             labels.stakeholder.get(kind, kind),
-            f"{inst_name} ({member})" if inst_name else organization,
+            f"{institute_name(inst_name)} ({member_name(member)})" if inst_name else organization,
             at.astimezone(zone).isoformat(timespec="minutes"),
             door,
             by,

@@ -29,6 +29,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
 
+from registrations import l10n
 from registrations.models import Delegate, StakeholderType
 from registrations.rules import badges
 
@@ -148,6 +149,8 @@ def _draw_badge(canvas: Canvas, delegate: Delegate, box: tuple[float, float, flo
         below = top - size - 8 * mm
     else:
         lines = [delegate.given_name, delegate.family_name]
+        if l10n.family_name_first(delegate.given_name, delegate.family_name):
+            lines.reverse()  # 山田 over 太郎, as the name is written
         size = min(_fit(line, 26, 9, inner) for line in lines)
         for i, line in enumerate(lines):
             draw_centred(canvas, middle, top - size * (i + 1) - 2 * i, line, size)

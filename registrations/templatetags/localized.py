@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django import template
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 
 from registrations import l10n
@@ -19,7 +19,7 @@ def local_date(value, format_name: str):
         return ""
     if isinstance(value, datetime) and timezone.is_aware(value):
         value = timezone.localtime(value)
-    return formats.date_format(value, l10n.local_format(format_name))
+    return l10n.date_format(value, l10n.local_format(format_name))
 
 
 @register.simple_tag

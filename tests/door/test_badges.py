@@ -296,3 +296,30 @@ def test_attendance_lists_cost_the_same_queries_at_any_size(organizer_client, ev
         assert len(b"".join(response.streaming_content).splitlines()) == size + 1
     with django_assert_num_queries(QUERIES["sessions"]):
         assert organizer_client.get(reverse("admin:registrations_session_changelist")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("given", "family", "drawn"),
+    [
+        ("太郎", "山田", ["山田 太郎"]),
+        ("민준", "김", ["김민준"]),
+        ("Taro", "Yamada", ["Taro Yamada"]),
+        # Too long for one line: two lines, still in the name's own order.
+        (
+            "寿限無寿限無五劫の擦り切れ海砂利水魚",
+            "長久命長助長久命長助長久命長助",
+            ["長久命長助長久命長助長久命長助", "寿限無寿限無五劫の擦り切れ海砂利水魚"],
+        ),
+    ],
+)
+def test_the_badge_prints_the_name_in_its_cultures_order(event, monkeypatch, given, family, drawn):
+    texts = []
+    real = badge_pdf.draw_centred
+    monkeypatch.setattr(
+        badge_pdf, "draw_centred", lambda canvas, x, y, text, size: texts.append(text) or real(canvas, x, y, text, size)
+    )
+
+    badge_pdf.badge_pdf_bytes(approved(event, given_name=given, family_name=family, government=True))
+
+    names = [t for t in texts if t in drawn]
+    assert names == drawn

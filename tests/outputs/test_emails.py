@@ -189,7 +189,7 @@ def test_approved_email_has_text_html_and_a_calendar_in_the_venue_zone(
     (message,) = mailoutbox
     assert message.subject == f"Your registration for {event.name} is approved"
     assert message.body == (
-        "Dear Ada,\n\n"
+        "Dear Ada Delegate,\n\n"
         f"Your registration for {event.name} is approved.\n\n"
         "Confirmed sessions (times in America/Los_Angeles):\n"
         "- Keynote: the state of AI safety science: Tue 26 Jan 2027, 09:00-10:30 PST, Golden Gate Room\n"
@@ -236,7 +236,7 @@ def test_rejected_email_gives_the_reason_in_text_and_escaped_html(event, organiz
     (message,) = mailoutbox
     assert message.subject == f"Your registration for {event.name}"
     assert message.body == (
-        "Dear Ada,\n\n"
+        "Dear Ada Delegate,\n\n"
         f"We are sorry: the organizers could not accept your registration for {event.name}.\n\n"
         f"Reason: {reason}\n\n"
         f"Your private registration page (do not share it):\n{links.status_url(delegate)}\n\n"
