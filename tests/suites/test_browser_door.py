@@ -237,7 +237,7 @@ def test_the_name_search_takes_a_one_syllable_korean_family_name(new_page, door,
     page.get_by_label("No badge? Find by name").fill("이")
     page.get_by_role("button", name="Find").click()
     expect(page.locator("#search-results .search-result")).to_have_count(1)
-    expect(page.locator("#search-results")).to_contain_text("민준 이")
+    expect(page.locator("#search-results")).to_contain_text("이민준")  # hangul: family name first, no space
 
 
 @pytest.mark.parametrize("width", [390, 1280])

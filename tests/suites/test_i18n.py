@@ -500,7 +500,7 @@ def test_every_email_to_a_french_delegate_is_in_french(french_delegate, organize
         assert english_words(message.body) == [], kind
         assert english_words(visible_text(html)) == [], kind
         assert '<html lang="fr">' in html, kind
-    assert messages["approved"].body.startswith("Bonjour Camille,")
+    assert messages["approved"].body.startswith("Bonjour Camille Moreau,")
     assert "Science de l'évaluation des risques" in messages["approved"].body
 
 
