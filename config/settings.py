@@ -173,6 +173,8 @@ LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
     ("fr", "Français"),
+    ("ja", "日本語"),
+    ("ko", "한국어"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 # Per-language formats beside Django's own: the venue's dates and times (config/formats/<code>/formats.py).

@@ -30,6 +30,14 @@ from registrations.management.demo_data import (
     SLUG,
     TZ,
 )
+from registrations.management.demo_data_cjk import (
+    EVENT_JAPANESE,
+    EVENT_KOREAN,
+    JAPANESE,
+    JAPANESE_SPEAKERS,
+    KOREAN,
+    KOREAN_SPEAKERS,
+)
 from registrations.models import (
     Delegate,
     Event,
@@ -46,6 +54,15 @@ from registrations.services import endorsements, invitation_sending, invitations
 
 def focal_point_username(institute: Institute) -> str:
     return f"focal-{institute.iso_code.lower()}"
+
+
+def language_of(email: str) -> str:
+    """The language a sample delegate reads their emails in."""
+    if email in FRENCH_SPEAKERS:
+        return "fr"
+    if email in JAPANESE_SPEAKERS:
+        return "ja"
+    return "ko" if email in KOREAN_SPEAKERS else "en"
 
 
 def _at(day: date, hhmm: str, tz) -> datetime:
@@ -206,8 +223,8 @@ class Command(BaseCommand):
         first, last = demo_dates(timezone.localdate())
         event = Event.objects.filter(slug=SLUG).first()
         if event is not None:
-            if not event.name_fr:  # a demo loaded before the French texts: add them
-                Event.objects.filter(pk=event.pk).update(**EVENT_FRENCH)
+            if not event.name_fr or not event.name_ja:  # a demo loaded before these texts: add them
+                Event.objects.filter(pk=event.pk).update(**EVENT_FRENCH, **EVENT_JAPANESE, **EVENT_KOREAN)
                 event.refresh_from_db()
             return event
 
@@ -231,6 +248,8 @@ class Command(BaseCommand):
             endorsement_required=True,
             is_sample=True,
             **EVENT_FRENCH,
+            **EVENT_JAPANESE,
+            **EVENT_KOREAN,
         )
 
     def _agenda(self, event: Event) -> list[Session]:
@@ -238,8 +257,14 @@ class Command(BaseCommand):
         tz = event.tz
         for day, start, end, title, tier, capacity, room, description in AGENDA:
             on = event.starts_on + timedelta(days=day)
-            title_fr, room_fr, description_fr = FRENCH[title]
-            french = {"title_fr": title_fr, "room_fr": room_fr, "description_fr": description_fr}
+            french = {}
+            for code, texts in (("fr", FRENCH), ("ja", JAPANESE), ("ko", KOREAN)):
+                translated_title, translated_room, translated_description = texts[title]
+                french |= {
+                    f"title_{code}": translated_title,
+                    f"room_{code}": translated_room,
+                    f"description_{code}": translated_description,
+                }
             session, _ = Session.objects.get_or_create(
                 event=event,
                 title_en=title,
@@ -254,7 +279,7 @@ class Command(BaseCommand):
                     "description": description,
                 },
             )
-            if not session.title_fr:  # a demo loaded before the French texts: add them
+            if not session.title_fr or not session.title_ja:  # a demo loaded before these texts: add them
                 Session.objects.filter(pk=session.pk).update(**french)
             sessions.append(session)
         return sessions
@@ -289,7 +314,7 @@ class Command(BaseCommand):
                     "needs_visa_letter": n % 7 == 3,
                     "consent_data_processing": True,
                     "consent_participant_list": n % 3 != 0,
-                    "language": "fr" if email in FRENCH_SPEAKERS else "en",
+                    "language": language_of(email),
                 },
                 sessions=wanted,
             )
