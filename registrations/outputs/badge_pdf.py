@@ -21,6 +21,8 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext as _
 from reportlab.lib.colors import HexColor, black, white
 from reportlab.lib.pagesizes import A4, A6
@@ -124,6 +126,13 @@ def _fit(text: str, size: float, smallest: float, width: float) -> float:
 
 
 def _draw_badge(canvas: Canvas, delegate: Delegate, box: tuple[float, float, float, float]) -> None:
+    """One badge in `box`, in its holder's language (as every email and calendar file sent to them),
+    whoever prints it: an organizer's batch holds each delegate's own."""
+    with translation.override(delegate.language or settings.LANGUAGE_CODE):
+        _draw_badge_in_language(canvas, delegate, box)
+
+
+def _draw_badge_in_language(canvas: Canvas, delegate: Delegate, box: tuple[float, float, float, float]) -> None:
     """One badge in `box` (x, y of its lower-left corner, width, height)."""
     x, y, w, h = box
     pad = 6 * mm

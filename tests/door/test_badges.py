@@ -323,3 +323,18 @@ def test_the_badge_prints_the_name_in_its_cultures_order(event, monkeypatch, giv
 
     names = [t for t in texts if t in drawn]
     assert names == drawn
+
+
+@pytest.mark.parametrize(
+    ("language", "band"), [("ja", "政府"), ("ko", "정부"), ("fr", "GOUVERNEMENT"), ("en", "GOVERNMENT")]
+)
+def test_the_badge_speaks_its_holders_language_whoever_prints_it(event, monkeypatch, language, band):
+    texts = []
+    real = badge_pdf.draw_centred
+    monkeypatch.setattr(
+        badge_pdf, "draw_centred", lambda canvas, x, y, text, size: texts.append(text) or real(canvas, x, y, text, size)
+    )
+
+    badge_pdf.badge_pdf_bytes(approved(event, government=True, language=language))  # printed in English
+
+    assert texts[0] == band
