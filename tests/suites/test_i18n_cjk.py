@@ -202,3 +202,22 @@ def test_the_demo_speaks_japanese_and_korean(db, language):
     assert getattr(event, f"name_{language}") and getattr(event, f"practical_information_{language}")
     sessions = Session.objects.filter(event=event)
     assert all(getattr(s, f"title_{language}") and getattr(s, f"room_{language}") for s in sessions)
+
+
+ADMIN_WORDS = {"ja": ("ダッシュボード", "代表者", "会場時間"), "ko": ("대시보드", "대표", "현지 시간")}
+
+
+def test_organizers_work_in_the_admin_in_japanese_and_korean(organizer_client, local_delegate, language):
+    pages = [
+        reverse("admin:index"),
+        reverse("admin:dashboard"),
+        reverse("admin:registrations_delegate_changelist"),
+        reverse("admin:registrations_delegate_change", args=[local_delegate.pk]),
+    ]
+    seen = ""
+    for url in pages:
+        response = organizer_client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
+        assert f'lang="{language}"' in response.content.decode(), url
+        seen += page_text(response)
+    assert all(word in seen for word in ADMIN_WORDS[language])
