@@ -797,3 +797,28 @@ def test_the_organizers_desk_has_no_serious_accessibility_violations(new_page, l
         found += [f"[{scheme}] {v}" for v in axe_violations(page)]
 
     assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize("language", ["ja", "ko"])
+def test_the_agenda_signup_and_status_pages_fit_a_phone_in_japanese_and_korean(new_page, screenshot_dir, language):
+    """Long CJK lines wrap (no word spaces to break at in Japanese): nothing sticks out sideways."""
+    call_command("load_demo", verbosity=0)
+    delegate = Delegate.objects.filter(language=language, status=DelegateStatus.APPROVED).order_by("pk").first()
+    page = new_page(
+        viewport={"width": 390, "height": 844},
+        is_mobile=True,
+        has_touch=True,
+        locale=language,
+        extra_http_headers={"Accept-Language": language},
+    )
+    urls = {
+        "agenda": reverse("registrations:home"),
+        "register": reverse("registrations:register"),
+        "privacy": reverse("registrations:privacy"),
+        "status": links.status_path(delegate),
+    }
+    for name, url in urls.items():
+        page.goto(url)
+        expect(page.locator("html")).to_have_attribute("lang", language)
+        page.screenshot(path=screenshot_dir / f"{language}-{name}-phone.png", full_page=True)
+        assert page.evaluate("document.documentElement.scrollWidth") <= 390, name

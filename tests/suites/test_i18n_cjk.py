@@ -221,3 +221,11 @@ def test_organizers_work_in_the_admin_in_japanese_and_korean(organizer_client, l
         assert f'lang="{language}"' in response.content.decode(), url
         seen += page_text(response)
     assert all(word in seen for word in ADMIN_WORDS[language])
+
+
+def test_the_form_asks_for_the_family_name_first_in_japanese_and_korean(local_client, local_sessions, client):
+    page = local_client.get("/register/").content.decode()
+    english = client.get("/register/").content.decode()
+
+    assert page.index('name="family_name"') < page.index('name="given_name"')
+    assert english.index('name="given_name"') < english.index('name="family_name"')
