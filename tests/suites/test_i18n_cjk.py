@@ -16,6 +16,7 @@ from icalendar import Calendar
 from registrations import services
 from registrations.models import AccessTier, Event, Institute, Session, StakeholderType
 from registrations.queries import links
+from tests.door.test_door import door_staff
 from tests.english_words import english_words, page_text, visible_text
 from tests.factories import SessionFactory, focal_point
 from tests.suites.test_i18n import render_every_kind
@@ -229,3 +230,18 @@ def test_the_form_asks_for_the_family_name_first_in_japanese_and_korean(local_cl
 
     assert page.index('name="family_name"') < page.index('name="given_name"')
     assert english.index('name="given_name"') < english.index('name="family_name"')
+
+
+def test_the_door_pages_in_japanese_and_korean_have_no_english_words(client, local_sessions, language):
+    _open, government = local_sessions
+    staff = door_staff(f"door-{language}")
+    client.force_login(staff)
+    event = government.event
+    for url in (
+        reverse("registrations:door"),
+        f"{reverse('registrations:door')}?event={event.pk}",
+        f"{reverse('registrations:door')}?event={event.pk}&session={government.pk}&door=Nord",
+    ):
+        response = client.get(url, HTTP_ACCEPT_LANGUAGE=language)
+        assert response.status_code == 200, url
+        assert english_words(visible_text(response.content.decode())) == [], url
