@@ -158,7 +158,15 @@ class DelegateAdmin(
         "is_sample",
     ]
     # The institute by its name or its member ("Korea", "United Kingdom"), as organizers say it.
-    search_fields = ["given_name", "family_name", "email", "organization", "institute__name", "institute__member"]
+    search_fields = [
+        "given_name",
+        "family_name",
+        "passport_name",
+        "email",
+        "organization",
+        "institute__name",
+        "institute__member",
+    ]
     list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
@@ -188,7 +196,7 @@ class DelegateAdmin(
 
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
-        (_("Delegate"), {"fields": ["given_name", "family_name", "email", "job_title", "country"]}),
+        (_("Delegate"), {"fields": ["given_name", "family_name", "passport_name", "email", "job_title", "country"]}),
         (
             _("Affiliation"),
             {

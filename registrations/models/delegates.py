@@ -11,7 +11,14 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from registrations import l10n
-from registrations.models.events import Event, Institute, Session, StakeholderType, validate_no_direction_controls
+from registrations.models.events import (
+    Event,
+    Institute,
+    Session,
+    StakeholderType,
+    validate_latin_name,
+    validate_no_direction_controls,
+)
 
 
 class DelegateStatus(models.TextChoices):
@@ -57,7 +64,11 @@ class Delegate(models.Model):
     # The name as in the passport, in Latin letters ("YAMADA Taro"): badges, the door, the badge desk,
     # visa letters and the list of participants print it beside a name in another script.
     passport_name = models.CharField(
-        _("name as in the passport"), max_length=200, blank=True, validators=[validate_no_direction_controls]
+        _("name as in the passport"),
+        max_length=200,
+        blank=True,
+        validators=[validate_no_direction_controls, validate_latin_name],
+        help_text=_("In Latin letters, as printed in the passport (e.g. YAMADA Taro)."),
     )
     email = models.EmailField(_("email"), max_length=254)
     # The address's identity, `rules.email_key(email)`: written by the services with the
@@ -197,6 +208,7 @@ class Delegate(models.Model):
 PERSONAL_DATA_FIELDS = (
     "given_name",
     "family_name",
+    "passport_name",
     "email",
     "organization",
     "job_title",

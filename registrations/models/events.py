@@ -1,5 +1,6 @@
 """Events, member institutes and sessions: what a convening offers, and to whom (the access tier)."""
 
+import unicodedata
 import zoneinfo
 from datetime import datetime, time, timedelta
 from urllib.parse import urlencode
@@ -33,6 +34,19 @@ def validate_no_direction_controls(value: str) -> None:
             _("Remove the invisible text-direction characters: they can make a name display as something else."),
             code="direction_control",
         )
+
+
+def validate_latin_name(value: str) -> None:
+    """A name as a passport prints it: Latin letters (accents allowed), spaces, hyphens, apostrophes
+    and full stops; never another script (the name in its own script is the given and family names)."""
+    for character in value:
+        if character.isspace() or character in "-'’.":
+            continue
+        if not character.isalpha() or "LATIN" not in unicodedata.name(character, ""):
+            raise ValidationError(
+                _("Write the name as the passport prints it, in Latin letters (e.g. YAMADA Taro)."),
+                code="not_latin",
+            )
 
 
 class StakeholderType(models.TextChoices):

@@ -164,6 +164,11 @@ def _draw_badge_in_language(canvas: Canvas, delegate: Delegate, box: tuple[float
         for i, line in enumerate(lines):
             draw_centred(canvas, middle, top - size * (i + 1) - 2 * i, line, size)
         below = top - 2 * size - 10 * mm
+    # The name as in the passport, under the name, where it is spelled otherwise (YAMADA Taro under 山田 太郎).
+    if delegate.passport_name and delegate.passport_name != delegate.full_name:
+        size = _fit(delegate.passport_name, 12, 7, inner)
+        draw_centred(canvas, middle, below + 2 * mm, delegate.passport_name, size)
+        below -= size + 2 * mm
     # The affiliation.
     affiliation = str(delegate.institute) if delegate.institute_id else delegate.organization
     draw_centred(canvas, middle, below, affiliation, _fit(affiliation, 13, 7, inner))

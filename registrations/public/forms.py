@@ -62,9 +62,15 @@ def active_language() -> str:
 
 
 def _detail_formfield(field, **kwargs):
+    """The model field's form field, with the model's own validators (no direction controls, the
+    passport name in Latin letters): a plain Form does not run the model's, as a ModelForm would."""
     if field.name == "country":
-        return field.formfield(choices_form_class=CountryCodeField, **kwargs)
-    return field.formfield(**kwargs)
+        formfield = field.formfield(choices_form_class=CountryCodeField, **kwargs)
+    else:
+        formfield = field.formfield(**kwargs)
+    if formfield is not None:
+        formfield.validators = [*formfield.validators, *(v for v in field.validators if v not in formfield.validators)]
+    return formfield
 
 
 @cache
@@ -279,7 +285,7 @@ class DelegateDetailsForm(forms.Form):
         ]
         kwargs.setdefault("initial", forms.model_to_dict(delegate, fields=editable))
         super().__init__(*args, **kwargs)
-        self.fields.update(forms.fields_for_model(Delegate, fields=editable))
+        self.fields.update(forms.fields_for_model(Delegate, fields=editable, formfield_callback=_detail_formfield))
         if "organization" in self.fields:
             self.fields["organization"].required = True
         self.fields["country"].required = False

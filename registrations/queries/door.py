@@ -223,7 +223,12 @@ def find_delegates(event: Event, text: str, *, limit: int) -> list[Delegate]:
     (before the @) holds every word typed (at most four), erased delegates left out."""
     match = Q()
     for word in text.split()[:4]:
-        match &= Q(given_name__icontains=word) | Q(family_name__icontains=word) | Q(email_local__icontains=word)
+        match &= (
+            Q(given_name__icontains=word)
+            | Q(family_name__icontains=word)
+            | Q(passport_name__icontains=word)  # either spelling: 山田 or YAMADA
+            | Q(email_local__icontains=word)
+        )
     return list(
         Delegate.objects.annotate(email_local=Left("email", StrIndex("email", Value("@")) - 1))
         .filter(match, event=event, anonymized_at__isnull=True)

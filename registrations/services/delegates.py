@@ -39,6 +39,7 @@ from registrations.services.decisions import approve_delegates
 DELEGATE_DETAIL_FIELDS = (
     "given_name",
     "family_name",
+    "passport_name",
     "email",
     "stakeholder_type",
     "institute",
@@ -57,6 +58,7 @@ DELEGATE_DETAIL_FIELDS = (
 SELF_EDITABLE_FIELDS = (
     "given_name",
     "family_name",
+    "passport_name",
     "job_title",
     "organization",
     "country",

@@ -338,3 +338,17 @@ def test_the_badge_speaks_its_holders_language_whoever_prints_it(event, monkeypa
     badge_pdf.badge_pdf_bytes(approved(event, government=True, language=language))  # printed in English
 
     assert texts[0] == band
+
+
+def test_the_badge_prints_the_passport_spelling_under_the_name(event, monkeypatch):
+    texts = []
+    real = badge_pdf.draw_centred
+    monkeypatch.setattr(
+        badge_pdf, "draw_centred", lambda canvas, x, y, text, size: texts.append(text) or real(canvas, x, y, text, size)
+    )
+
+    badge_pdf.badge_pdf_bytes(
+        approved(event, given_name="太郎", family_name="山田", passport_name="YAMADA Taro", government=True)
+    )
+
+    assert texts.index("YAMADA Taro") == texts.index("山田 太郎") + 1

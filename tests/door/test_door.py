@@ -747,3 +747,11 @@ def test_name_search_finds_the_email_local_part_not_the_domain(door_client, plen
     approved(plenary.event, given_name="Bo", family_name="Chen", email="bchen@example.org")
     assert [r["delegate"] for r in search(door_client, plenary, "aruiz").json()["results"]] == [str(delegate.public_id)]
     assert search(door_client, plenary, "example").json()["results"] == []
+
+
+def test_name_search_finds_a_delegate_by_either_spelling(door_client, plenary):
+    yamada = approved(plenary.event, given_name="太郎", family_name="山田", passport_name="YAMADA Taro")
+    approved(plenary.event, given_name="Taro", family_name="Smith")
+    for spelling in ("山田", "yamada", "YAMADA Taro"):
+        found = [r["delegate"] for r in search(door_client, plenary, spelling).json()["results"]]
+        assert found == [str(yamada.public_id)], spelling

@@ -522,6 +522,7 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
         "public_id": str(delegate.public_id),
         "given_name": "Camille",
         "family_name": "Moreau-Léger",
+        "passport_name": "",
         "email": delegate.email,
         "stakeholder_type": "academia",
         "institute": None,

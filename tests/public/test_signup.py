@@ -429,3 +429,18 @@ def test_the_confirmation_page_says_what_a_repeat_signup_did_without_telling_whe
     client.post(REGISTER, signup(sessions=[open_session.pk]))
     page = client.get(reverse("registrations:register_done")).content.decode()
     assert "If this address was already registered, the message says so" in page
+
+
+def test_the_name_as_in_the_passport_is_kept_in_latin_letters_only(client, event, open_session):
+    data = signup(sessions=[open_session.pk], given_name="太郎", family_name="山田", passport_name="YAMADA Taro")
+    assert client.post(REGISTER, data).status_code == 302
+    assert Delegate.objects.get().passport_name == "YAMADA Taro"
+
+    refused = client.post(REGISTER, {**data, "email": "other@aisi.gov.uk", "passport_name": "山田 太郎"})
+
+    assert refused.status_code == 400
+    assert "in Latin letters (e.g. YAMADA Taro)" in refused.content.decode()
+    assert Delegate.objects.count() == 1
+    # Accents, hyphens and apostrophes are Latin: "MÜLLER-O'NEILL Zoë" is a passport's spelling.
+    data = {**data, "email": "third@aisi.gov.uk", "passport_name": "MÜLLER-O'NEILL Zoë"}
+    assert client.post(REGISTER, data).status_code == 302
