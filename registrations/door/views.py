@@ -231,6 +231,7 @@ def _search(place, params) -> list[dict] | None:
         {
             "delegate": str(d.public_id),
             "name": d.full_name,
+            "passport_name": door_queries.passport_spelling(d),
             "affiliation": str(d.institute) if d.institute_id else d.organization,
             "type": d.get_stakeholder_type_display(),
             "status": d.get_status_display(),

@@ -181,10 +181,18 @@ def shown(delegate: Delegate, verdict: rules.Verdict) -> dict:
         "reason": verdict.reason,
         "message": verdict.message,
         "name": delegate.full_name,
+        "passport_name": passport_spelling(delegate),
         "affiliation": str(delegate.institute) if delegate.institute_id else delegate.organization,
         "type": delegate.get_stakeholder_type_display(),
         "government": delegate.is_government,
     }
+
+
+def passport_spelling(delegate: Delegate) -> str:
+    """The name as in the passport where it is spelled otherwise than the name shown (YAMADA Taro for
+    山田 太郎), so door staff can match it to the document; empty when it adds nothing."""
+    spelling = delegate.passport_name.strip()
+    return spelling if spelling and spelling.casefold() != delegate.full_name.casefold() else ""
 
 
 def check_admit_list_signature(token: str, *, door: Door) -> datetime:

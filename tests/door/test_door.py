@@ -366,6 +366,7 @@ def test_admit_list_holds_each_codes_verdict_by_hash_in_three_queries(
         "reason",
         "message",
         "name",
+        "passport_name",
         "affiliation",
         "type",
         "government",
@@ -755,3 +756,26 @@ def test_name_search_finds_a_delegate_by_either_spelling(door_client, plenary):
     for spelling in ("山田", "yamada", "YAMADA Taro"):
         found = [r["delegate"] for r in search(door_client, plenary, spelling).json()["results"]]
         assert found == [str(yamada.public_id)], spelling
+
+
+def test_the_door_shows_the_passport_spelling_beside_a_name_in_another_script(door_client, gov_session):
+    yamada = approved(
+        gov_session.event,
+        given_name="太郎",
+        family_name="山田",
+        passport_name="YAMADA Taro",
+        seats=[(gov_session, SeatStatus.CONFIRMED)],
+    )
+    latin = approved(
+        gov_session.event,
+        given_name="Ana",
+        family_name="Ruiz",
+        passport_name="ana ruiz",
+        seats=[(gov_session, SeatStatus.CONFIRMED)],
+    )
+
+    answer = scan(door_client, gov_session, badges.code_for(yamada)).json()
+    assert (answer["name"], answer["passport_name"]) == ("山田 太郎", "YAMADA Taro")
+    assert scan(door_client, gov_session, badges.code_for(latin)).json()["passport_name"] == ""  # adds nothing
+    found = search(door_client, gov_session, "yamada").json()["results"]
+    assert [(r["name"], r["passport_name"]) for r in found] == [("山田 太郎", "YAMADA Taro")]

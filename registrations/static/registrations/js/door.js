@@ -96,6 +96,7 @@
     verdict.classList.toggle("verdict-refuse", !answer.admit);
     setText("verdict-word", answer.admit ? data.textAdmit : data.textRefuse);
     setText("verdict-name", answer.name);
+    setText("verdict-passport-name", answer.passport_name);
     setText("verdict-affiliation", answer.affiliation);
     setText("verdict-type", answer.type);
     setText("verdict-message", answer.message);
@@ -247,7 +248,7 @@
         button.className = "btn btn-light w-100 text-start";
         const name = document.createElement("span");
         name.className = "fw-semibold";
-        name.textContent = found.name;
+        name.textContent = found.passport_name ? found.name + " · " + found.passport_name : found.name;
         const detail = document.createElement("span");
         detail.className = "d-block small";
         detail.textContent = [found.affiliation, found.type, found.status].join(" · ");
