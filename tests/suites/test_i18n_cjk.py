@@ -19,7 +19,7 @@ from registrations.queries import links
 from tests.door.test_door import door_staff
 from tests.english_words import english_words, page_text, visible_text
 from tests.factories import SessionFactory, focal_point
-from tests.suites.test_i18n import render_every_kind
+from tests.suites.test_i18n import PUBLIC_URLS, render_every_kind
 
 CONTENT = {
     "ja": {
@@ -130,13 +130,7 @@ def test_dates_and_times_read_as_the_language_writes_them(local_client, local_se
     assert content["heading"] in page
 
 
-@pytest.mark.parametrize(
-    "url",
-    [
-        *("/", "/register/", "/register/?type=academia", "/register/done/", "/privacy/", "/participants/"),
-        *("/link/", "/link/sent/", "/r/not-a-token/", "/no-such-page/", "/door/login/", "/institute/login/"),
-    ],
-)
+@pytest.mark.parametrize("url", [*PUBLIC_URLS, "/door/login/", "/institute/login/"])
 def test_public_door_and_portal_pages_have_no_english_words(local_client, local_sessions, url):
     response = local_client.get(url)
 
