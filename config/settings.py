@@ -195,8 +195,12 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Delegates' photos live outside every public path (no URL serves this folder): only the
+# permission-checked photo views read them. PHOTO_ROOT in production: a private, backed-up volume.
+PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", BASE_DIR / "private" / "photos"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "photos": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PHOTO_ROOT}},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -205,6 +209,17 @@ STORAGES = {
 }
 # Bootstrap's dist files come from the django-js-lib-bootstrap5 app (static/js-lib-bootstrap5/),
 # found by the app-directories finder and served by whitenoise; never from a CDN.
+
+# Photos (services.photos): what a delegate may send, and the fixed size it is stored at.
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+PHOTO_MIN_SIZE = (400, 500)  # width, height in pixels
+PHOTO_STORED_SIZE = (600, 750)
+PHOTO_THUMBNAIL_SIZE = (96, 120)  # the copy in a door's offline admit list
+# Pillow refuses images with more pixels than this (a decompression bomb), before decoding them.
+PHOTO_MAX_PIXELS = 40_000_000
+# Django keeps uploads up to this size in memory, larger ones in a temporary file: a 10 MB photo
+# never sits whole in a worker's memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

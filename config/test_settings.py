@@ -1,6 +1,8 @@
 """Fast settings for the test suite: the production settings with a test key and quick hashing."""
 
 import os
+import tempfile
+from pathlib import Path
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "0")
@@ -15,3 +17,6 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed in tests
 # Two-factor login is switched on only by the tests about it (override_settings).
 ADMIN_REQUIRE_2FA = False
+# Photos written by the tests go to a folder of their own, emptied by the `photo_root` fixture.
+PHOTO_ROOT = Path(tempfile.gettempdir()) / f"registrations-test-photos-{os.getpid()}"
+STORAGES["photos"]["OPTIONS"]["location"] = PHOTO_ROOT  # noqa: F405

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registrations.models import Event, Session
+from registrations.models import Event, IdentityDocument, Session
 from registrations.queries.door import Door
 from registrations.services.door import UNDO_REASON_MAX_LENGTH
 from registrations.web.form_fields import is_database_id
@@ -88,3 +88,17 @@ class SearchForm(forms.Form):
         if len(q) < 2 and q.isascii():
             raise forms.ValidationError(_("Type at least two letters of the name."), code="min_length")
         return q
+
+
+class ActivationForm(forms.Form):
+    """The badge desk's check: which document was shown, and that it matches the person and the photo."""
+
+    document = forms.ChoiceField(
+        label=_("Identity document checked"),
+        choices=[("", "---------"), *IdentityDocument.choices],
+        error_messages={"required": _("Choose the identity document you checked.")},
+    )
+    matches = forms.BooleanField(
+        label=_("The document's photo and name match the person in front of me, the photo above and the names here."),
+        error_messages={"required": _("Check the document against the person, the photo and the names first.")},
+    )

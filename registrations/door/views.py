@@ -10,64 +10,34 @@ and writes. Scans and undos answer JSON to the page's script and a full page wit
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
-from functools import wraps
-
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
-from django.contrib.auth.views import LoginView, redirect_to_login
+from django.contrib.auth.views import LoginView
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_otp.forms import OTPAuthenticationForm
 
 from registrations import queries, rules, services
+from registrations.door.access import (
+    DESK_PERMISSION,
+    DOOR_PERMISSION,
+    bad_door,
+    door_staff_required,
+    form_errors,
+    requires_2fa,
+    wants_json,
+)
 from registrations.door.forms import ENTRANCE, DoorForm, ScanForm, SearchForm, UndoForm
 from registrations.queries import door as door_queries
 from registrations.services import door as door_service
 from registrations.web.form_fields import is_database_id
 
-DOOR_PERMISSION = "registrations.check_in"
 SEARCH_LIMIT = 12
-SYNC_MAX_SCANS = 500
-SYNC_MAX_BYTES = 256 * 1024
-
-
-def requires_2fa() -> bool:
-    return getattr(settings, "ADMIN_REQUIRE_2FA", True)
-
-
-def wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
-
-
-def door_staff_required(view):
-    """Signed in (with a verified second factor where required) and holding the door permission."""
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        user = request.user
-        verified = user.is_authenticated and (not requires_2fa() or user.is_verified())
-        if not verified:
-            if wants_json(request) or request.method != "GET":
-                return JsonResponse({"error": _("Sign in again to use the door.")}, status=401)
-            return redirect_to_login(request.get_full_path(), reverse("registrations:door_login"))
-        if not user.has_perm(DOOR_PERMISSION):
-            if wants_json(request):
-                return JsonResponse({"error": _("Your account may not check delegates in.")}, status=403)
-            return render(request, "403.html", status=403)
-        return view(request, *args, **kwargs)
-
-    return never_cache(wrapped)
 
 
 class DoorLoginView(LoginView):
@@ -78,6 +48,10 @@ class DoorLoginView(LoginView):
         return OTPAuthenticationForm if requires_2fa() else AuthenticationForm
 
     def get_default_redirect_url(self):
+        # Badge-desk staff land on the desk; door staff (and anyone with both) on the door.
+        user = self.request.user
+        if user.has_perm(DESK_PERMISSION) and not user.has_perm(DOOR_PERMISSION):
+            return reverse("registrations:desk")
         return reverse("registrations:door")
 
 
@@ -88,11 +62,6 @@ door_login = DoorLoginView.as_view()
 def door_logout(request):
     logout(request)
     return redirect("registrations:door_login")
-
-
-def _bad_door(form: DoorForm):
-    errors = _form_errors(form)
-    return JsonResponse({"error": errors or _("Choose the event and the session.")}, status=400)
 
 
 def _door_query(place: door_queries.Door) -> str:
@@ -154,14 +123,13 @@ def _refused(request, place, message: str, status: int):
     return _page(request, place, status=status)
 
 
-def _form_errors(form) -> str:
-    return "; ".join(str(e) for errors in form.errors.values() for e in errors)
-
-
 def _answer(result: door_service.ScanResult, place) -> dict:
     data = {"admit": result.verdict.admit, "reason": result.verdict.reason, "message": result.verdict.message}
     if result.delegate is not None:
         data.update(door_queries.shown(result.delegate, result.verdict))
+        if result.delegate.photo:  # who should be holding the badge, to compare with the face
+            token = door_queries.photo_token(result.delegate, place)
+            data["photo"] = reverse("registrations:door_photo", args=[token]) + "?" + _door_query(place)
     if result.verdict.admit and result.check_in is not None:
         data["check_in"] = result.check_in.pk
         data["attendance"] = door_queries.attendance(place)  # a refusal leaves the counts as they were
@@ -176,10 +144,10 @@ def scan(request):
     door_form = DoorForm(request.POST, user=request.user)
     scan_form = ScanForm(request.POST)
     if not door_form.is_valid():
-        return _bad_door(door_form)
+        return bad_door(door_form)
     place = door_form.door_place()
     if not scan_form.is_valid():
-        return _refused(request, place, _form_errors(scan_form), 400)
+        return _refused(request, place, form_errors(scan_form), 400)
     actor = services.Actor.door_staff(request.user)
     public_id = scan_form.cleaned_data.get("delegate")
     if public_id:
@@ -202,10 +170,10 @@ def undo(request):
     door_form = DoorForm(request.POST, user=request.user)
     form = UndoForm(request.POST)
     if not door_form.is_valid():
-        return _bad_door(door_form)
+        return bad_door(door_form)
     place = door_form.door_place()
     if not form.is_valid():
-        return _refused(request, place, _form_errors(form), 400)
+        return _refused(request, place, form_errors(form), 400)
     try:
         entry = door_service.undo_check_in(
             event=place.event,
@@ -245,7 +213,7 @@ def _search(place, params) -> list[dict] | None:
 def search(request):
     door_form = DoorForm(request.GET, user=request.user)
     if not door_form.is_valid():
-        return _bad_door(door_form)
+        return bad_door(door_form)
     found = _search(door_form.door_place(), request.GET)
     if found is None:
         return JsonResponse({"error": _("Type at least two letters of the name.")}, status=400)
@@ -258,7 +226,7 @@ def status(request):
     """Attendance and the conflicts from offline scans, for the page to refresh."""
     door_form = DoorForm(request.GET, user=request.user)
     if not door_form.is_valid():
-        return _bad_door(door_form)
+        return bad_door(door_form)
     place = door_form.door_place()
     conflicts = [
         {
@@ -270,95 +238,3 @@ def status(request):
         for entry in door_queries.recent_conflicts(place.event, place.session)
     ]
     return JsonResponse({"attendance": door_queries.attendance(place), "conflicts": conflicts})
-
-
-@require_safe
-@door_staff_required
-def admit_list(request):
-    door_form = DoorForm(request.GET, user=request.user)
-    if not door_form.is_valid():
-        return _bad_door(door_form)
-    return JsonResponse(door_queries.admit_list(door=door_form.door_place()))
-
-
-@require_POST
-@door_staff_required
-def sync(request):
-    """Offline scans, sent once the network is back: {event, session, door, signature, scans: [...]}."""
-    if len(request.body) > SYNC_MAX_BYTES:
-        return JsonResponse({"error": _("Too many scans at once.")}, status=413)
-    body = _json_body(request.body)
-    if body is None:
-        return JsonResponse({"error": _("Not a list of scans.")}, status=400)
-    door_form = DoorForm({k: str(body.get(k, "")) for k in ("event", "session", "door")}, user=request.user)
-    if not door_form.is_valid():
-        return _bad_door(door_form)
-    queue = _offline_scans(body["scans"])
-    if queue is None:
-        return JsonResponse({"error": _("Not a list of scans.")}, status=400)
-    scans, invalid = queue
-    place = door_form.door_place()
-    try:
-        outcomes = door_service.record_offline_scans(
-            door=place,
-            actor=services.Actor.door_staff(request.user),
-            scans=scans,
-            list_signature=str(body.get("signature", "")),
-        )
-    except services.RegistrationError as refusal:
-        return JsonResponse({"error": refusal.message}, status=400)
-    return JsonResponse(
-        {
-            "recorded": [o.scan.scan_id for o in outcomes],
-            # Entries that are not scans (an impossible time, no code): reported, the rest recorded.
-            "invalid": [
-                {"scan": scan_id, "message": _("This entry has no badge code or an impossible time.")}
-                for scan_id in invalid
-            ],
-            "conflicts": [
-                {
-                    "scan": o.scan.scan_id,
-                    "name": o.result.delegate.full_name if o.result.delegate else "",
-                    "message": o.result.verdict.message,
-                }
-                for o in outcomes
-                if o.conflict and o.result is not None
-            ],
-            "attendance": door_queries.attendance(place),
-        }
-    )
-
-
-def _json_body(raw: bytes) -> dict | None:
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
-        return None
-    return body
-
-
-def _offline_scans(items) -> tuple[list[door_service.OfflineScan], list[str]] | None:
-    """The queue's scans, and the ids of entries that are not scans (no code, or an impossible time
-    such as 30 February or hour 25): those are reported, the others recorded. None: not a queue."""
-    if len(items) > SYNC_MAX_SCANS:
-        return None
-    scans, invalid = [], []
-    for item in items:
-        if not isinstance(item, dict):
-            return None
-        code, scan_id = str(item.get("code", ""))[:200], str(item.get("id", ""))[:64]
-        try:
-            at = parse_datetime(str(item.get("at", "")))
-        except ValueError:  # well formed, but no such moment
-            at = None
-        if at is None or not code:
-            invalid.append(scan_id)
-            continue
-        if timezone.is_naive(at):
-            at = timezone.make_aware(at, UTC)
-        scans.append(
-            door_service.OfflineScan(scan_id=scan_id, code=code, scanned_at=at, admitted=item.get("admitted") is True)
-        )
-    return scans, invalid

@@ -20,9 +20,11 @@ from registrations.models.delegates import (
     Delegate,
     DelegateStatus,
     Endorsement,
+    IdentityDocument,
     SeatStatus,
     SessionRegistration,
     new_link_secret,
+    photo_storage,
 )
 from registrations.models.door import (
     CheckIn,
@@ -79,6 +81,7 @@ __all__ = [
     "Event",
     "FocalPoint",
     "GuestRegistration",
+    "IdentityDocument",
     "Institute",
     "Invitation",
     "InvitationKind",
@@ -93,6 +96,7 @@ __all__ = [
     "StakeholderType",
     "government_only",
     "new_link_secret",
+    "photo_storage",
     "validate_no_direction_controls",
     "validate_time_zone",
 ]

@@ -16,6 +16,7 @@ class ActorKind(models.TextChoices):
     SYSTEM = "system", _("System")
     DOOR_STAFF = "door_staff", _("Door staff")
     FOCAL_POINT = "focal_point", _("Focal point")
+    BADGE_DESK = "badge_desk", _("Badge desk")
 
 
 class AuditAction(models.TextChoices):
@@ -64,6 +65,9 @@ class AuditAction(models.TextChoices):
     ENDORSEMENT_OVERRIDDEN = "endorsement_overridden", _("Approved without endorsement")
     NOMINATED = "nominated", _("Nominated by the institute")
     FOCAL_POINT_CHANGED = "focal_point_changed", _("Focal point changed")
+    PHOTO_ADDED = "photo_added", _("Photo added")
+    PHOTO_REFUSED = "photo_refused", _("Photo refused")
+    BADGE_ACTIVATED = "badge_activated", _("Identity checked, badge activated")
 
 
 class AuditEntry(models.Model):

@@ -4,6 +4,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.files.storage import storages
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -39,6 +40,22 @@ class Endorsement(models.TextChoices):
     ENDORSED = "endorsed", _("Endorsed")
     DECLINED = "declined", _("Declined by the institute")
     OVERRIDDEN = "overridden", _("Approved without endorsement")
+
+
+class IdentityDocument(models.TextChoices):
+    """The document a badge desk checked (its kind only: no number is stored)."""
+
+    PASSPORT = "passport", _("Passport")
+    DIPLOMATIC_PASSPORT = "diplomatic_passport", _("Diplomatic or official passport")
+    NATIONAL_ID = "national_id", _("National identity card")
+    LAISSEZ_PASSER = "laissez_passer", _("Laissez-passer")
+    OTHER = "other", _("Other official photo identity document")
+
+
+def photo_storage():
+    """Delegates' photos: a storage of their own (settings.STORAGES["photos"]), outside every public
+    path; served only through permission-checked views (`web.photos`)."""
+    return storages["photos"]
 
 
 def new_link_secret() -> str:
@@ -139,6 +156,26 @@ class Delegate(models.Model):
         editable=False,
         help_text=_("Raised when a badge is reissued: every door refuses the older badges."),
     )
+    # The photo (re-encoded by `services.photos`: no EXIF, a fixed size) and the small copy a door's
+    # offline admit list carries for admissible badges. Erased with the rest of the personal data.
+    photo = models.FileField(_("photo"), storage=photo_storage, blank=True, editable=False, max_length=100)
+    photo_thumbnail = models.BinaryField(blank=True, default=b"", editable=False)
+    photo_added_at = models.DateTimeField(_("photo added"), null=True, blank=True, editable=False)
+    photo_refusal = models.CharField(
+        _("why the photo was refused"),
+        max_length=500,
+        blank=True,
+        editable=False,
+        help_text=_("Set when an organizer refuses a photo; cleared when the delegate sends another."),
+    )
+    # The badge desk: the identity document checked once, by whom and when; the badge version that
+    # check activated (a reissued badge needs its own activation).
+    badge_activated_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    identity_checked_at = models.DateTimeField(_("identity checked"), null=True, blank=True, editable=False)
+    identity_checked_by_name = models.CharField(_("identity checked by"), max_length=150, blank=True, editable=False)
+    identity_document = models.CharField(
+        _("identity document"), max_length=24, choices=IdentityDocument, blank=True, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -184,6 +221,7 @@ class Delegate(models.Model):
             ("decide_delegate", "Can approve, reject and return delegates to pending"),
             ("export_delegate", "Can export attendee lists"),
             ("message_delegate", "Can message delegates"),
+            ("activate_badge", "Can check identity documents and activate badges at the badge desk"),
         ]
 
     def __str__(self):
@@ -197,6 +235,11 @@ class Delegate(models.Model):
     @property
     def is_government(self) -> bool:
         return self.stakeholder_type == StakeholderType.GOVERNMENT
+
+    @property
+    def badge_activated(self) -> bool:
+        """The badge in the holder's hands (its current version) was activated at the badge desk."""
+        return self.badge_activated_version == self.badge_version
 
     @property
     def affiliation(self) -> str:
@@ -220,7 +263,9 @@ PERSONAL_DATA_FIELDS = (
     "consent_participant_list",
     "decision_reason",
     "endorsement_reason",
+    "photo_refusal",
 )
+# The photo is personal data too: its file and small copy are removed by `services.photos.erase`.
 
 
 class SeatStatus(models.TextChoices):

@@ -127,6 +127,19 @@ class Event(models.Model):
             "(organizers may override with a reason)."
         ),
     )
+    badge_activation_required = models.BooleanField(
+        _("identity checked at the badge desk"),
+        default=False,
+        help_text=_(
+            "Every door refuses a badge until the badge desk has checked its holder's identity document "
+            "and activated it; the name as in the passport is then required for names not in Latin letters."
+        ),
+    )
+    photo_required = models.BooleanField(
+        _("photo required for a badge"),
+        default=False,
+        help_text=_("Delegates download their badge only once they have added a photo that was not refused."),
+    )
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
     # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
     # sessions or the institutes raises it through `public_version.bump`, in the writer's transaction.

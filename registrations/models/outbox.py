@@ -36,6 +36,7 @@ class EmailKind(models.TextChoices):
     BADGE_REISSUED = "badge_reissued", _("Badge reissued")
     FOCAL_POINT_ACTIVATION = "focal_point_activation", _("Focal point: activation link")
     FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations and decisions")
+    PHOTO_REFUSED = "photo_refused", _("Photo refused")
 
 
 class OutboundEmail(models.Model):

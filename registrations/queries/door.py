@@ -5,6 +5,7 @@ offline admit list, the attendance counts, the conflicts from offline scans, and
 
 from __future__ import annotations
 
+import base64
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -63,6 +64,14 @@ def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> Q
         if session_id is not None
         else Value(None, output_field=CharField())
     )
+    facts = {}
+    if session is not None:
+        elsewhere = at_the_same_time(CheckIn.objects.filter(delegate=OuterRef("pk")), session).order_by("scanned_at")
+        facts = {
+            "door_elsewhere_session": Subquery(elsewhere.values("session__title")[:1]),
+            "door_elsewhere_door": Subquery(elsewhere.values("door")[:1]),
+            "door_elsewhere_at": Subquery(elsewhere.values("scanned_at")[:1]),
+        }
     return (
         delegates.select_related("event", "institute", "invitation")
         .prefetch_related("invitation__sessions")
@@ -71,8 +80,20 @@ def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> Q
             door_check_in=Subquery(here.values("pk")[:1]),
             door_checked_in_at=Subquery(here.values("scanned_at")[:1]),
             door_checked_in_door=Subquery(here.values("door")[:1]),
+            **facts,
         )
     )
+
+
+def at_the_same_time(check_ins: QuerySet[CheckIn], session: Session) -> QuerySet[CheckIn]:
+    """Standing check-ins into other sessions that overlap `session` in time: a badge inside one of
+    them and scanned at this one's door may have been passed on."""
+    return check_ins.filter(
+        undone_at__isnull=True,
+        session__isnull=False,
+        session__starts_at__lt=session.ends_at,
+        session__ends_at__gt=session.starts_at,
+    ).exclude(session=session)
 
 
 def standing_check_in(delegate: Delegate) -> CheckIn | None:
@@ -85,6 +106,11 @@ def standing_check_in(delegate: Delegate) -> CheckIn | None:
 
 
 def verdict_at_door(delegate: Delegate, session: Session | None, badge_version: int | None) -> rules.Verdict:
+    elsewhere = None
+    if getattr(delegate, "door_elsewhere_at", None) is not None:
+        elsewhere = rules.InsideElsewhere(
+            session=delegate.door_elsewhere_session, door=delegate.door_elsewhere_door, at=delegate.door_elsewhere_at
+        )
     return rules.admission(
         delegate=delegate,
         session=session,
@@ -92,6 +118,7 @@ def verdict_at_door(delegate: Delegate, session: Session | None, badge_version: 
         badge_version=badge_version,
         checked_in_at=delegate.door_checked_in_at,
         checked_in_door=delegate.door_checked_in_door or "",
+        inside_elsewhere=elsewhere,
     )
 
 
@@ -132,6 +159,11 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
             "delegate_id", "scanned_at", "door"
         )
     }
+    elsewhere = {}
+    if session is not None:
+        inside = at_the_same_time(CheckIn.objects.filter(event=door.event), session).order_by("-scanned_at")
+        for delegate_id, title, where, at in inside.values_list("delegate_id", "session__title", "door", "scanned_at"):
+            elsewhere[delegate_id] = rules.InsideElsewhere(session=title, door=where, at=at)
     delegates = (
         Delegate.objects.filter(event=door.event, anonymized_at__isnull=True)
         .select_related("institute", "event", "invitation")
@@ -148,8 +180,12 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
             badge_version=delegate.badge_version,
             checked_in_at=here.scanned_at if here else None,
             checked_in_door=here.door if here else "",
+            inside_elsewhere=elsewhere.get(delegate.pk),
         )
-        entries[badges.code_hash(badges.code_for(delegate))] = listed(delegate, verdict)
+        entry = listed(delegate, verdict)
+        if verdict.admit and delegate.photo_thumbnail:  # a refused badge's entry carries no photo
+            entry["photo"] = "data:image/jpeg;base64," + base64.b64encode(bytes(delegate.photo_thumbnail)).decode()
+        entries[badges.code_hash(badges.code_for(delegate))] = entry
         if delegate.badge_version > 1:
             older = delegate.badge_version - 1  # any older version gets the same answer
             reissued = rules.admission(delegate=delegate, session=session, seat_status=None, badge_version=older)
@@ -180,12 +216,32 @@ def shown(delegate: Delegate, verdict: rules.Verdict) -> dict:
         "admit": verdict.admit,
         "reason": verdict.reason,
         "message": verdict.message,
+        "warning": verdict.warning,
         "name": delegate.full_name,
         "passport_name": passport_spelling(delegate),
         "affiliation": str(delegate.institute) if delegate.institute_id else delegate.organization,
         "type": delegate.get_stakeholder_type_display(),
         "government": delegate.is_government,
     }
+
+
+PHOTO_SALT = "registrations.door.photo"
+
+
+def photo_token(delegate: Delegate, door: Door) -> str:
+    """What a door's photo address carries: this delegate at this event, signed, for as long as an
+    admit list lasts; a door fetches the photo of a badge it has just scanned, nobody else's."""
+    return signing.dumps([delegate.pk, door.event.pk], salt=PHOTO_SALT, compress=True)
+
+
+def delegate_in_photo_token(token: str, door: Door) -> Delegate | None:
+    try:
+        delegate_id, event_id = signing.loads(token, salt=PHOTO_SALT, max_age=ADMIT_LIST_TTL)
+    except (signing.BadSignature, ValueError, TypeError):
+        return None
+    if event_id != door.event.pk:
+        return None
+    return Delegate.objects.filter(pk=delegate_id, event=door.event, anonymized_at__isnull=True).first()
 
 
 def passport_spelling(delegate: Delegate) -> str:

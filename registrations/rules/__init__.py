@@ -10,6 +10,7 @@ admin, waitlist, door, exports):
 - `transitions`: allowed status moves, "active", endorsement.
 - `nominations`: a focal point's daily cap and off-domain addresses.
 - `admission`: the door's verdict. `identity`: one key per email address. `badges`: signed badge codes.
+- `holder`: the badge bound to its holder (passport name, a photo first, the badge desk's activation).
 - `errors`: the refusals a rule gives.
 
 `from registrations import rules` then `rules.may_attend(...)`: the names below are the rules' one address.
@@ -24,6 +25,7 @@ from registrations.rules.access import (
 )
 from registrations.rules.admission import (
     DoorRefusal,
+    InsideElsewhere,
     Verdict,
     admission,
     badge_for_other_event,
@@ -58,6 +60,14 @@ from registrations.rules.errors import (
     RegistrationError,
     RetentionNotOver,
     SessionClash,
+)
+from registrations.rules.holder import (
+    activation_refusals,
+    activation_summary,
+    badge_refusal,
+    may_print_at_desk,
+    passport_name_needed,
+    passport_name_refusals,
 )
 from registrations.rules.identity import (
     MAX_EMAIL_LENGTH,
@@ -109,6 +119,7 @@ __all__ = [
     "CapacityBelowConfirmed",
     "DoorRefusal",
     "InUse",
+    "InsideElsewhere",
     "InvalidEmail",
     "InvalidTransition",
     "InvitationUnusable",
@@ -121,11 +132,14 @@ __all__ = [
     "RetentionNotOver",
     "SessionClash",
     "Verdict",
+    "activation_refusals",
+    "activation_summary",
     "admission",
     "affiliation_error_field",
     "allowed_sessions",
     "approval_refusal",
     "badge_for_other_event",
+    "badge_refusal",
     "check_affiliation",
     "check_guest_registration",
     "check_invitation_sessions",
@@ -153,10 +167,13 @@ __all__ = [
     "may_endorse",
     "may_move",
     "may_move_seat",
+    "may_print_at_desk",
     "needs_endorsement",
     "nomination_refusals",
     "normalize_email",
     "on_domains",
+    "passport_name_needed",
+    "passport_name_refusals",
     "quota_left",
     "quota_reached",
     "quota_refusal",

@@ -25,6 +25,7 @@ class DoorRefusal:
     NOT_INVITED = "not_invited"  # a guest's invitation does not cover the session
     NOT_CONFIRMED = "not_confirmed"
     ALREADY_CHECKED_IN = "already_checked_in"
+    NOT_ACTIVATED = "not_activated"  # the event asks for an identity check at the badge desk first
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,8 @@ class Verdict:
     admit: bool
     reason: str = ""
     message: str = ""
+    # An admission that door staff should look at twice: the badge is already in use inside.
+    warning: str = ""
 
     @classmethod
     def refuse(cls, reason: str, message: str) -> Verdict:
@@ -48,6 +51,15 @@ def badge_for_other_event() -> Verdict:
     return Verdict.refuse(DoorRefusal.OTHER_EVENT, _("This badge is for another event."))
 
 
+@dataclass(frozen=True)
+class InsideElsewhere:
+    """A standing check-in of the same badge in another session that runs at the same time."""
+
+    session: str
+    door: str
+    at: datetime
+
+
 def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door asks)
     *,
     delegate,
@@ -56,13 +68,17 @@ def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door ask
     badge_version: int | None,
     checked_in_at: datetime | None = None,
     checked_in_door: str = "",
+    inside_elsewhere: InsideElsewhere | None = None,
 ) -> Verdict:
     """May this delegate go through this door now? `session` None is the venue entrance.
 
     `seat_status` is the delegate's seat in the session (None: never asked), `badge_version` the
     version on the scanned badge (None: found by name, no badge), `checked_in_at`/`checked_in_door`
-    their standing check-in at this door's session, if any. The tier is `may_attend`'s answer, the
-    same the signup form, the status page and the admin give.
+    their standing check-in at this door's session, if any; `inside_elsewhere` a standing check-in
+    in another session at the same time (the badge may have been passed on: admitted, with a
+    warning to compare the photo). The tier is `may_attend`'s answer, the same the signup form, the
+    status page and the admin give. Where the event asks for identity checks, a badge the badge desk
+    has not activated is refused first: "send them to the badge desk".
     """
     if badge_version is not None and badge_version != delegate.badge_version:
         return Verdict.refuse(
@@ -75,6 +91,11 @@ def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door ask
             DoorRefusal.NOT_APPROVED,
             _("This registration is not approved (it is %(status)s).")
             % {"status": delegate.get_status_display().lower()},
+        )
+    if delegate.event.badge_activation_required and not delegate.badge_activated:
+        return Verdict.refuse(
+            DoorRefusal.NOT_ACTIVATED,
+            _("Badge not activated: send them to the badge desk, where their identity document is checked once."),
         )
     if session is not None:
         if not access.may_attend(delegate.stakeholder_type, session):  # the tier alone
@@ -94,6 +115,16 @@ def admission(  # noqa: PLR0911 (one answer per refusal, in the order a door ask
         return Verdict.refuse(
             DoorRefusal.ALREADY_CHECKED_IN,
             _("Already checked in at %(time)s, at %(door)s.") % {"time": when, "door": checked_in_door or _("a door")},
+        )
+    if inside_elsewhere is not None:
+        when = l10n.clock(inside_elsewhere.at, delegate.event.tz)
+        return Verdict(
+            admit=True,
+            warning=_(
+                "This badge is already inside %(session)s (%(door)s, %(time)s), which runs at the same time: "
+                "compare the photo with the person, the badge may have been passed on."
+            )
+            % {"session": inside_elsewhere.session, "door": inside_elsewhere.door, "time": when},
         )
     return Verdict(admit=True)
 

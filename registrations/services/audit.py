@@ -39,6 +39,11 @@ class Actor:
         return cls(ActorKind.DOOR_STAFF, user)
 
     @classmethod
+    def badge_desk(cls, user) -> Actor:
+        """Badge-desk staff, who check an identity document once and activate the badge."""
+        return cls(ActorKind.BADGE_DESK, user)
+
+    @classmethod
     def focal_point(cls, user) -> Actor:
         """A focal point acting for their institute in the institute portal."""
         return cls(ActorKind.FOCAL_POINT, user)

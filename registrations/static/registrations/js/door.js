@@ -3,7 +3,8 @@
 // types the code and Enter), the camera reads QR codes where the browser has BarcodeDetector, and
 // the page keeps deciding offline from the admit list the server computed (it only looks codes up,
 // it never applies a rule itself). Offline scans wait in IndexedDB and are sent when the network
-// returns. The admit list is dropped when it expires and on sign-out.
+// returns. The admit list is dropped when it expires and on sign-out. A service worker
+// (door-worker.js) keeps the page itself, so a reload without the network reopens it.
 (function () {
   "use strict";
   const root = document.getElementById("door");
@@ -24,6 +25,10 @@
 
   let admitList = null; // {expires, signature, entries: {sha256: {...}}}
   let online = navigator.onLine;
+  let serverCount = null; // the checked-in count the server last gave; offline admissions are added to it
+  const banner = document.getElementById("offline-banner");
+  const searchNote = document.getElementById("search-note");
+  const PAGE_CACHE = "door-pages";
 
   // ------------------------------------------------------------------ IndexedDB (the queue and the list)
   function openDb() {
@@ -77,12 +82,21 @@
     online = state;
     network.dataset.state = state ? "online" : "offline";
     network.textContent = state ? data.textOnline : data.textOfflineShort;
+    banner.hidden = state;
   }
 
   function showAttendance(attendance) {
     if (!attendance) return;
-    setText("attendance-count", String(attendance.checked_in));
+    serverCount = attendance.checked_in;
     setText("attendance-expected", String(attendance.expected));
+    showQueue().catch(function () {});
+  }
+
+  // The count: the server's, plus the admissions still waiting in this door's queue.
+  function showCount(waiting) {
+    if (serverCount === null) serverCount = parseInt(document.getElementById("attendance-count").textContent, 10) || 0;
+    const pending = waiting.filter(function (s) { return s.admitted; }).length;
+    setText("attendance-count", String(serverCount + pending));
   }
 
   function focusScan() {
@@ -95,6 +109,9 @@
     verdict.classList.toggle("verdict-admit", !!answer.admit);
     verdict.classList.toggle("verdict-refuse", !answer.admit);
     setText("verdict-word", answer.admit ? data.textAdmit : data.textRefuse);
+    const photo = document.getElementById("verdict-photo");
+    if (answer.photo) { photo.src = answer.photo; photo.hidden = false; } else { photo.removeAttribute("src"); photo.hidden = true; }
+    setText("verdict-warning", answer.warning);
     setText("verdict-name", answer.name);
     setText("verdict-passport-name", answer.passport_name);
     setText("verdict-affiliation", answer.affiliation);
@@ -235,7 +252,9 @@
   searchForm.addEventListener("submit", async function (event) {
     event.preventDefault();
     const q = document.getElementById("search-q").value.trim();
-    if (tooShort(q) || !online) return;
+    if (tooShort(q)) return;
+    if (!online) { searchOffline(q); return; }
+    searchNote.hidden = true;
     try {
       const response = await fetch(data.searchUrl + "&q=" + encodeURIComponent(q), { headers: { "Accept": "application/json" } });
       const answer = await response.json();
@@ -274,8 +293,49 @@
       }
     } catch (error) {
       setOnline(false);
+      searchOffline(q);
     }
   });
+
+  // Offline, the name search looks through the admit list: only the delegates this door admits are
+  // there with their names (a refused badge's entry names no one).
+  function searchOffline(q) {
+    results.replaceChildren();
+    searchNote.hidden = false;
+    if (!admitList || new Date(admitList.expires) < new Date()) { searchNote.textContent = data.textSearchNeedsNetwork; return; }
+    searchNote.textContent = data.textSearchOffline;
+    const words = q.toLowerCase().split(/\s+/).filter(Boolean);
+    const found = Object.values(admitList.entries).filter(function (entry) {
+      if (!entry.admit || !entry.name) return false;
+      const text = (entry.name + " " + (entry.passport_name || "")).toLowerCase();
+      return words.every(function (word) { return text.indexOf(word) !== -1; });
+    }).slice(0, 12);
+    found.forEach(function (entry) {
+      const item = document.createElement("li");
+      item.className = "search-result search-result-offline";
+      if (entry.photo) {
+        const img = document.createElement("img");
+        img.src = entry.photo;
+        img.alt = data.textPhotoAlt;
+        img.width = 48;
+        img.height = 60;
+        item.append(img);
+      }
+      const name = document.createElement("span");
+      name.className = "fw-semibold";
+      name.textContent = entry.passport_name ? entry.name + " · " + entry.passport_name : entry.name;
+      const detail = document.createElement("span");
+      detail.className = "d-block small";
+      detail.textContent = [entry.affiliation, entry.type].join(" · ");
+      item.append(name, detail);
+      results.append(item);
+    });
+    if (!found.length) {
+      const none = document.createElement("li");
+      none.textContent = data.textNobody;
+      results.append(none);
+    }
+  }
 
   // ------------------------------------------------------------------ the admit list, the queue, status
   async function refreshList() {
@@ -297,6 +357,7 @@
     const waiting = (await queued().catch(function () { return []; })).filter(function (s) { return s.door === doorKey; });
     queueLabel.hidden = waiting.length === 0;
     queueLabel.textContent = waiting.length + " " + data.textQueued;
+    showCount(waiting);
     return waiting;
   }
 
@@ -373,7 +434,8 @@
     event.preventDefault();
     const form = event.target;
     admitList = null;
-    dropLists().catch(function () {}).finally(function () { form.submit(); });
+    const dropPages = ("caches" in window) ? caches.delete(PAGE_CACHE) : Promise.resolve();
+    Promise.all([dropLists(), dropPages]).catch(function () {}).finally(function () { form.submit(); });
   });
 
   // ------------------------------------------------------------------ the camera
@@ -407,11 +469,15 @@
   }
 
   // ------------------------------------------------------------------ start
+  if ("serviceWorker" in navigator && data.workerUrl) {
+    navigator.serviceWorker.register(data.workerUrl, { scope: data.workerScope }).catch(function () {});
+  }
   setOnline(navigator.onLine);
   if (!verdict.hidden) verdict.focus(); else focusScan();
   loadList().then(function (stored) {
-    if (stored && !admitList && new Date(stored.expires) > new Date()) admitList = stored;
+    if (stored && !admitList && new Date(stored.expires) > new Date()) { admitList = stored; root.dataset.list = stored.issued; }
   }).catch(function () {}).finally(async function () {
+    await showQueue();
     await refreshList();
     await sync();
   });
