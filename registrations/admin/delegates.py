@@ -30,6 +30,7 @@ from registrations.admin.decisions import DecisionActionsMixin
 from registrations.admin.exports import DelegateExportMixin
 from registrations.admin.filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
 from registrations.admin.messages import DelegateMessageMixin
+from registrations.admin.photos import PhotoAdminMixin
 from registrations.admin.site import site
 from registrations.models import (
     CheckIn,
@@ -126,6 +127,7 @@ STATUS_CLASSES = {
 @admin.register(Delegate, site=site)
 class DelegateAdmin(
     ListedInVenueTime,
+    PhotoAdminMixin,
     DecisionActionsMixin,
     DelegateMessageMixin,
     BadgeActionsMixin,
@@ -182,6 +184,8 @@ class DelegateAdmin(
         "created_at",
         "updated_at",
         "audit_link",
+        "photo_preview",
+        "identity_check",
     ]
 
     def get_readonly_fields(self, request, obj=None):
@@ -197,6 +201,7 @@ class DelegateAdmin(
     fieldsets = [
         (None, {"fields": ["event", "status_label", "audit_link"]}),
         (_("Delegate"), {"fields": ["given_name", "family_name", "passport_name", "email", "job_title", "country"]}),
+        (_("Photo and identity"), {"fields": ["photo_preview", "identity_check"]}),
         (
             _("Affiliation"),
             {

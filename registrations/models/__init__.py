@@ -39,6 +39,7 @@ from registrations.models.events import (
     Session,
     StakeholderType,
     government_only,
+    validate_latin_name,
     validate_no_direction_controls,
     validate_time_zone,
 )
@@ -97,6 +98,7 @@ __all__ = [
     "government_only",
     "new_link_secret",
     "photo_storage",
+    "validate_latin_name",
     "validate_no_direction_controls",
     "validate_time_zone",
 ]

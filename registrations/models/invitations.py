@@ -12,7 +12,14 @@ from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from registrations.models.delegates import new_link_secret
-from registrations.models.events import Event, Institute, Session, StakeholderType, validate_no_direction_controls
+from registrations.models.events import (
+    Event,
+    Institute,
+    Session,
+    StakeholderType,
+    validate_latin_name,
+    validate_no_direction_controls,
+)
 
 
 class InvitationKind(models.TextChoices):
@@ -66,6 +73,14 @@ class Invitation(models.Model):
         ),
     )
     name = models.CharField(_("invitee name"), max_length=200, blank=True, validators=[validate_no_direction_controls])
+    # A focal point's nominee: the name as in the passport, carried into their signup form.
+    passport_name = models.CharField(
+        _("name as in the passport"),
+        max_length=200,
+        blank=True,
+        validators=[validate_no_direction_controls, validate_latin_name],
+        help_text=_("In Latin letters, as printed in the passport (e.g. YAMADA Taro)."),
+    )
     organization = models.CharField(_("organization"), max_length=200, validators=[validate_no_direction_controls])
     stakeholder_type = models.CharField(
         _("stakeholder type"), max_length=20, choices=[(t.value, t.label) for t in GUEST_TYPES]

@@ -22,10 +22,9 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_lazy as _
 
-from registrations import queries
+from registrations import queries, rules
 from registrations.models import (
     DelegateMessage,
-    DelegateStatus,
     EmailKind,
     EmailStatus,
     OutboundEmail,
@@ -61,6 +60,7 @@ SUBJECTS = {
     EmailKind.BADGE_REISSUED: _("Your new badge for %(event)s"),
     EmailKind.FOCAL_POINT_ACTIVATION: _("Your access to the institute portal"),
     EmailKind.FOCAL_POINT_DIGEST: _("Your institute's delegates: new registrations and decisions"),
+    EmailKind.PHOTO_REFUSED: _("Please send another photo for %(event)s"),
 }
 
 # The emails that carry the delegate's badge, and those that carry the calendar of confirmed sessions.
@@ -206,7 +206,7 @@ def _badge_attachment(email: OutboundEmail) -> bytes | None:
     """The approval and badge-reissued emails carry the badge (PDF, the current version). A missing
     badge font is logged, never a lost email."""
     delegate = email.delegate
-    if email.kind not in BADGE_ATTACHED or delegate.status != DelegateStatus.APPROVED:
+    if email.kind not in BADGE_ATTACHED or rules.badge_refusal(delegate):  # approved, with a photo if asked
         return None
     try:
         return badge_pdf.badge_pdf_bytes(delegate)

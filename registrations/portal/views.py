@@ -26,6 +26,7 @@ from registrations.models import (
     DelegateStatus,
     Endorsement,
     Event,
+    validate_latin_name,
     validate_no_direction_controls,
 )
 from registrations.outputs import exports
@@ -160,6 +161,13 @@ def decide(request, slug):
 
 class NominateForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Colleague's full name"), max_length=200)
+    passport_name = forms.CharField(
+        label=gettext_lazy("Name as in their passport (optional)"),
+        max_length=200,
+        required=False,
+        validators=[validate_no_direction_controls, validate_latin_name],
+        help_text=gettext_lazy("In Latin letters, as printed in the passport (e.g. YAMADA Taro)."),
+    )
     email = forms.EmailField(label=gettext_lazy("Colleague's official email address"), max_length=254)
     language = forms.ChoiceField(label=gettext_lazy("Language of the invitation"), choices=settings.LANGUAGES)
     send_anyway = forms.BooleanField(label=gettext_lazy("Send to this address anyway"), required=False)
@@ -206,6 +214,7 @@ def nominate(request, slug):
                 event=event,
                 email=form.cleaned_data["email"],
                 name=form.cleaned_data["name"],
+                passport_name=form.cleaned_data["passport_name"],
                 language=form.cleaned_data["language"],
                 off_domain_confirmed=form.cleaned_data["send_anyway"],
             )

@@ -26,6 +26,7 @@ from registrations.models import (
 from registrations.web.form_fields import (
     CountryCodeField,
     IdChoiceField,
+    PhotoField,
     SessionCheckboxes,
     SessionChoiceField,
     clean_email_address,
@@ -133,6 +134,7 @@ class RegistrationForm(forms.Form):
             "List my name and affiliation on the participant list shared with other participants."
         )
         fields["needs_visa_letter"].label = _("I need a visa support letter")
+        fields["photo"] = PhotoField(required=False)
         # Emails and calendar files go out in this language; the page's language unless changed.
         fields["language"].label = _("Language of our messages to you")
         fields["language"].help_text = _("The language of the emails and calendar files we send you.")
@@ -258,6 +260,7 @@ def invitation_initial(invitation: Invitation) -> dict:
         "email": invitation.email if invitation.is_personal else "",
         "stakeholder_type": invitation.stakeholder_type,
         "organization": invitation.organization,
+        "passport_name": invitation.passport_name,
         "language": invitation.language or settings.LANGUAGE_CODE,
     }
 
@@ -340,3 +343,9 @@ class LostLinkForm(forms.Form):
 
     def clean_email(self):
         return clean_email_address(self.cleaned_data["email"])
+
+
+class PhotoForm(forms.Form):
+    """A photo sent from the status page (the file input opens the phone's camera)."""
+
+    photo = PhotoField(required=True)

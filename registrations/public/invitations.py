@@ -60,13 +60,14 @@ def invitation(request, invitation, token):
     status = 200
     if request.method == "POST":
         invitees.mark_opened(invitation=invitation)  # a person sent the form: opened, if not yet counted
-        form = RegistrationForm(request.POST, event=event, invitation=invitation)
+        form = RegistrationForm(request.POST, request.FILES, event=event, invitation=invitation)
         if form.is_valid():
             try:
                 outcome = services.register_delegate(
                     event=event,
                     details=form.delegate_details(),
                     sessions=form.cleaned_data["sessions"],
+                    photo=form.cleaned_data.get("photo"),
                     invitation=invitation,
                 )
             except services.InvitationUnusable as refusal:

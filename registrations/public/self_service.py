@@ -26,7 +26,7 @@ from registrations import queries, rules, services
 from registrations.models import DelegateStatus, Event, SeatStatus, Session
 from registrations.outputs import badge_pdf as badge_printing
 from registrations.outputs import calendar
-from registrations.public.forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm
+from registrations.public.forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm, PhotoForm
 from registrations.queries import links, personal_data
 from registrations.rules import badges
 
@@ -57,11 +57,11 @@ def with_delegate(view):
     return never_cache(wrapped)
 
 
-def _back_to_status(delegate):
+def back_to_status(delegate):
     return redirect("registrations:status", token=links.make_token(delegate))
 
 
-def _status_page(request, delegate, *, add_form=None, language_form=None, status=200):
+def status_page(request, delegate, *, add_form=None, language_form=None, photo_form=None, status=200):
     event = delegate.event
     registrations = queries.delegate_registrations(delegate)
     if delegate.status == DelegateStatus.PENDING:  # a requested session already full: say so
@@ -90,6 +90,9 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
             ),
             "badge_code": badge_code,
             "badge_qr": badges.qr_svg(badge_code, label=_("Your badge code")) if badge_code else "",
+            "badge_refusal": rules.badge_refusal(delegate) if badge_code else "",
+            "photo_form": photo_form or PhotoForm(),
+            "photo_form_errors": photo_form.errors if photo_form is not None else None,
         },
         status=status,
     )
@@ -98,7 +101,7 @@ def _status_page(request, delegate, *, add_form=None, language_form=None, status
 @require_safe
 @with_delegate
 def status(request, delegate):
-    return _status_page(request, delegate)
+    return status_page(request, delegate)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -119,7 +122,7 @@ def edit_details(request, delegate):
                     messages.success(request, _("Your details are saved."))
                 else:
                     messages.info(request, _("Nothing changed."))
-                return _back_to_status(delegate)
+                return back_to_status(delegate)
         status = 400
     return render(
         request,
@@ -141,7 +144,7 @@ def delegate_language(request, delegate):
     """The language of the delegate's emails and calendar files; the pages follow it too."""
     form = DelegateLanguageForm(request.POST)
     if not form.is_valid():
-        return _status_page(request, delegate, language_form=form, status=400)
+        return status_page(request, delegate, language_form=form, status=400)
     language = form.cleaned_data["language"]
     try:
         services.update_delegate_details(
@@ -149,10 +152,10 @@ def delegate_language(request, delegate):
         )
     except services.RegistrationError as refusal:
         messages.error(request, refusal.message)
-        return _status_page(request, delegate, language_form=form, status=400)
+        return status_page(request, delegate, language_form=form, status=400)
     with translation.override(language):
         messages.success(request, _("Your emails will be in this language."))
-    response = _back_to_status(delegate)
+    response = back_to_status(delegate)
     # The pages follow the delegate's choice too (the cookie Django's set_language view sets).
     response.set_cookie(
         settings.LANGUAGE_COOKIE_NAME,
@@ -179,8 +182,8 @@ def add_session(request, delegate):
             form.add_error("session", refusal.message)
         else:
             messages.success(request, _added_message(registration))
-            return _back_to_status(delegate)
-    return _status_page(request, delegate, add_form=form, status=400)
+            return back_to_status(delegate)
+    return status_page(request, delegate, add_form=form, status=400)
 
 
 def _added_message(registration) -> str:
@@ -227,9 +230,9 @@ def drop_session(request, delegate, session_id: int):
         services.drop_session(delegate=delegate, session=session, actor=services.Actor.delegate())
     except services.RegistrationError as refusal:
         messages.error(request, refusal.message)
-        return _status_page(request, delegate, status=400)
+        return status_page(request, delegate, status=400)
     messages.success(request, _("You dropped “%(title)s”.") % {"title": session.title})
-    return _back_to_status(delegate)
+    return back_to_status(delegate)
 
 
 @require_POST
@@ -346,8 +349,9 @@ def participants_for_delegate(request, delegate):
 @with_delegate
 def badge_pdf(request, delegate):
     """The approved delegate's badge (A6 PDF), to print or to show on the phone."""
-    if delegate.status != DelegateStatus.APPROVED:
-        raise Http404(_("A badge comes with an approved registration."))
+    refusal = rules.badge_refusal(delegate)
+    if refusal:
+        raise Http404(refusal)
     return FileResponse(
         badge_printing.badge_file([delegate]),
         as_attachment=True,

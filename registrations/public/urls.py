@@ -3,7 +3,7 @@ behind the private link, the lost-link form and the participant list."""
 
 from django.urls import path
 
-from registrations.public import invitations, lost_link, self_service, views
+from registrations.public import invitations, lost_link, photos, self_service, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -28,5 +28,7 @@ urlpatterns = [
     path("r/<str:token>/calendar.ics", self_service.calendar_file, name="calendar"),
     path("r/<str:token>/my-data.json", self_service.my_data, name="my_data"),
     path("r/<str:token>/badge.pdf", self_service.badge_pdf, name="badge_pdf"),
+    path("r/<str:token>/photo/", photos.add_photo, name="add_photo"),
+    path("r/<str:token>/photo.jpg", photos.own_photo, name="own_photo"),
     path("r/<str:token>/participants/", self_service.participants_for_delegate, name="participants_for_delegate"),
 ]

@@ -51,11 +51,16 @@ def register(request):
     stakeholder_type = _stakeholder_type(request)
     form, status = None, 200
     if request.method == "POST":
-        form = RegistrationForm(request.POST, event=event, stakeholder_type=stakeholder_type, sessions=sessions)
+        form = RegistrationForm(
+            request.POST, request.FILES, event=event, stakeholder_type=stakeholder_type, sessions=sessions
+        )
         if form.is_valid():
             try:
                 services.register_delegate(
-                    event=event, details=form.delegate_details(), sessions=form.cleaned_data["sessions"]
+                    event=event,
+                    details=form.delegate_details(),
+                    sessions=form.cleaned_data["sessions"],
+                    photo=form.cleaned_data.get("photo"),
                 )
             except services.RegistrationError as refusal:
                 form.add_error(None, refusal.message)

@@ -81,6 +81,10 @@ def delegate_personal_data(delegate: Delegate) -> dict:
         "delegate": {
             "public_id": delegate.public_id,
             **{name: _personal_value(delegate, name) for name in PERSONAL_DATA_FIELDS},
+            # The photo itself is on the status page; here, when it was added.
+            "photo_added_at": local(delegate.photo_added_at) if delegate.photo_added_at else None,
+            "identity_checked_at": local(delegate.identity_checked_at) if delegate.identity_checked_at else None,
+            "identity_document": delegate.identity_document,
             "stakeholder_type": delegate.stakeholder_type,
             "institute": str(delegate.institute) if delegate.institute_id else None,
             "language": delegate.language,

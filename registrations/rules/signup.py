@@ -24,6 +24,7 @@ from registrations.models import (
 from registrations.rules.access import check_session_access
 from registrations.rules.clashes import check_no_clash
 from registrations.rules.errors import NotEligible, RegistrationError, SessionClash
+from registrations.rules.holder import passport_name_refusals
 from registrations.rules.identity import email_key, on_domains
 
 # --------------------------------------------------------------------------- invitations
@@ -175,6 +176,10 @@ def signup_refusals(
     if invitation is not None:
         yield from invitation_details_refusals(invitation=invitation, details=details)
     yield from details_refusals(details)
+    for field, message in passport_name_refusals(
+        event, details.get("given_name") or "", details.get("family_name") or "", details.get("passport_name") or ""
+    ):
+        yield field, NotEligible(message, code="passport_name")
     stakeholder_type = details.get("stakeholder_type")
     try:
         check_guest_registration(event=event, stakeholder_type=stakeholder_type, invitation=invitation)

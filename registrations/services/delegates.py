@@ -31,7 +31,7 @@ from registrations.models import (
     StakeholderType,
 )
 from registrations.rules.errors import InvalidTransition, NotEligible, RegistrationClosed
-from registrations.services import invitations, invitees, seats
+from registrations.services import invitations, invitees, photos, seats
 from registrations.services.audit import Actor, commit, record
 from registrations.services.decisions import approve_delegates
 
@@ -129,9 +129,42 @@ def _new_delegate(event: Event, details: dict) -> Delegate:
 # --------------------------------------------------------------------------- signup
 
 
-@transaction.atomic
 def register_delegate(
-    *, event: Event, details: dict, sessions: Sequence[Session], invitation: Invitation | None = None, now=None
+    *,
+    event: Event,
+    details: dict,
+    sessions: Sequence[Session],
+    invitation: Invitation | None = None,
+    photo: photos.PreparedPhoto | None = None,
+    now=None,
+) -> SignupOutcome:
+    """Register a delegate (see `_register`), with the photo sent at signup, if any: its file is written
+    first and removed again unless it became this new delegate's (a known address's photo is never
+    replaced by a signup: whoever typed the address may not be its owner)."""
+    if photo is None:
+        return _register(event=event, details=details, sessions=sessions, invitation=invitation, now=now)
+    stored = photos.store(photo)
+    try:
+        outcome = _register(
+            event=event, details=details, sessions=sessions, invitation=invitation, now=now, photo=stored
+        )
+    except BaseException:
+        photos.discard(stored.name)
+        raise
+    if not outcome.created:
+        photos.discard(stored.name)
+    return outcome
+
+
+@transaction.atomic
+def _register(
+    *,
+    event: Event,
+    details: dict,
+    sessions: Sequence[Session],
+    invitation: Invitation | None = None,
+    now=None,
+    photo: photos.StoredPhoto | None = None,
 ) -> SignupOutcome:
     """Register a delegate and request their sessions; one row or none.
 
@@ -158,6 +191,8 @@ def register_delegate(
 
     delegate = _new_delegate(event, details)
     delegate.invitation = invitation
+    if photo is not None:
+        photos.attach(delegate, photo, now=now)
     nominated = invitation is not None and invitation.institute_id is not None
     if nominated:  # the institute's own nominee: endorsed by the nomination
         delegate.endorsement, delegate.endorsement_at = Endorsement.ENDORSED, now
@@ -261,6 +296,10 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
     rules.check_affiliation(
         stakeholder_type=locked.stakeholder_type, institute=locked.institute, organization=locked.organization
     )
+    for _field, message in rules.passport_name_refusals(
+        locked.event, locked.given_name, locked.family_name, locked.passport_name
+    ):
+        raise NotEligible(message, code="passport_name")
     locked.save(update_fields=[*changed, "updated_at"])
     commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=changed)])
     return changed

@@ -290,6 +290,7 @@ def nominate(
     name: str,
     language: str,
     off_domain_confirmed: bool = False,
+    passport_name: str = "",
 ) -> Invitation:
     """A focal point nominates a colleague: a personal government invitation bound to their institute,
     covering every session, sent at once. The nominee registers through it, endorsed by the
@@ -310,6 +311,7 @@ def nominate(
         kind=InvitationKind.PERSONAL,
         email=email,
         name=name.strip(),
+        passport_name=" ".join(passport_name.split()),
         organization=focal_point.institute.name,
         stakeholder_type=StakeholderType.GOVERNMENT,
         institute=focal_point.institute,

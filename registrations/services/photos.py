@@ -123,6 +123,31 @@ def _jpeg(image: Image.Image, *, quality: int) -> bytes:
     return out.getvalue()
 
 
+@dataclass(frozen=True)
+class StoredPhoto:
+    """A prepared photo written to the photo storage, not yet anyone's."""
+
+    name: str
+    thumbnail: bytes
+
+
+def store(photo: PreparedPhoto) -> StoredPhoto:
+    name = photo_storage().save(f"{uuid.uuid4().hex}.jpg", io.BytesIO(photo.image))
+    return StoredPhoto(name=name, thumbnail=photo.thumbnail)
+
+
+def discard(name: str) -> None:
+    if name:
+        photo_storage().delete(name)
+
+
+def attach(delegate: Delegate, photo: StoredPhoto, *, now=None) -> None:
+    """Make a stored photo this (new, unsaved) delegate's: the signup saves the row with it."""
+    delegate.photo.name = photo.name
+    delegate.photo_thumbnail = photo.thumbnail
+    delegate.photo_added_at = now or timezone.now()
+
+
 def _locked(delegate: Delegate) -> Delegate:
     locked = seats.lock_delegates([delegate.pk])
     if not locked:
@@ -133,7 +158,7 @@ def _locked(delegate: Delegate) -> Delegate:
 def add_photo(*, delegate: Delegate, photo: PreparedPhoto, actor: Actor) -> Delegate:
     """Store a prepared photo as the delegate's (replacing any earlier one, clearing a refusal)."""
     storage = photo_storage()
-    name = storage.save(f"{uuid.uuid4().hex}.jpg", io.BytesIO(photo.image))
+    name = store(photo).name
     try:
         with transaction.atomic():
             delegate = _locked(delegate)

@@ -42,7 +42,7 @@ from registrations.models import (
 )
 from registrations.queries.personal_data import registration_counts
 from registrations.rules.errors import RetentionNotOver
-from registrations.services import public_version, seats
+from registrations.services import photos, public_version, seats
 from registrations.services.audit import Actor, commit, record
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
@@ -92,6 +92,7 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
     delegates = list(Delegate.objects.select_for_update().filter(event=event).order_by("pk"))
     to_erase = [d for d in delegates if d.anonymized_at is None]
     forget(to_erase)
+    photos.erase(to_erase)
     for delegate in to_erase:
         for name in (*PERSONAL_DATA_FIELDS, "email_key"):
             setattr(delegate, name, erased_value(delegate, name))
@@ -133,10 +134,10 @@ def _erase_invitations(invitations) -> None:
     """These invitations lose who they were for (name, address, link), and so do their emails."""
     invitations = list(invitations.select_for_update().order_by("pk"))
     for invitation in invitations:
-        invitation.name = ""
+        invitation.name = invitation.passport_name = ""
         invitation.email = f"erased-{invitation.public_id.hex}@{ERASED_EMAIL_DOMAIN}" if invitation.is_personal else ""
         invitation.secret = new_link_secret()
-    Invitation.objects.bulk_update(invitations, ["name", "email", "secret"], batch_size=500)
+    Invitation.objects.bulk_update(invitations, ["name", "passport_name", "email", "secret"], batch_size=500)
     invitee_mail = OutboundEmail.objects.filter(invitation__in=invitations)
     invitee_mail.filter(status=EmailStatus.PENDING).update(status=EmailStatus.FAILED)
     invitee_mail.update(context={}, last_error="")
@@ -167,6 +168,7 @@ def erase_delegates(*, delegate_ids: Iterable[int], actor: Actor, reason: str = 
     # A personal invitation holds their name and address too (a code for an organization does not).
     _erase_invitations(Invitation.objects.filter(delegates__in=by_id, kind=InvitationKind.PERSONAL))
     forget(delegates)
+    photos.erase(delegates)
     Delegate.objects.filter(pk__in=by_id).delete()  # their check-ins, seats and emails go with them
     public_version.seats_changed()
     outgoing: list = []

@@ -6,11 +6,13 @@ from __future__ import annotations
 from functools import cache
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
 
 from registrations import services
 from registrations.models import Session
+from registrations.services import photos
 from registrations.web import pagecache
 
 MAX_DATABASE_ID = 2**63 - 1
@@ -115,3 +117,32 @@ class SessionCheckboxes(forms.CheckboxSelectMultiple):
             # Seats left are filled in on every request, cached page or not (registrations/pagecache.py).
             option["seats_slot"] = pagecache.choice_seats_slot(session.pk)
         return option
+
+
+class PhotoField(forms.FileField):
+    """A delegate's photo: a file input that opens the phone's front camera (`capture`), checked and
+    re-encoded by `services.photos.prepared_photo` (its clean value is the PreparedPhoto)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("label", _("Your photo"))
+        kwargs.setdefault(
+            "help_text",
+            _(
+                "For your badge, so door staff can recognise you: head and shoulders, facing the camera, on a plain "
+                "light background, recent, no hat or sunglasses. A JPEG or PNG of at least 400 x 500 pixels, "
+                "at most 10 MB. We keep only a copy without its location or camera data."
+            ),
+        )
+        widget = forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/heic", "capture": "user"})
+        super().__init__(widget=widget, **kwargs)
+        # The field's own limit on the file name; the size and the content are checked by prepared_photo.
+        self.max_length = 200
+
+    def clean(self, data, initial=None):
+        upload = super().clean(data, initial)
+        if not upload or upload is initial:
+            return None
+        try:
+            return photos.prepared_photo(upload)
+        except photos.PhotoRefused as refusal:
+            raise forms.ValidationError(refusal.message, code=refusal.code) from refusal
