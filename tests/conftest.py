@@ -1,4 +1,5 @@
 import os
+import shutil
 import time
 from types import SimpleNamespace
 
@@ -154,3 +155,21 @@ def full_session(event, open_session, academics, organizer_actor):
     OutboundEmail.objects.all().delete()
     AuditEntry.objects.all().delete()
     return open_session
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _photo_root_emptied():
+    """The photos the tests write (settings.PHOTO_ROOT, a folder of this run's own) go at the end."""
+    yield
+    shutil.rmtree(settings.PHOTO_ROOT, ignore_errors=True)
+
+
+@pytest.fixture
+def photo_files():
+    """The names of the files in the photo storage now (to compare before and after)."""
+
+    def names() -> set[str]:
+        root = settings.PHOTO_ROOT
+        return {p.name for p in root.iterdir()} if root.exists() else set()
+
+    return names

@@ -263,3 +263,38 @@ def test_the_door_pages_have_no_serious_accessibility_violations(new_page, door,
     found += test_browser.axe_violations(page)  # the answer on the screen
 
     assert found == [], "\n".join(found)
+
+
+def test_the_door_reopens_after_a_reload_offline_and_sends_its_scans_when_back(new_page, door):
+    """Reloaded without the network, the page comes back from its service worker with the admit list
+    from IndexedDB: it admits the government delegate, refuses the guest, searches the list by name,
+    counts the offline admission; online again, the server has the check-in."""
+    page = open_door(new_page, door)
+    page.wait_for_function(
+        "navigator.serviceWorker && navigator.serviceWorker.controller !== null || (location.reload(), false)",
+        timeout=15000,
+    )
+    expect(page.locator("#door[data-list]")).to_be_attached()
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.locator("#offline-banner")).to_be_visible()
+    expect(page.locator("#door[data-list]")).to_be_attached()  # the admit list, from IndexedDB
+    scan(page, badges.code_for(door["uk"]))
+    expect(page.locator("#verdict-word")).to_have_text("ADMIT")
+    expect(page.locator("#verdict-offline")).to_be_visible()
+    page.get_by_role("link", name="Next scan").click()
+    expect(page.locator("#attendance-count")).to_have_text("1")  # the offline admission counts
+    scan(page, badges.code_for(door["guest"]))
+    expect(page.locator("#verdict-word")).to_have_text("DO NOT ADMIT")
+    page.get_by_role("link", name="Next scan").click()
+    page.get_by_label("No badge? Find by name").fill("Sam")
+    page.get_by_role("button", name="Find").click()
+    expect(page.locator("#search-note")).to_contain_text("only delegates this door admits")
+    expect(page.locator("#search-results")).to_contain_text("Nobody found.")  # the guest is not admissible here
+    assert CheckIn.objects.count() == 0
+
+    page.context.set_offline(False)
+    expect(page.locator("#queue")).to_be_hidden(timeout=15000)
+    check_in = CheckIn.objects.get()
+    assert (check_in.delegate, check_in.offline) == (door["uk"], True)
+    expect(page.locator("#offline-banner")).to_be_hidden()

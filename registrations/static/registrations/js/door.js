@@ -471,6 +471,14 @@
   // ------------------------------------------------------------------ start
   if ("serviceWorker" in navigator && data.workerUrl) {
     navigator.serviceWorker.register(data.workerUrl, { scope: data.workerScope }).catch(function () {});
+    // The first visit was not yet served through the worker: keep this page now, so that a reload
+    // without the network reopens it (a page with a search or an answer on it is never kept).
+    const here = new URL(location.href);
+    if (!here.searchParams.has("q") && !verdict.classList.contains("verdict-admit") && !verdict.classList.contains("verdict-refuse")) {
+      navigator.serviceWorker.ready.then(function () {
+        return caches.open(PAGE_CACHE).then(function (cache) { return cache.add(here.href); });
+      }).then(function () { root.dataset.pageKept = "1"; }).catch(function () {});
+    }
   }
   setOnline(navigator.onLine);
   if (!verdict.hidden) verdict.focus(); else focusScan();
