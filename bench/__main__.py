@@ -19,6 +19,7 @@ PHASES = [
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
+    ("bench.holder", "the badge bound to its holder: the badge desk, a 10 MB photo (PostgreSQL)"),
     (
         "bench.faults",
         "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",

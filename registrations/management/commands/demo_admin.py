@@ -12,8 +12,8 @@ from registrations.models import FocalPoint
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo's superuser 'admin', organizer 'organizer' and door staff 'door', and the "
-        "password of one sample focal point, with fresh random passwords."
+        "Create (or reset) the demo's superuser 'admin', organizer 'organizer', door staff 'door' and badge "
+        "desk 'desk', and the password of one sample focal point, with fresh random passwords."
     )
 
     def add_arguments(self, parser):
@@ -39,6 +39,12 @@ class Command(BaseCommand):
         door.set_password(door_password)
         door.save()
         door.groups.add(Group.objects.get(name="Door staff"))
+        desk_password = secrets.token_urlsafe(12)
+        desk, _ = users.objects.get_or_create(username="desk", defaults={"email": "desk@example.org"})
+        desk.is_staff = desk.is_superuser = False  # the badge desk's pages only
+        desk.set_password(desk_password)
+        desk.save()
+        desk.groups.add(Group.objects.get(name="Badge desk"))
         focal_line = ""
         focal_point = (
             FocalPoint.objects.select_related("user", "institute").filter(user__username=DEMO_FOCAL_POINT).first()
@@ -61,6 +67,8 @@ class Command(BaseCommand):
                 f"    organizer  organizer  / {organizer_password}\n"
                 f"  Door: {url}door/\n"
                 f"    door staff door       / {door_password}\n"
+                f"  Badge desk: {url}desk/\n"
+                f"    badge desk desk       / {desk_password}\n"
                 f"{focal_line}"
                 "  (new random passwords each time `make run` starts)\n"
             )

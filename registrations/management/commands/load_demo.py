@@ -38,6 +38,7 @@ from registrations.management.demo_data_cjk import (
     KOREAN,
     KOREAN_SPEAKERS,
 )
+from registrations.management.demo_holder import add_badge_holders
 from registrations.models import (
     Delegate,
     Event,
@@ -91,6 +92,8 @@ class Command(BaseCommand):
             self.stdout.write(f"Demo already loaded: {event} has {event.delegates.count()} delegates.")
             return
         self._delegates(event, sessions)
+        add_badge_holders(event, sessions)
+        event.refresh_from_db()
         event.guest_registration = GuestRegistration.INVITATION_ONLY
         event.save(update_fields=["guest_registration"])
         self._invitations(event, sessions)
