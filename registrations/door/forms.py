@@ -98,7 +98,7 @@ class ActivationForm(forms.Form):
         choices=[("", "---------"), *IdentityDocument.choices],
         error_messages={"required": _("Choose the identity document you checked.")},
     )
-    matches = forms.BooleanField(
+    identity_matches = forms.BooleanField(
         label=_("The document's photo and name match the person in front of me, the photo above and the names here."),
         error_messages={"required": _("Check the document against the person, the photo and the names first.")},
     )
