@@ -109,7 +109,8 @@ def _desk(world) -> None:
         page = client.get(reverse("registrations:desk_delegate", args=[delegate.public_id]))
         photo = client.get(reverse("registrations:desk_photo", args=[delegate.public_id]))
         done = client.post(
-            reverse("registrations:desk_activate", args=[delegate.public_id]), {"document": "passport", "identity_matches": "on"}
+            reverse("registrations:desk_activate", args=[delegate.public_id]),
+            {"document": "passport", "identity_matches": "on"},
         )
         badge = client.get(reverse("registrations:desk_badge", args=[delegate.public_id]))
         b"".join(badge.streaming_content)

@@ -94,7 +94,8 @@ def test_activation_required_the_door_sends_her_to_the_badge_desk_which_activate
     assert missing.status_code == 400
     assert "Check the document against the person" in missing.content.decode()
     activated = client.post(
-        reverse("registrations:desk_activate", args=[yamada.public_id]), {"document": "passport", "identity_matches": "on"}
+        reverse("registrations:desk_activate", args=[yamada.public_id]),
+        {"document": "passport", "identity_matches": "on"},
     )
     assert activated.status_code == 302
     yamada.refresh_from_db()
@@ -126,7 +127,8 @@ def test_a_badge_reissued_at_the_desk_is_activated_and_the_old_one_refused(clien
     old_code = badges.code_for(yamada)
     client.force_login(desk_staff())
     response = client.post(
-        reverse("registrations:desk_reissue", args=[yamada.public_id]), {"document": "national_id", "identity_matches": "on"}
+        reverse("registrations:desk_reissue", args=[yamada.public_id]),
+        {"document": "national_id", "identity_matches": "on"},
     )
     assert response.status_code == 302
     yamada.refresh_from_db()
@@ -142,7 +144,8 @@ def test_the_desk_refuses_to_activate_without_the_passport_spelling_of_a_non_lat
     delegate = with_photo(approved(gov_session.event, given_name="민준", family_name="김", passport_name=""))
     client.force_login(desk_staff())
     response = client.post(
-        reverse("registrations:desk_activate", args=[delegate.public_id]), {"document": "passport", "identity_matches": "on"}
+        reverse("registrations:desk_activate", args=[delegate.public_id]),
+        {"document": "passport", "identity_matches": "on"},
     )
     assert response.status_code == 409
     assert "The name as in the passport is missing" in response.content.decode()
