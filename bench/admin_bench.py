@@ -78,7 +78,7 @@ def _delegates(event, sessions, count: int, start: int) -> list[int]:
             for i, d in enumerate(delegates)
             for k in (0, 1)
         ],
-        batch_size=2000,
+        batch_size=1000,
     )
     from django.db import connection
 

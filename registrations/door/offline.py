@@ -62,7 +62,7 @@ def photo(request, token: str):
     """The photo of a badge this door has just scanned (its answer carries the signed address)."""
     door_form = DoorForm(request.GET, user=request.user)
     if not door_form.is_valid():
-        raise Http404("No such door.")
+        raise Http404(_("No such door."))
     return photo_response(door_queries.delegate_in_photo_token(token, door_form.door_place()))
 
 

@@ -206,7 +206,7 @@ def seed(event, sessions, count: int, start: int = 0) -> None:
             )
             for n in range(start, start + count)
         ],
-        batch_size=2000,
+        batch_size=1000,
     )
     SessionRegistration.objects.bulk_create(
         [
@@ -215,7 +215,7 @@ def seed(event, sessions, count: int, start: int = 0) -> None:
             )
             for i, d in enumerate(people)
         ],
-        batch_size=2000,
+        batch_size=1000,
     )
     if start:  # spread the later ones over earlier days: more days would mean more rows, not queries
         Delegate.objects.filter(pk__in=[d.pk for d in people[::7]]).update(
