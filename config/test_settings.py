@@ -15,3 +15,5 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 WHITENOISE_AUTOREFRESH = True  # no collectstatic needed in tests
 # Two-factor login is switched on only by the tests about it (override_settings).
 ADMIN_REQUIRE_2FA = False
+# A fixed Fernet key for the visa-letter data (tests of rotation add their own).
+VISA_DATA_KEYS = ["dGVzdC12aXNhLWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="]
