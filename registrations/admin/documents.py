@@ -159,7 +159,9 @@ class VisaRequestAdmin(admin.ModelAdmin):
                         messages.SUCCESS,
                     )
                 for visa, reason in result.refused:
-                    self.message_user(request, f"{visa.delegate}: {reason}", messages.WARNING)
+                    self.message_user(
+                        request, _("%(name)s: %(reason)s") % {"name": visa.delegate, "reason": reason}, messages.WARNING
+                    )
                 return None
         else:
             form = form_class()

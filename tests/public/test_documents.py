@@ -192,7 +192,12 @@ def test_issue_through_the_confirmation_page(client, event, visa_officer):
     assert AuditEntry.objects.filter(action=AuditAction.VISA_LETTER_ISSUED).count() == 0
     client.post(
         changelist,
-        {"action": "issue_letters", "_selected_action": ids, "confirm": "yes", "request_ids": f"{visa.pk},{pending.pk}"},
+        {
+            "action": "issue_letters",
+            "_selected_action": ids,
+            "confirm": "yes",
+            "request_ids": f"{visa.pk},{pending.pk}",
+        },
     )
 
     assert VisaRequest.objects.get(pk=visa.pk).status == VisaStatus.ISSUED

@@ -28,9 +28,7 @@ from tests.factories import DelegateFactory
 
 def raw_values(visa) -> dict:
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT {', '.join(VISA_DATA_FIELDS)} FROM registrations_visarequest WHERE id = %s", [visa.pk]
-        )
+        cursor.execute(f"SELECT {', '.join(VISA_DATA_FIELDS)} FROM registrations_visarequest WHERE id = %s", [visa.pk])
         return dict(zip(VISA_DATA_FIELDS, cursor.fetchone(), strict=True))
 
 
