@@ -55,9 +55,7 @@ BADGE_SIGNING_KEY = os.environ.get("BADGE_SIGNING_KEY", "")
 # from SECRET_KEY; unset in production: requests cannot be stored and `check --deploy` warns (W007).
 VISA_DATA_KEYS = env_list("VISA_DATA_KEYS")
 if not VISA_DATA_KEYS and DEBUG:
-    VISA_DATA_KEYS = [
-        base64.urlsafe_b64encode(hashlib.sha256(("visa-data:" + SECRET_KEY).encode()).digest()).decode()
-    ]
+    VISA_DATA_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(("visa-data:" + SECRET_KEY).encode()).digest()).decode()]
 # The certificate that signs the visa letters (PAdES): PEM files of the certificate (with its chain)
 # and its key, or one PKCS#12 file; the key's password, if any. `load_demo` makes a self-signed one
 # under VISA_SIGNING_DIR in development; `check --deploy` warns when none is set (W006).

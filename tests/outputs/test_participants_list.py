@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
@@ -56,8 +57,6 @@ def test_order_head_first_and_consent_counts(delegations):
 
 
 def test_order_follows_the_language(delegations):
-    from django.utils import translation
-
     with translation.override("fr"):
         headings = [g.heading for g in groups_of(delegations) if g.institute_id]
 

@@ -20,15 +20,22 @@ from registrations.models import (
     OutboundEmail,
     VisaRequest,
     VisaStatus,
+    encrypted,
 )
-from registrations.models import encrypted
 from tests.documents_helpers import CONSULATE, PASSPORT_NUMBER, issued, kenyan, requested, visa_details
 from tests.factories import DelegateFactory
 
 
+RAW_SELECT = (
+    "SELECT nationality, passport_number, passport_expiry, date_of_birth, consulate "
+    "FROM registrations_visarequest WHERE id = %s"
+)
+
+
 def raw_values(visa) -> dict:
+    """What the database holds, read past the model field (which decrypts)."""
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(VISA_DATA_FIELDS)} FROM registrations_visarequest WHERE id = %s", [visa.pk])
+        cursor.execute(RAW_SELECT, [visa.pk])
         return dict(zip(VISA_DATA_FIELDS, cursor.fetchone(), strict=True))
 
 
