@@ -25,7 +25,6 @@ from registrations.models import (
 from tests.documents_helpers import CONSULATE, PASSPORT_NUMBER, issued, kenyan, requested, visa_details
 from tests.factories import DelegateFactory
 
-
 RAW_SELECT = (
     "SELECT nationality, passport_number, passport_expiry, date_of_birth, consulate "
     "FROM registrations_visarequest WHERE id = %s"
