@@ -19,6 +19,7 @@ PHASES = [
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
+    ("bench.documents", "documents: 100 signed visa letters, the list of participants for 5,000 (PostgreSQL)"),
     (
         "bench.faults",
         "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",
