@@ -24,7 +24,7 @@ from registrations import services
 from registrations.admin.common import organizer
 from registrations.admin.decisions import parse_ids
 from registrations.admin.site import site
-from registrations.models import Event, VisaRequest
+from registrations.models import DelegateStatus, Event, VisaRequest
 from registrations.outputs import participants_list
 from registrations.rules.documents import passport_tail
 
@@ -240,3 +240,21 @@ def participants_list_urls():
             name="registrations_event_participants",
         )
     ]
+
+
+class HeadOfDelegationMixin:
+    """The delegate list's action: mark the selected government delegate head of their delegation
+    (one per delegation: the others of the same institute and event are unmarked). Mixed into
+    `DelegateAdmin`; `services.set_head_of_delegation` writes and audits it."""
+
+    @admin.action(description=gettext_lazy("Make head of delegation"), permissions=["change"])
+    def make_head_of_delegation(self, request, queryset):
+        delegates = list(queryset.filter(institute__isnull=False, status=DelegateStatus.APPROVED)[:2])
+        if len(delegates) != 1:
+            self.message_user(
+                request, _("Select one approved government delegate to head their delegation."), messages.WARNING
+            )
+            return None
+        services.set_head_of_delegation(delegate=delegates[0], head=True, actor=organizer(request))
+        self.message_user(request, _("%(name)s heads the delegation.") % {"name": delegates[0].full_name})
+        return None

@@ -165,3 +165,15 @@ def test_list_query_count_does_not_grow(delegations, django_assert_max_num_queri
 
     with django_assert_max_num_queries(3):
         list(groups_of(delegations))
+
+
+def test_organizer_makes_head_of_delegation_from_the_delegate_list(organizer_client, delegations):
+    zoe = delegations.delegates.get(given_name="Zoe")
+    changelist = reverse("admin:registrations_delegate_changelist")
+
+    organizer_client.post(changelist, {"action": "make_head_of_delegation", "_selected_action": [zoe.pk]})
+
+    heads = set(delegations.delegates.filter(head_of_delegation=True).values_list("given_name", flat=True))
+    assert heads == {"Zoe"}
+    entry = AuditEntry.objects.filter(action=AuditAction.HEAD_OF_DELEGATION_SET, delegate=zoe).get()
+    assert entry.details == {"head": True}
