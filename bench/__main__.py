@@ -20,6 +20,7 @@ PHASES = [
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
     ("bench.holder", "the badge bound to its holder: the badge desk, a 10 MB photo (PostgreSQL)"),
+    ("bench.documents", "documents: 100 signed visa letters, the list of participants for 5,000 (PostgreSQL)"),
     (
         "bench.faults",
         "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",

@@ -4,7 +4,10 @@ Every variable is listed in `.env.example`. With DJANGO_DEBUG off (production) t
 to start without a real secret key.
 """
 
+import base64
+import hashlib
 import os
+import warnings
 from datetime import timedelta
 from pathlib import Path
 
@@ -14,6 +17,10 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+
+# pyHanko (visa-letter signatures) still imports cryptography's DSA types, which cryptography marks
+# deprecated; no DSA key is ever used here. Silence that one import-time notice, nothing else.
+warnings.filterwarnings("ignore", message="DSA is deprecated", module="pyhanko")
 
 
 def env_bool(name: str, default: bool = False) -> bool:
@@ -42,6 +49,23 @@ if not DEBUG and (not SECRET_KEY or SECRET_KEY.startswith("django-insecure") or 
 # Signs badge codes (registrations.rules.badges). Dedicated, so rotating SECRET_KEY does not void printed
 # badges. Empty in development: derived from SECRET_KEY; `check --deploy` warns (registrations.W003).
 BADGE_SIGNING_KEY = os.environ.get("BADGE_SIGNING_KEY", "")
+
+# Visa-letter requests: the passport details are encrypted with these Fernet keys (comma-separated;
+# the first encrypts, all decrypt: put a new key first to rotate). Unset in development: one derived
+# from SECRET_KEY; unset in production: requests cannot be stored and `check --deploy` warns (W007).
+VISA_DATA_KEYS = env_list("VISA_DATA_KEYS")
+if not VISA_DATA_KEYS and DEBUG:
+    VISA_DATA_KEYS = [base64.urlsafe_b64encode(hashlib.sha256(("visa-data:" + SECRET_KEY).encode()).digest()).decode()]
+# The certificate that signs the visa letters (PAdES): PEM files of the certificate (with its chain)
+# and its key, or one PKCS#12 file; the key's password, if any. `load_demo` makes a self-signed one
+# under VISA_SIGNING_DIR in development; `check --deploy` warns when none is set (W006).
+VISA_SIGNING_DIR = Path(os.environ.get("VISA_SIGNING_DIR", BASE_DIR / "var" / "visa-signing"))
+VISA_SIGNING_CERT = os.environ.get("VISA_SIGNING_CERT", str(VISA_SIGNING_DIR / "cert.pem") if DEBUG else "")
+VISA_SIGNING_KEY = os.environ.get("VISA_SIGNING_KEY", str(VISA_SIGNING_DIR / "key.pem") if DEBUG else "")
+VISA_SIGNING_PKCS12 = os.environ.get("VISA_SIGNING_PKCS12", "")
+VISA_SIGNING_KEY_PASSWORD = os.environ.get("VISA_SIGNING_KEY_PASSWORD", "")
+# Verification lookups (/verify/<reference>/) per client address.
+VERIFY_RATE = os.environ.get("VERIFY_RATE", "30/m")
 
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")

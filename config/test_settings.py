@@ -20,3 +20,5 @@ ADMIN_REQUIRE_2FA = False
 # Photos written by the tests go to a folder of their own, emptied by the `photo_root` fixture.
 PHOTO_ROOT = Path(tempfile.gettempdir()) / f"registrations-test-photos-{os.getpid()}"
 STORAGES["photos"]["OPTIONS"]["location"] = PHOTO_ROOT  # noqa: F405
+# A fixed Fernet key for the visa-letter data (tests of rotation add their own).
+VISA_DATA_KEYS = ["dGVzdC12aXNhLWRhdGEta2V5LTMyLWJ5dGVzLWxvbmc="]

@@ -1,10 +1,13 @@
 """System checks of our own: a malformed setting stops startup; deployment risks show in `check --deploy`."""
 
+import os
 import re
 
+from cryptography.fernet import Fernet
 from django.conf import settings
 from django.core import checks
 
+from registrations.outputs import signing
 from registrations.outputs.badge_pdf import font_paths
 
 # django-ratelimit's rate syntax: a count, a slash, an optional multiplier and a unit (20/m, 100/5m).
@@ -111,5 +114,44 @@ def badge_font_is_installed(app_configs, **kwargs):
             hint="Install Debian's fonts-dejavu-core and fonts-wqy-zenhei (make fonts), or set BADGE_LATIN_FONT "
             "and BADGE_FONT to TrueType files.",
             id="registrations.W004",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def visa_signing_certificate_is_set(app_configs, **kwargs):
+    if signing.configured():
+        return []
+    return [
+        checks.Warning(
+            "No visa-letter signing certificate: visa support letters cannot be issued as signed PDFs.",
+            hint="Set VISA_SIGNING_CERT and VISA_SIGNING_KEY (PEM files) or VISA_SIGNING_PKCS12 to the host's "
+            "certificate.",
+            id="registrations.W006",
+        )
+    ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def visa_data_keys_are_set(app_configs, **kwargs):
+    keys = list(getattr(settings, "VISA_DATA_KEYS", []))
+    try:
+        for key in keys:
+            Fernet(key.encode())
+    except ValueError:
+        return [
+            checks.Error(
+                "VISA_DATA_KEYS holds a value that is not a Fernet key.",
+                hint="Each key is 32 random bytes, URL-safe base64 (Fernet.generate_key()).",
+                id="registrations.E002",
+            )
+        ]
+    if keys and not (settings.DEBUG and len(keys) == 1 and not os.environ.get("VISA_DATA_KEYS")):
+        return []
+    return [
+        checks.Warning(
+            "VISA_DATA_KEYS is not set: visa-letter requests (passport details) cannot be stored.",
+            hint="Set VISA_DATA_KEYS to one or more Fernet keys, comma-separated, the newest first.",
+            id="registrations.W007",
         )
     ]

@@ -12,7 +12,16 @@ from registrations.models import Event, Session
 
 @register(Event)
 class EventTranslationOptions(TranslationOptions):
-    fields = ("name", "venue", "address", "practical_information")
+    fields = (
+        "name",
+        "venue",
+        "address",
+        "practical_information",
+        "visa_signatory_title",
+        "visa_purpose",
+        "visa_covered",
+        "visa_not_covered",
+    )
     required_languages = ("en",)
 
 

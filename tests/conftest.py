@@ -14,7 +14,7 @@ from django.utils import translation
 
 from registrations import services
 from registrations.models import AccessTier, AuditEntry, OutboundEmail
-from registrations.outputs import emails
+from registrations.outputs import emails, signing
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, approved, ask, organizer, venue_time
 
 
@@ -64,6 +64,18 @@ def _client_login_with_a_request(monkeypatch):
         return login(self, **credentials)
 
     monkeypatch.setattr(Client, "login", login_with_request)
+
+
+@pytest.fixture(scope="session")
+def visa_signing_files(tmp_path_factory):
+    """A self-signed visa-letter certificate for the whole run (as `load_demo` makes one)."""
+    return signing.write_self_signed(tmp_path_factory.mktemp("visa-signing"))
+
+
+@pytest.fixture(autouse=True)
+def _visa_signing(settings, visa_signing_files):
+    cert, key = visa_signing_files
+    settings.VISA_SIGNING_CERT, settings.VISA_SIGNING_KEY = str(cert), str(key)
 
 
 @pytest.fixture

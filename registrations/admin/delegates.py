@@ -27,6 +27,7 @@ from registrations.admin.common import (
     organizer,
 )
 from registrations.admin.decisions import DecisionActionsMixin
+from registrations.admin.documents import HeadOfDelegationMixin
 from registrations.admin.exports import DelegateExportMixin
 from registrations.admin.filters import DomainVerifiedFilter, SeatFilter, SessionFilter, TierFilter
 from registrations.admin.messages import DelegateMessageMixin
@@ -132,6 +133,7 @@ class DelegateAdmin(
     DelegateMessageMixin,
     BadgeActionsMixin,
     DelegateExportMixin,
+    HeadOfDelegationMixin,
     admin.ModelAdmin,
 ):
     form = DelegateAdminForm
@@ -172,7 +174,13 @@ class DelegateAdmin(
     list_select_related = ["institute", "event"]
     list_per_page = 100
     date_hierarchy = "created_at"
-    actions = ["approve_selected", "approve_without_endorsement", "reject_selected", "return_to_pending"]
+    actions = [
+        "approve_selected",
+        "approve_without_endorsement",
+        "reject_selected",
+        "return_to_pending",
+        "make_head_of_delegation",
+    ]
     inlines = [SessionRegistrationInline]
     readonly_fields = [
         "status_label",

@@ -5,10 +5,13 @@ from __future__ import annotations
 
 from django.contrib import admin
 from django.db.models import Count, Q
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from registrations import services
+from registrations.admin import documents
 from registrations.admin.common import changed_values, in_venue_time, in_venue_time_zone, organizer
 from registrations.admin.exports import InstituteExportMixin
 from registrations.admin.site import site
@@ -26,6 +29,7 @@ class EventAdmin(TranslationAdmin):
         "registration_opens",
         "registration_closes",
         "participant_list_visibility",
+        "participants_list",
     ]
     prepopulated_fields = {"slug": ["name"]}
     search_fields = ["name", "venue"]
@@ -42,6 +46,14 @@ class EventAdmin(TranslationAdmin):
     @admin.display(description=_("registration closes (venue time)"), ordering="registration_closes_at")
     def registration_closes(self, obj):
         return in_venue_time(obj.registration_closes_at, obj)
+
+    def get_urls(self):
+        return [*documents.participants_list_urls(), *super().get_urls()]
+
+    @admin.display(description=_("list of participants"))
+    def participants_list(self, obj):
+        url = reverse("admin:registrations_event_participants", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("List of participants"))
 
     def save_model(self, request, obj, form, change):
         services.save_event(event=obj, changes=changed_values(form), actor=organizer(request))

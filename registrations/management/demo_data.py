@@ -246,3 +246,19 @@ DEMO_FOCAL_POINT = "focal-gb"
 # Government delegates the focal points leave awaiting endorsement, and the one they decline.
 AWAITING_ENDORSEMENT = {"michael.rivera@commerce.gov.evil.example", "arjun.nair@ntu.edu.sg"}
 DECLINED = {"liam.oconnor@gmail.example": "Not a member of our institute's staff."}
+
+# The visa letters' letterhead and terms on the demo event (English; other languages fall back).
+VISA_LETTERHEAD = {
+    "visa_host": "Host Secretariat of the International Network of AI Safety Institutes (demo)",
+    "visa_host_address": "1401 Constitution Avenue NW\nWashington, DC 20230\nUnited States",
+    "visa_signatory_name": "Jordan Avery",
+    "visa_signatory_title": "Head of the Host Secretariat",
+    "visa_purpose": "To take part, as a member's delegate, in the Network's convening in San Francisco.",
+    "visa_covered": "Access to the venue, meals served during the sessions.",
+    "visa_not_covered": "International travel, lodging, visa fees and insurance.",
+}
+# (email, issued?) of the demo's visa-letter requests: one issued, one waiting for a decision.
+VISA_REQUESTS = [
+    ("w.kamau@ict.go.ke", True, "KE", "AK0458211", "Consulate General of the United States, Nairobi"),
+    ("grace.ochieng@example.ac.ke", False, "KE", "BK7723019", "Consulate General of the United States, Nairobi"),
+]

@@ -1,5 +1,5 @@
 """The registration domain, one module per aggregate: events and sessions, delegates and their seats,
-invitations and focal points, the door, the audit trail, the outbox and messages.
+invitations and focal points, the door, the documents (visa letters), the audit trail, the outbox and messages.
 
 Models hold fields, choices and database constraints only. Every state change (approval, seats,
 waitlist, withdrawal) goes through `registrations.services`, which writes the audit trail.
@@ -25,6 +25,11 @@ from registrations.models.delegates import (
     SessionRegistration,
     new_link_secret,
     photo_storage,
+)
+from registrations.models.documents import (
+    VISA_DATA_FIELDS,
+    VisaRequest,
+    VisaStatus,
 )
 from registrations.models.door import (
     CheckIn,
@@ -67,6 +72,7 @@ __all__ = [
     "GUEST_TYPES",
     "LIVE_INVITATION_STATUSES",
     "PERSONAL_DATA_FIELDS",
+    "VISA_DATA_FIELDS",
     "AccessTier",
     "ActorKind",
     "AuditAction",
@@ -95,6 +101,8 @@ __all__ = [
     "Session",
     "SessionRegistration",
     "StakeholderType",
+    "VisaRequest",
+    "VisaStatus",
     "government_only",
     "new_link_secret",
     "photo_storage",

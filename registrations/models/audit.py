@@ -68,6 +68,14 @@ class AuditAction(models.TextChoices):
     PHOTO_ADDED = "photo_added", _("Photo added")
     PHOTO_REFUSED = "photo_refused", _("Photo refused")
     BADGE_ACTIVATED = "badge_activated", _("Identity checked, badge activated")
+    VISA_LETTER_REQUESTED = "visa_letter_requested", _("Visa support letter requested")
+    VISA_LETTER_ISSUED = "visa_letter_issued", _("Visa support letter issued")
+    VISA_LETTER_DECLINED = "visa_letter_declined", _("Visa support letter declined")
+    VISA_LETTER_REVOKED = "visa_letter_revoked", _("Visa support letter revoked")
+    VISA_DATA_ERASED = "visa_data_erased", _("Passport details erased")
+    HEAD_OF_DELEGATION_SET = "head_of_delegation_set", _("Head of delegation changed")
+    PARTICIPANTS_LIST_DOWNLOADED = "participants_list_downloaded", _("List of participants downloaded")
+    PARTICIPANTS_LIST_FINAL = "participants_list_final", _("List of participants marked final")
 
 
 class AuditEntry(models.Model):

@@ -112,6 +112,12 @@ class Delegate(models.Model):
     needs_visa_letter = models.BooleanField(_("visa support letter requested"), default=False)
     consent_data_processing = models.BooleanField(_("consent to data processing"), default=False)
     consent_participant_list = models.BooleanField(_("listed as a participant"), default=False)
+    # Set by the institute's focal point (portal) or an organizer (admin), through `services.participants`.
+    head_of_delegation = models.BooleanField(
+        _("head of delegation"),
+        default=False,
+        help_text=_("Listed first in the delegation on the list of participants."),
+    )
     status = models.CharField(max_length=16, choices=DelegateStatus, default=DelegateStatus.PENDING)
     invitation = models.ForeignKey(
         "Invitation",

@@ -140,6 +140,18 @@ class Event(models.Model):
         default=False,
         help_text=_("Delegates download their badge only once they have added a photo that was not refused."),
     )
+    # The visa support letters' letterhead and terms (`outputs.visa_letter`).
+    visa_host = models.CharField(
+        _("host (letterhead)"), max_length=200, blank=True, help_text=_("Who invites, as the letterhead names it.")
+    )
+    visa_host_address = models.TextField(_("host's address (letterhead)"), blank=True)
+    visa_signatory_name = models.CharField(_("signatory's name"), max_length=200, blank=True)
+    visa_signatory_title = models.CharField(_("signatory's title"), max_length=200, blank=True)
+    visa_purpose = models.TextField(_("purpose of the visit"), blank=True, help_text=_("As the visa letters state it."))
+    visa_covered = models.TextField(_("what the host covers"), blank=True)
+    visa_not_covered = models.TextField(_("what the host does not cover"), blank=True)
+    # Until organizers mark it final, the list of participants says "provisional" with its date.
+    participants_list_final_at = models.DateTimeField(_("list of participants final since"), null=True, blank=True)
     is_sample = models.BooleanField(_("sample data"), default=False, help_text=_("Demo data, safe to delete."))
     # What the cached public pages key on (registrations/pagecache.py): every write to the event, its
     # sessions or the institutes raises it through `public_version.bump`, in the writer's transaction.

@@ -37,6 +37,8 @@ class EmailKind(models.TextChoices):
     FOCAL_POINT_ACTIVATION = "focal_point_activation", _("Focal point: activation link")
     FOCAL_POINT_DIGEST = "focal_point_digest", _("Focal point: new registrations and decisions")
     PHOTO_REFUSED = "photo_refused", _("Photo refused")
+    VISA_LETTER_ISSUED = "visa_letter_issued", _("Visa support letter issued")
+    VISA_LETTER_DECLINED = "visa_letter_declined", _("Visa support letter declined")
 
 
 class OutboundEmail(models.Model):

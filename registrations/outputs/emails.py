@@ -30,8 +30,9 @@ from registrations.models import (
     OutboundEmail,
     SeatStatus,
     Session,
+    VisaStatus,
 )
-from registrations.outputs import badge_pdf, calendar
+from registrations.outputs import badge_pdf, calendar, signing, visa_letter
 from registrations.queries import focal_points, links
 from registrations.queries import messages as message_text
 
@@ -61,6 +62,8 @@ SUBJECTS = {
     EmailKind.FOCAL_POINT_ACTIVATION: _("Your access to the institute portal"),
     EmailKind.FOCAL_POINT_DIGEST: _("Your institute's delegates: new registrations and decisions"),
     EmailKind.PHOTO_REFUSED: _("Please send another photo for %(event)s"),
+    EmailKind.VISA_LETTER_ISSUED: _("Your visa support letter for %(event)s"),
+    EmailKind.VISA_LETTER_DECLINED: _("Your request for a visa support letter for %(event)s"),
 }
 
 # The emails that carry the delegate's badge, and those that carry the calendar of confirmed sessions.
@@ -189,6 +192,8 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
     with timezone.override(event.tz):
         badge = _badge_attachment(email)  # its labels in the email's language
         context["badge_attached"] = badge is not None
+        letter = _letter_attachment(email)
+        context["letter_attached"] = letter is not None
         subject = str(SUBJECTS[email.kind]) % {"event": event.name}
         message = _message(email.kind, subject=subject, context=context, to=delegate.email)
     if email.kind in CALENDAR_ATTACHED and context["confirmed"]:
@@ -199,7 +204,24 @@ def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
         )
     if badge is not None:
         message.attach(f"badge-{event.slug}.pdf", badge, "application/pdf")
+    if letter is not None:
+        message.attach(f"visa-letter-{event.slug}.pdf", letter, "application/pdf")
     return message
+
+
+def _letter_attachment(email: OutboundEmail) -> bytes | None:
+    """The "issued" email carries the signed letter while it stands (not once revoked). A missing
+    certificate or font is logged, never a lost email: the status page offers the letter later."""
+    if email.kind != EmailKind.VISA_LETTER_ISSUED:
+        return None
+    visa = getattr(email.delegate, "visa_request", None)
+    if visa is None or visa.status != VisaStatus.ISSUED:
+        return None
+    try:
+        return visa_letter.letter_pdf(visa)
+    except (signing.SigningUnavailable, badge_pdf.FontMissing) as missing:
+        logger.warning("Email %s to delegate %s without its letter: %s", email.kind, email.delegate_id, missing)
+        return None
 
 
 def _badge_attachment(email: OutboundEmail) -> bytes | None:

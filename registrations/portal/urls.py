@@ -16,4 +16,14 @@ urlpatterns = [
     path("institute/<slug:slug>/delegation.csv", views.delegation_csv, name="portal_csv"),
     path("institute/<slug:slug>/delegation.xlsx", views.delegation_xlsx, name="portal_xlsx"),
     path("institute/<slug:slug>/delegates/<int:delegate_id>/", views.delegate_detail, name="portal_delegate"),
+    path(
+        "institute/<slug:slug>/delegates/<int:delegate_id>/head/",
+        views.head_of_delegation,
+        name="portal_head_of_delegation",
+    ),
+    path(
+        "institute/<slug:slug>/list-of-participants.<str:file_format>",
+        views.participants_list_file,
+        name="portal_participants_list",
+    ),
 ]

@@ -15,7 +15,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -29,7 +29,7 @@ from registrations.models import (
     validate_latin_name,
     validate_no_direction_controls,
 )
-from registrations.outputs import exports
+from registrations.outputs import exports, participants_list
 from registrations.portal.accounts import focal_point_required
 from registrations.queries import focal_points
 from registrations.services import endorsements
@@ -68,6 +68,7 @@ def event_delegation(request, slug):
             "quota": quota,
             "left": rules.quota_left(quota, approved),
             "overrides": list(delegation.filter(endorsement=Endorsement.OVERRIDDEN)),
+            "languages": settings.LANGUAGES,
         },
     )
 
@@ -86,6 +87,45 @@ def delegate_detail(request, slug, delegate_id):
             "may_endorse": rules.may_endorse(delegate),
         },
     )
+
+
+@require_http_methods(["POST"])
+@focal_point_required
+def head_of_delegation(request, slug, delegate_id):
+    """Mark (or unmark) the head of the delegation: listed first on the list of participants."""
+    focal_point, event = request.focal_point, _event(slug)
+    delegate = get_object_or_404(focal_points.delegation(focal_point, event), pk=delegate_id)
+    head = request.POST.get("head") == "1"
+    services.set_head_of_delegation(delegate=delegate, head=head, actor=services.Actor.focal_point(focal_point.user))
+    if head:
+        messages.success(request, _("%(name)s heads the delegation.") % {"name": delegate.full_name})
+    else:
+        messages.success(request, _("%(name)s no longer heads the delegation.") % {"name": delegate.full_name})
+    return redirect("registrations:portal_delegate", slug=event.slug, delegate_id=delegate.pk)
+
+
+@focal_point_required
+def participants_list_file(request, slug, file_format):
+    """The delegation's section of the list of participants, in the language asked; audited."""
+    focal_point, event = request.focal_point, _event(slug)
+    if file_format not in participants_list.FORMATS:
+        raise Http404
+    language = request.GET.get("language", focal_point.language)
+    if language not in dict(settings.LANGUAGES):
+        language = focal_point.language or settings.LANGUAGE_CODE
+    institute = focal_point.institute
+    out, count, content_type, filename = participants_list.participants_file(
+        event, file_format=file_format, language=language, institute=institute
+    )
+    services.record_participants_list_download(
+        event=event,
+        actor=services.Actor.focal_point(focal_point.user),
+        language=language,
+        file_format=file_format,
+        institute_id=institute.pk,
+        rows=count,
+    )
+    return FileResponse(out, as_attachment=True, filename=filename, content_type=content_type)
 
 
 class DeclineForm(forms.Form):

@@ -27,7 +27,7 @@ from registrations.models import DelegateStatus, Event, SeatStatus, Session
 from registrations.outputs import badge_pdf as badge_printing
 from registrations.outputs import calendar
 from registrations.public.forms import AddSessionForm, DelegateDetailsForm, DelegateLanguageForm, PhotoForm
-from registrations.queries import links, personal_data
+from registrations.queries import documents, links, personal_data
 from registrations.rules import badges
 
 # A tampered link is not a page we know (404); a revoked or expired one was, and is gone (410).
@@ -88,6 +88,8 @@ def status_page(request, delegate, *, add_form=None, language_form=None, photo_f
             "invitation_sessions": (
                 list(delegate.invitation.sessions.order_by("starts_at", "title")) if delegate.invitation_id else []
             ),
+            "visa": documents.visa_request_of(delegate),
+            "list_languages": settings.LANGUAGES,
             "badge_code": badge_code,
             "badge_qr": badges.qr_svg(badge_code, label=_("Your badge code")) if badge_code else "",
             "badge_refusal": rules.badge_refusal(delegate) if badge_code else "",

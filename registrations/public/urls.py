@@ -1,9 +1,10 @@
 """The public pages' addresses: the agenda, the signup, the invitee's pages, the delegate's own pages
-behind the private link, the lost-link form and the participant list."""
+behind the private link (their visa letter, the list of participants), the lost-link form, the
+participant list and the verification of a visa letter."""
 
 from django.urls import path
 
-from registrations.public import invitations, lost_link, photos, self_service, views
+from registrations.public import documents, invitations, lost_link, photos, self_service, verify, views
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -31,4 +32,12 @@ urlpatterns = [
     path("r/<str:token>/photo/", photos.add_photo, name="add_photo"),
     path("r/<str:token>/photo.jpg", photos.own_photo, name="own_photo"),
     path("r/<str:token>/participants/", self_service.participants_for_delegate, name="participants_for_delegate"),
+    path("r/<str:token>/visa-letter/", documents.visa_request, name="visa_request"),
+    path("r/<str:token>/visa-letter.pdf", documents.visa_letter, name="visa_letter"),
+    path(
+        "r/<str:token>/list-of-participants.<str:file_format>",
+        documents.participants_list_file,
+        name="participants_list_file",
+    ),
+    path("verify/<str:reference>/", verify.verify_letter, name="verify_letter"),
 ]

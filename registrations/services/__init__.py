@@ -18,6 +18,8 @@ Where things are:
 - `door`: checking in (`rules.admission` decides), undoing a check-in, reissuing a badge, the replay
   of offline scans.
 - `endorsements`: focal points endorse, decline and nominate; the organizers' override; digests.
+- `visa`: visa-letter requests, issue, decline, revoke, erasure of the passport details;
+  `participants`: heads of delegation, the list's final mark, its downloads.
 - `retention`: the retention purge and erasure; `messages`: organizers' messages, saved views.
 - `audit`: `Actor`, `record` and `commit`; `outbox`: `queue`; `public_version`: what makes cached
   pages and the seats snapshot stale.
@@ -77,6 +79,11 @@ from registrations.services.organizer_edits import (
     create_delegate,
     update_delegate,
 )
+from registrations.services.participants import (
+    mark_participants_list,
+    record_participants_list_download,
+    set_head_of_delegation,
+)
 from registrations.services.retention import (
     ERASED_EMAIL_DOMAIN,
     ERASED_REPR,
@@ -100,6 +107,14 @@ from registrations.services.status_links import (
     resolve_lost_link_requests,
     send_status_link,
 )
+from registrations.services.visa import (
+    IncompleteVisaRequest,
+    VisaResult,
+    decline_visa_letters,
+    issue_visa_letters,
+    request_visa_letter,
+    revoke_visa_letters,
+)
 
 __all__ = [
     "DELEGATE_DETAIL_FIELDS",
@@ -111,6 +126,7 @@ __all__ = [
     "DecisionResult",
     "DelegateUpdate",
     "InUse",
+    "IncompleteVisaRequest",
     "InvalidEmail",
     "InvalidTransition",
     "InvitationUnusable",
@@ -124,6 +140,7 @@ __all__ = [
     "SessionClash",
     "SessionUpdate",
     "SignupOutcome",
+    "VisaResult",
     "add_session",
     "allowed_sessions",
     "approve_delegates",
@@ -137,6 +154,7 @@ __all__ = [
     "commit",
     "create_delegate",
     "create_session",
+    "decline_visa_letters",
     "delete_events",
     "delete_sessions",
     "drop_session",
@@ -145,22 +163,28 @@ __all__ = [
     "email_taken",
     "enforce_session_tier",
     "erase_delegates",
+    "issue_visa_letters",
+    "mark_participants_list",
     "may_attend",
     "normalize_email",
     "purge_personal_data",
     "record",
+    "record_participants_list_download",
     "register_delegate",
     "reject_delegates",
     "replace_status_link",
     "request_status_link",
+    "request_visa_letter",
     "resolve_lost_link_requests",
     "return_to_pending",
+    "revoke_visa_letters",
     "save_event",
     "save_institute",
     "send_status_link",
     "sessions_open_to",
     "sessions_overlap",
     "sessions_with_active_seats",
+    "set_head_of_delegation",
     "update_delegate",
     "update_delegate_details",
     "update_session",

@@ -29,7 +29,7 @@ from registrations.models import (
 )
 from registrations.queries.decisions import approved_counts
 from registrations.rules.errors import InvalidTransition
-from registrations.services import endorsements, seats
+from registrations.services import endorsements, seats, visa
 from registrations.services.audit import Actor, Outgoing, commit, record
 
 # The audit action and the email of each move, by the status the registration moves to.
@@ -203,6 +203,7 @@ def _end_registrations(delegate_ids, actor: Actor, to_status: str, cancel_reason
             d.link_secret = ""
         extra["link_secret"] = ""
     _save_statuses(result, to_status, **extra)
+    audit += visa.end_for_delegates(result.done, actor)  # letters revoked, passport details erased
     seats_freed = Counter(r.delegate_id for r in active if r.status == SeatStatus.CONFIRMED)
     changes, promoted = seats.release(active, actor, cancel_reason, reason)
     # The withdrawal's email says whether seats were released (a rejection's gives the reason only).

@@ -4,7 +4,8 @@ What counts as personal data is one list, `models.PERSONAL_DATA_FIELDS`: the pur
 those fields, and "download my data" returns them. Copies elsewhere go too (`forget`): the admin's
 change history (Django writes the delegate's name into `django_admin_log`), audit entries (the
 delegate's own, and exports whose search or file name could name them), the outbox, lost-link
-requests, login lockout records under their address, and admin messages waiting in a session.
+requests, login lockout records under their address, admin messages waiting in a session, and
+the passport details of a visa-letter request (`services.visa`; an erasure deletes the request).
 Cached pages hold no personal data (the agenda and signup form are the same for everyone; the
 rate-limit counters are keyed by a hash).
 """
@@ -42,7 +43,7 @@ from registrations.models import (
 )
 from registrations.queries.personal_data import registration_counts
 from registrations.rules.errors import RetentionNotOver
-from registrations.services import photos, public_version, seats
+from registrations.services import photos, public_version, seats, visa
 from registrations.services.audit import Actor, commit, record
 
 ERASED_EMAIL_DOMAIN = "erased.invalid"
@@ -107,6 +108,7 @@ def purge_personal_data(*, event: Event, actor: Actor, now=None) -> PurgeResult:
     outbox.update(context={}, last_error="")
     AuditEntry.objects.filter(delegate__event=event).update(reason="", details={})
     LostLinkRequest.objects.filter(event=event).delete()
+    visa.erase_for_event(event)
     _erase_invitees(event)
     counts = registration_counts(event)
     already_erased = len(delegates) - len(to_erase)

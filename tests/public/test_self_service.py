@@ -126,8 +126,9 @@ def test_status_page_query_count_does_not_grow_with_sessions(
     request_sessions(delegate, *(SessionFactory(event=event) for _ in range(sessions)))
     approve(delegate, actor=organizer_actor)
     path = page(delegate)
-    # the link's delegate, their registrations with waitlist positions, the sessions for the add form
-    with django_assert_num_queries(3):
+    # the link's delegate, their registrations with waitlist positions, the sessions for the add form,
+    # their visa-letter request
+    with django_assert_num_queries(4):
         response = client.get(path)
     assert response.status_code == 200
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt
+from cryptography.fernet import Fernet
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
@@ -23,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from registrations import checks, services
 from registrations.models import Delegate
+from registrations.outputs import signing
 from registrations.queries import links
 from registrations.rules import badges
 from tests.factories import DelegateFactory, InvitationFactory, UserFactory, institute
@@ -103,6 +105,7 @@ PRODUCTION_PROBE = textwrap.dedent(
 
 
 def run_production(tmp_path, **env_overrides) -> dict:
+    cert, key = signing.write_self_signed(tmp_path / "visa-signing")
     env = {
         "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -111,6 +114,9 @@ def run_production(tmp_path, **env_overrides) -> dict:
         "DJANGO_ALLOWED_HOSTS": "registration.example.org",
         "DJANGO_ADMIN_PATH": "desk-7f3a/",
         "BADGE_SIGNING_KEY": secrets.token_urlsafe(40),
+        "VISA_DATA_KEYS": Fernet.generate_key().decode(),
+        "VISA_SIGNING_CERT": str(cert),
+        "VISA_SIGNING_KEY": str(key),
         "REDIS_URL": "redis://127.0.0.1:6379/5",
         "DATABASE_URL": f"sqlite:///{tmp_path / 'unused.sqlite3'}",
         "DJANGO_LOG_LEVEL": "ERROR",
@@ -146,6 +152,20 @@ def test_check_deploy_without_redis_warns_that_rate_limits_are_per_process(tmp_p
     output = result["check"]["output"]
     assert "registrations.W001" in output
     assert "1 issue" in output
+
+
+def test_check_deploy_warns_without_visa_keys_or_signing_certificate(tmp_path):
+    result = run_production(tmp_path, VISA_DATA_KEYS=None, VISA_SIGNING_CERT=None, VISA_SIGNING_KEY=None)
+    output = result["check"]["output"]
+    assert result["check"]["ok"] is False
+    assert "registrations.W006" in output
+    assert "registrations.W007" in output
+    assert "2 issues" in output
+
+
+def test_check_refuses_a_malformed_visa_key(tmp_path):
+    result = run_production(tmp_path, VISA_DATA_KEYS="not-a-key")
+    assert "registrations.E002" in result["check"]["output"]
 
 
 def test_production_redirects_to_https_and_sends_hsts_and_referrer_policy(production):

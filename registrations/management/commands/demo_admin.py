@@ -32,7 +32,7 @@ class Command(BaseCommand):
         organizer.is_superuser = False
         organizer.set_password(organizer_password)
         organizer.save()
-        organizer.groups.add(Group.objects.get(name="Organizers"))
+        organizer.groups.add(Group.objects.get(name="Organizers"), Group.objects.get(name="Visa officers"))
         door_password = secrets.token_urlsafe(12)
         door, _ = users.objects.get_or_create(username="door", defaults={"email": "door@example.org"})
         door.is_staff = door.is_superuser = False  # the door pages only, never the admin

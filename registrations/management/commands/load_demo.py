@@ -10,14 +10,16 @@ sent for sample delegates (their queued messages are dropped in the same transac
 """
 
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
-from registrations import queries, services
+from registrations import queries, rules, services
 from registrations.management.demo_data import (
     AGENDA,
     AWAITING_ENDORSEMENT,
@@ -29,6 +31,8 @@ from registrations.management.demo_data import (
     OPEN,
     SLUG,
     TZ,
+    VISA_LETTERHEAD,
+    VISA_REQUESTS,
 )
 from registrations.management.demo_data_cjk import (
     EVENT_JAPANESE,
@@ -41,6 +45,7 @@ from registrations.management.demo_data_cjk import (
 from registrations.management.demo_holder import add_badge_holders
 from registrations.models import (
     Delegate,
+    DelegateStatus,
     Event,
     FocalPoint,
     GuestRegistration,
@@ -50,6 +55,7 @@ from registrations.models import (
     Session,
     StakeholderType,
 )
+from registrations.outputs import signing
 from registrations.services import endorsements, invitation_sending, invitations, invitees
 
 
@@ -94,6 +100,7 @@ class Command(BaseCommand):
         self._delegates(event, sessions)
         add_badge_holders(event, sessions)
         event.refresh_from_db()
+        self._documents(event)
         event.guest_registration = GuestRegistration.INVITATION_ONLY
         event.save(update_fields=["guest_registration"])
         self._invitations(event, sessions)
@@ -111,6 +118,37 @@ class Command(BaseCommand):
                 f"{event.invitations.count()} sample invitations."
             )
         )
+
+    def _documents(self, event: Event) -> None:
+        """The letterhead, a signing certificate (self-signed, outside static and git), one issued visa
+        letter and one request waiting; the heads of two delegations."""
+        Event.objects.filter(pk=event.pk).update(**VISA_LETTERHEAD)
+        if not signing.configured():
+            cert, _key = signing.write_self_signed(Path(settings.VISA_SIGNING_CERT).parent)
+            self.stdout.write(f"Made a self-signed visa-letter signing certificate: {cert}")
+        system = services.Actor.system()
+        for email, issue, nationality, number, consulate in VISA_REQUESTS:
+            delegate = event.delegates.filter(email=email).first()
+            if delegate is None or not rules.is_active(delegate):
+                continue
+            visa = services.request_visa_letter(
+                delegate=delegate,
+                details={
+                    "passport_name": f"{delegate.family_name.upper()} {delegate.given_name}",
+                    "nationality": nationality,
+                    "passport_number": number,
+                    "passport_expiry": event.ends_on + timedelta(days=3 * 365),
+                    "date_of_birth": date(1982, 6, 14),
+                    "consulate": consulate,
+                },
+                actor=services.Actor.delegate(),
+            )
+            if issue:
+                services.issue_visa_letters(request_ids=[visa.pk], actor=system)
+        for iso_code in ("GB", "KE"):
+            head = event.delegates.filter(institute__iso_code=iso_code, status=DelegateStatus.APPROVED).first()
+            if head is not None:
+                services.set_head_of_delegation(delegate=head, head=True, actor=system)
 
     def _invitations(self, event: Event, sessions: list[Session]) -> None:
         """Invitations as an organizer would make them: a personal one holding seats, an organization
