@@ -203,3 +203,15 @@ def erase_for_event(event) -> int:
     VisaRequest.objects.bulk_update(requests, ["status", "revoked_at"])
     erase_visa_data(requests, now)
     return len(requests)
+
+
+ENCRYPTED_FIELDS = ("nationality", "passport_number", "passport_expiry", "date_of_birth", "consulate")
+
+
+@transaction.atomic
+def reencrypt_visa_data() -> int:
+    """Re-encrypt every request's passport details with the first key of VISA_DATA_KEYS (after a new
+    key was put first); the old keys can then be removed. Returns how many requests."""
+    requests = list(VisaRequest.objects.select_for_update().order_by("pk"))
+    VisaRequest.objects.bulk_update(requests, ENCRYPTED_FIELDS, batch_size=500)  # read decrypted, written encrypted
+    return len(requests)

@@ -59,6 +59,15 @@ def test_keys_rotate_first_encrypts_all_decrypt(event, settings):
     assert encrypted.decrypt(rotated) == PASSPORT_NUMBER
 
 
+def test_rotate_visa_data_reencrypts_every_request_with_the_first_key(event, settings):
+    visa = requested(kenyan(event))
+    old = list(settings.VISA_DATA_KEYS)
+    settings.VISA_DATA_KEYS = ["bmV3LWtleS1mb3ItdmlzYS1kYXRhLTMyLWJ5dGVzISE=", *old]
+    call_command("rotate_visa_data", stdout=io.StringIO())
+    settings.VISA_DATA_KEYS = settings.VISA_DATA_KEYS[:1]  # the old key gone
+    assert VisaRequest.objects.get(pk=visa.pk).passport_number == PASSPORT_NUMBER
+
+
 @pytest.mark.parametrize("missing", ["passport_name", *VISA_DATA_FIELDS])
 def test_request_refused_without_each_field(event, missing):
     with pytest.raises(services.IncompleteVisaRequest) as refusal:
