@@ -101,6 +101,7 @@ class RegistrationForm(forms.Form):
         stakeholder_type: str | None = None,
         invitation: Invitation | None = None,
         sessions: list[Session] | None = None,
+        institutes: list[Institute] | None = None,
         **kwargs,
     ):
         """`sessions`: every session of the event in agenda order, when the caller has read them
@@ -120,6 +121,7 @@ class RegistrationForm(forms.Form):
             initial=stakeholder_type,
         )
         fields["institute"].queryset = Institute.objects.order_by("member")
+        fields["institute"].loaded = institutes  # read with the sessions, when the caller has them
         fields["institute"].required = False
         fields["institute"].label = _("Institute or government office")
         fields["institute"].help_text = _("Government delegates of a member institute or office only.")

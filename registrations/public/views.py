@@ -52,7 +52,12 @@ def register(request):
     form, status = None, 200
     if request.method == "POST":
         form = RegistrationForm(
-            request.POST, request.FILES, event=event, stakeholder_type=stakeholder_type, sessions=sessions
+            request.POST,
+            request.FILES,
+            event=event,
+            stakeholder_type=stakeholder_type,
+            sessions=sessions,
+            institutes=queries.current_institutes(),
         )
         if form.is_valid():
             try:

@@ -15,6 +15,7 @@ from registrations.queries.current import (
     current_event_with_seats,
     current_event_with_sessions,
     current_events,
+    current_institutes,
     invalidate,
     snapshot,
 )
@@ -50,6 +51,7 @@ __all__ = [
     "current_event_with_seats",
     "current_event_with_sessions",
     "current_events",
+    "current_institutes",
     "delegate_registrations",
     "held_seats",
     "held_seats_filter",

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.db.models import Case, F, Min, OuterRef, QuerySet, Subquery, When
 from django.utils import timezone
 
-from registrations.models import Event, Invitation, Session
+from registrations.models import Event, Institute, Invitation, Session
 from registrations.queries.seats import held_seats_filter, sessions_with_seats
 
 SNAPSHOT_KEY = "registrations:current-event:snapshot"
@@ -46,6 +46,7 @@ class Snapshot:
     event: Event | None
     sessions: list[Session] = field(default_factory=list)  # in agenda order
     seats: Seats = field(default_factory=dict)
+    institutes: list[Institute] = field(default_factory=list)  # by member (the signup form's choices)
     expires_at: datetime | None = None  # when it must be read again at the latest
 
 
@@ -71,8 +72,9 @@ def _generation() -> str:
 
 
 def _read(generation: str, today: date, now: datetime) -> tuple[Snapshot, datetime | None]:
-    """The snapshot and the next expiry of a hold on its seats: one query (two for an event without
-    sessions), the current event's sessions with their seats and their event."""
+    """The snapshot and the next expiry of a hold on its seats: two queries (three for an event
+    without sessions), the current event's sessions with their seats and their event, the institutes."""
+    institutes = list(Institute.objects.order_by("member"))
     next_hold_expiry = (
         Invitation.objects.filter(event=OuterRef("event"))
         .filter(held_seats_filter())
@@ -89,12 +91,14 @@ def _read(generation: str, today: date, now: datetime) -> tuple[Snapshot, dateti
     )
     if not sessions:
         event = current_events(today).first()
-        return Snapshot(generation=generation, day=today, event=event), None
+        return Snapshot(generation=generation, day=today, event=event, institutes=institutes), None
     event = sessions[0].event
     for session in sessions:
         session.event = event
     seats = {session.pk: (session.seats_left, session.capacity) for session in sessions}
-    snapshot = Snapshot(generation=generation, day=today, event=event, sessions=sessions, seats=seats)
+    snapshot = Snapshot(
+        generation=generation, day=today, event=event, sessions=sessions, seats=seats, institutes=institutes
+    )
     return snapshot, sessions[0].next_hold_expiry
 
 
@@ -173,6 +177,11 @@ def current_event_with_seats() -> tuple[Event | None, Seats]:
     """The current event and, per session, (seats left, capacity): the seats a copy the caller may fill in."""
     kept = snapshot()
     return kept.event, dict(kept.seats)
+
+
+def current_institutes() -> list[Institute]:
+    """The institutes by member, from the snapshot (the signup POST checks its choice against them)."""
+    return list(snapshot().institutes)
 
 
 def current_event_with_sessions() -> tuple[Event | None, Seats, list[Session]]:

@@ -140,18 +140,25 @@ def register_delegate(
 ) -> SignupOutcome:
     """Register a delegate (see `_register`), with the photo sent at signup, if any: its file is written
     first and removed again unless it became this new delegate's (a known address's photo is never
-    replaced by a signup: whoever typed the address may not be its owner)."""
-    if photo is None:
-        return _register(event=event, details=details, sessions=sessions, invitation=invitation, now=now)
-    stored = photos.store(photo)
+    replaced by a signup: whoever typed the address may not be its owner).
+
+    A new address, the common case, is inserted without reading first and without a savepoint: the
+    unique (event, email_key) constraint refuses a known one, the transaction rolls back whole, and
+    the signup is answered as a known address's in a second transaction that reads it first.
+    """
+    stored = photos.store(photo) if photo is not None else None
+    arguments = {"event": event, "details": details, "sessions": sessions, "invitation": invitation, "now": now}
     try:
-        outcome = _register(
-            event=event, details=details, sessions=sessions, invitation=invitation, now=now, photo=stored
-        )
+        try:
+            outcome = _register(**arguments, photo=stored, look_up_first=False)
+        except IntegrityError:
+            # This address is registered (or another request registered it a moment ago): the row is there.
+            outcome = _register(**arguments, photo=None, look_up_first=True)
     except BaseException:
-        photos.discard(stored.name)
+        if stored is not None:
+            photos.discard(stored.name)
         raise
-    if not outcome.created:
+    if stored is not None and not outcome.created:
         photos.discard(stored.name)
     return outcome
 
@@ -165,6 +172,7 @@ def _register(
     invitation: Invitation | None = None,
     now=None,
     photo: photos.StoredPhoto | None = None,
+    look_up_first: bool = True,
 ) -> SignupOutcome:
     """Register a delegate and request their sessions; one row or none.
 
@@ -196,19 +204,15 @@ def _register(
     nominated = invitation is not None and invitation.institute_id is not None
     if nominated:  # the institute's own nominee: endorsed by the nomination
         delegate.endorsement, delegate.endorsement_at = Endorsement.ENDORSED, now
-    existing = registered_with_key(event, delegate.email_key)
+    existing = registered_with_key(event, delegate.email_key) if look_up_first else None
     if existing is None:
         try:
-            with transaction.atomic():
-                delegate.save()
+            delegate.save()  # a known address: IntegrityError, and `register_delegate` asks again
         except IntegrityError:
-            # Another request registered the same address a moment ago: the unique constraint is on
-            # the very key looked up here, so the row is there to find.
-            existing = registered_with_key(event, delegate.email_key)
-            if existing is None:
-                raise NotEligible(
-                    _("We could not register this address just now. Please try again in a moment.")
-                ) from None
+            if not look_up_first:
+                raise
+            # Looked up and not found, yet refused: another request is registering it this moment.
+            raise NotEligible(_("We could not register this address just now. Please try again in a moment.")) from None
     if existing is not None:
         # One reminder per address in a while: a double click or a replayed form sends no second email.
         recently_told = OutboundEmail.objects.filter(

@@ -34,12 +34,23 @@ def clean_email_address(value: str) -> str:
 
 
 class IdChoiceField(forms.ModelChoiceField):
-    """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite)."""
+    """Refuses a value that cannot be an id before it reaches the database (2**70 overflows SQLite).
+    With `loaded` (the queryset's rows, already read: the signup's institutes from the snapshot) the
+    choice is found among them instead of read again."""
+
+    def __init__(self, *args, loaded: list | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.loaded = loaded
 
     def to_python(self, value):
         if value not in self.empty_values and not is_database_id(value):
             raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return super().to_python(value)
+        if self.loaded is None or value in self.empty_values:
+            return super().to_python(value)
+        for row in self.loaded:
+            if row.pk == int(str(value).strip()):
+                return row
+        raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
 
 
 class SessionChoiceField(forms.ModelMultipleChoiceField):

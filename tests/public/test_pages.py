@@ -84,7 +84,7 @@ def test_session_choice_seats_agree_with_sessions_with_seats_after_approvals_wit
         SessionRegistrationFactory(delegate=delegate, session=government_session)
     services.approve_delegates(delegate_ids=[d.pk for d in delegates[:2]], actor=organizer_actor)
 
-    with django_assert_num_queries(1):  # the cached page: the event with every session's seats left
+    with django_assert_num_queries(2):  # the cached page: the event with every session's seats left; the institutes
         page = client.get(REGISTER).content.decode()
 
     expected = {

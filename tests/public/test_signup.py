@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from registrations import services
 from registrations.models import (
+    AuditAction,
     AuditEntry,
     Delegate,
     DelegateStatus,
@@ -301,9 +302,11 @@ def test_pages_render_with_a_fixed_small_number_of_queries(
     client, event, open_session, government_session, django_assert_max_num_queries
 ):
     SessionFactory.create_batch(6, event=event)
-    with django_assert_max_num_queries(2):  # nothing cached yet: the seats, then the agenda to render
+    # Nothing cached yet: the snapshot (the sessions with their seats and event, the institutes), then
+    # the agenda to render.
+    with django_assert_max_num_queries(3):
         assert client.get("/").status_code == 200
-    with django_assert_max_num_queries(3):  # nothing cached yet: the event, the sessions, the institutes
+    with django_assert_max_num_queries(3):  # the snapshot is kept: the event, the sessions, the institutes
         assert client.get(REGISTER).status_code == 200
 
 
@@ -444,3 +447,33 @@ def test_the_name_as_in_the_passport_is_kept_in_latin_letters_only(client, event
     # Accents, hyphens and apostrophes are Latin: "MÜLLER-O'NEILL Zoë" is a passport's spelling.
     data = {**data, "email": "third@aisi.gov.uk", "passport_name": "MÜLLER-O'NEILL Zoë"}
     assert client.post(REGISTER, data).status_code == 302
+
+
+def test_a_signup_on_a_warm_cache_writes_its_four_rows_and_reads_nothing(
+    client, event, open_session, django_assert_num_queries
+):
+    """The event, its sessions and the institutes come from the snapshot; a new address is inserted
+    without a read first and without a savepoint of its own (a known one is answered in a second
+    transaction). In a test the service's transaction is a savepoint: SAVEPOINT and RELEASE, then the
+    delegate, their seat request, the audit entry and the outbox row."""
+    data = signup(sessions=[open_session.pk])
+    client.get(REGISTER)  # warms the snapshot
+    with django_assert_num_queries(6):
+        assert client.post(REGISTER, data).status_code == 302
+    assert Delegate.objects.get().institute == institute("GB")
+
+
+def test_a_known_address_is_answered_after_the_insert_is_refused(client, event, open_session):
+    assert client.post(REGISTER, signup(sessions=[open_session.pk])).status_code == 302
+    again = client.post(REGISTER, signup(sessions=[open_session.pk], given_name="Someone"))
+    assert again.status_code == 302
+    assert list(Delegate.objects.values_list("given_name", flat=True)) == ["Priya"]
+    assert AuditEntry.objects.filter(action=AuditAction.DUPLICATE_SIGNUP).count() == 1
+    assert SessionRegistration.objects.count() == 1
+
+
+def test_an_institute_id_not_in_the_snapshot_is_refused_on_its_field(client, event, open_session):
+    response = client.post(REGISTER, signup(sessions=[open_session.pk], institute=999_999))
+    assert response.status_code == 400
+    assert "Select a valid choice" in response.content.decode()
+    assert_nothing_written()

@@ -17,7 +17,7 @@ HOME = "/"
 
 
 def test_a_warm_snapshot_reads_no_database(event, open_session, django_assert_num_queries):
-    with django_assert_num_queries(1):  # the sessions with their seats and their event, in one query
+    with django_assert_num_queries(2):  # the sessions with their seats and their event, in one; the institutes
         cold = current.snapshot()
     with django_assert_num_queries(0):
         warm = current.snapshot()
