@@ -126,7 +126,7 @@ class VisaRequestAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("name as in the passport"))
     def passport_name(self, obj):
-        return obj.delegate.passport_name
+        return obj.passport_name
 
     @admin.action(description=gettext_lazy("Issue visa letters…"))
     def issue_letters(self, request, queryset):

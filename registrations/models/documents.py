@@ -31,7 +31,8 @@ class VisaRequest(models.Model):
     """A delegate's request for a visa support letter, and the letter once issued.
 
     Written only through `services.visa` (request, issue, decline, revoke, erase: each audited).
-    The name is the delegate's `passport_name`; the rest is here, encrypted (`models.encrypted`).
+    The name as in the passport is copied here (and onto the delegate) when asked; the rest is here,
+    encrypted (`models.encrypted`). Once issued, nothing printed on the letter changes.
     """
 
     delegate = models.OneToOneField(
@@ -44,6 +45,9 @@ class VisaRequest(models.Model):
     passport_expiry = EncryptedTextField(_("passport expiry date"), blank=True)
     date_of_birth = EncryptedTextField(_("date of birth"), blank=True)
     consulate = EncryptedTextField(_("consulate where the visa is applied for"), blank=True)
+    # The name as in the passport when the request was made: the letter and its verification print
+    # this one, so a name changed on the delegate later cannot appear on a letter already issued.
+    passport_name = models.CharField(_("name as in the passport"), max_length=200, blank=True, editable=False)
     decision_reason = models.TextField(_("reason given"), blank=True, editable=False)
     requested_at = models.DateTimeField(default=timezone.now, editable=False)
     issued_at = models.DateTimeField(null=True, blank=True, editable=False)

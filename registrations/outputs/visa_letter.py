@@ -112,7 +112,7 @@ def _draw(canvas: Canvas, visa: VisaRequest) -> None:
         % {"event": event.name, "place": place, "starts": starts, "ends": ends}
     )
     for label, value in (
-        (_("Name as in the passport"), delegate.passport_name),
+        (_("Name as in the passport"), visa.passport_name),  # as asked and issued
         (_("Nationality"), country_name(visa.nationality)),
         (_("Date of birth"), local_date(visa.date_of_birth)),
         (_("Passport number"), visa.passport_number),

@@ -53,7 +53,7 @@ def verification(reference: str) -> Verification | None:
     return Verification(
         valid=valid,
         # A revoked letter's passport details are erased; the page then says only that it is revoked.
-        passport_name=delegate.passport_name if valid else "",
+        passport_name=visa.passport_name if valid else "",  # as issued, whatever the delegate's says now
         passport_tail=passport_tail(visa.passport_number) if valid else "",
         event=event.name,
         starts_on=event.starts_on,

@@ -74,6 +74,7 @@ def request_visa_letter(*, delegate: Delegate, details: dict, actor: Actor) -> V
         timezone.now(),
         None,
     )
+    visa.passport_name = details["passport_name"]
     visa.save()
     locked.passport_name = details["passport_name"]
     locked.needs_visa_letter = True
@@ -159,10 +160,10 @@ def erase_visa_data(requests: list[VisaRequest], now=None) -> None:
     """Empty the passport details of these requests (the caller holds their rows)."""
     now = now or timezone.now()
     for visa in requests:
-        for name in VISA_DATA_FIELDS:
+        for name in (*VISA_DATA_FIELDS, "passport_name"):
             setattr(visa, name, "")
         visa.erased_at = now
-    VisaRequest.objects.bulk_update(requests, [*VISA_DATA_FIELDS, "erased_at"], batch_size=500)
+    VisaRequest.objects.bulk_update(requests, [*VISA_DATA_FIELDS, "passport_name", "erased_at"], batch_size=500)
 
 
 def end_for_delegates(delegates: list[Delegate], actor: Actor) -> list[AuditEntry]:

@@ -9,6 +9,7 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
+from pypdf import PdfReader
 
 from registrations import services
 from registrations.models import (
@@ -22,6 +23,7 @@ from registrations.models import (
     VisaStatus,
     encrypted,
 )
+from registrations.outputs import visa_letter
 from tests.documents_helpers import CONSULATE, PASSPORT_NUMBER, issued, kenyan, requested, visa_details
 from tests.factories import DelegateFactory
 
@@ -209,3 +211,19 @@ def test_head_of_delegation_is_one_per_delegation(event, organizer_actor):
 
 def test_visa_details_helper_is_complete():
     assert set(visa_details()) == {"passport_name", *VISA_DATA_FIELDS}
+
+
+def test_a_name_changed_after_the_letter_is_issued_never_reaches_the_letter_or_its_verification(
+    client, event, organizer_actor
+):
+    delegate = kenyan(event)
+    visa = issued(delegate, organizer_actor)
+    issued_name = VisaRequest.objects.get(pk=visa.pk).passport_name
+    services.update_delegate_details(
+        delegate=delegate, changes={"passport_name": "FORGED Person"}, actor=services.Actor.delegate()
+    )
+    page = client.get(f"/verify/{visa.reference}/").content.decode()
+    assert issued_name in page and "FORGED" not in page
+    letter = VisaRequest.objects.select_related("delegate__event").get(pk=visa.pk)
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(visa_letter.letter_pdf(letter))).pages)
+    assert issued_name in text and "FORGED" not in text
