@@ -59,9 +59,10 @@ class PhotoAdminMixin:
             return gettext("Not yet (the badge desk checks it).")
         summary = rules.activation_summary(obj)
         if not obj.badge_activated:
-            return gettext("%(summary)s That badge was reissued since: the new one is not activated.") % {
-                "summary": summary
-            }
+            no_longer = gettext(
+                "%(summary)s No longer active: the badge was reissued, or the photo or name changed since."
+            )
+            return no_longer % {"summary": summary}
         return summary
 
     def get_urls(self):

@@ -48,7 +48,7 @@ def verification(reference: str) -> Verification | None:
     )
     if visa is None or visa.issued_at is None:
         return None
-    delegate, event = visa.delegate, visa.delegate.event
+    event = visa.delegate.event
     valid = visa.status == VisaStatus.ISSUED
     return Verification(
         valid=valid,

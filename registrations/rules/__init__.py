@@ -64,6 +64,7 @@ from registrations.rules.errors import (
 from registrations.rules.holder import (
     activation_refusals,
     activation_summary,
+    activation_voided,
     badge_refusal,
     may_print_at_desk,
     passport_name_needed,
@@ -134,6 +135,7 @@ __all__ = [
     "Verdict",
     "activation_refusals",
     "activation_summary",
+    "activation_voided",
     "admission",
     "affiliation_error_field",
     "allowed_sessions",

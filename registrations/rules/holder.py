@@ -88,3 +88,13 @@ def may_print_at_desk(delegate) -> bool:
     if activation_refusals(delegate):
         return False
     return delegate.badge_activated or not delegate.event.badge_activation_required
+
+
+# What the badge desk compared with the person and their document: a change to any of them after the
+# check means the badge is no longer bound to what was checked.
+CHECKED_FIELDS = frozenset({"given_name", "family_name", "passport_name", "photo"})
+
+
+def activation_voided(delegate, changed) -> bool:
+    """Whether these changes (field names) undo the activation of this delegate's badge."""
+    return delegate.badge_activated_version is not None and bool(CHECKED_FIELDS & set(changed))

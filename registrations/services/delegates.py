@@ -304,7 +304,10 @@ def update_delegate_details(*, delegate: Delegate, changes: dict, actor: Actor) 
         locked.event, locked.given_name, locked.family_name, locked.passport_name
     ):
         raise NotEligible(message, code="passport_name")
-    locked.save(update_fields=[*changed, "updated_at"])
+    voided = rules.activation_voided(locked, changed)
+    if voided:  # a name changed after the badge desk checked it: the desk checks it again
+        locked.badge_activated_version = None
+    locked.save(update_fields=[*changed, "updated_at", *(["badge_activated_version"] if voided else [])])
     commit([record(actor, AuditAction.DETAILS_CHANGED, delegate=locked, fields=changed)])
     return changed
 

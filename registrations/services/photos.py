@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from registrations import rules
 from registrations.models import AuditAction, Delegate, EmailKind, photo_storage
 from registrations.rules.errors import NotEligible, RegistrationError
 from registrations.services import seats
@@ -148,6 +149,15 @@ def attach(delegate: Delegate, photo: StoredPhoto, *, now=None) -> None:
     delegate.photo_added_at = now or timezone.now()
 
 
+PHOTO_FIELDS = ("photo", "photo_thumbnail", "photo_added_at", "photo_refusal")
+
+
+def _void_activation(delegate: Delegate) -> None:
+    """A new photo (or none) after the badge desk compared it with the person: the desk checks again."""
+    if rules.activation_voided(delegate, ["photo"]):
+        delegate.badge_activated_version = None
+
+
 def _locked(delegate: Delegate) -> Delegate:
     locked = seats.lock_delegates([delegate.pk])
     if not locked:
@@ -169,7 +179,8 @@ def add_photo(*, delegate: Delegate, photo: PreparedPhoto, actor: Actor) -> Dele
             delegate.photo_thumbnail = photo.thumbnail
             delegate.photo_added_at = timezone.now()
             delegate.photo_refusal = ""
-            delegate.save(update_fields=["photo", "photo_thumbnail", "photo_added_at", "photo_refusal", "updated_at"])
+            _void_activation(delegate)
+            delegate.save(update_fields=[*PHOTO_FIELDS, "badge_activated_version", "updated_at"])
             commit([record(actor, AuditAction.PHOTO_ADDED, delegate=delegate)])
             if old:
                 transaction.on_commit(lambda: storage.delete(old))
@@ -198,7 +209,8 @@ def refuse_photo(*, delegate: Delegate, reason: str, actor: Actor) -> Delegate:
         delegate.photo_thumbnail = b""
         delegate.photo_added_at = None
         delegate.photo_refusal = reason
-        delegate.save(update_fields=["photo", "photo_thumbnail", "photo_added_at", "photo_refusal", "updated_at"])
+        _void_activation(delegate)
+        delegate.save(update_fields=[*PHOTO_FIELDS, "badge_activated_version", "updated_at"])
         commit(
             [record(actor, AuditAction.PHOTO_REFUSED, delegate=delegate, reason=reason)],
             [(EmailKind.PHOTO_REFUSED, delegate, {"reason": reason})],

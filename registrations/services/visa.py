@@ -76,9 +76,12 @@ def request_visa_letter(*, delegate: Delegate, details: dict, actor: Actor) -> V
     )
     visa.passport_name = details["passport_name"]
     visa.save()
+    changed = ["passport_name"] if locked.passport_name != details["passport_name"] else []
     locked.passport_name = details["passport_name"]
     locked.needs_visa_letter = True
-    locked.save(update_fields=["passport_name", "needs_visa_letter", "updated_at"])
+    if rules.activation_voided(locked, changed):  # the badge desk checked the old spelling
+        locked.badge_activated_version = None
+    locked.save(update_fields=["passport_name", "needs_visa_letter", "badge_activated_version", "updated_at"])
     commit(
         [
             record(

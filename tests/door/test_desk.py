@@ -251,3 +251,30 @@ def test_a_door_scan_with_the_checks_costs_the_same_queries(client, yamada, gov_
     with django_assert_num_queries(1):  # refused (not activated): one read, nothing written
         result = door_service.check_in(door=place, actor=actor, code=code)
     assert result.verdict.reason == "not_activated"
+
+
+@pytest.mark.parametrize("change", ["photo", "names", "passport_name", "refused_photo"])
+def test_a_photo_or_name_changed_after_activation_sends_the_holder_back_to_the_desk(
+    client, yamada, gov_session, change
+):
+    """Found by the attack helper: activate, then swap the photo and names to a friend's."""
+    badge_desk.activate(delegate=yamada, document="passport", actor=services.Actor.badge_desk(desk_staff()))
+    yamada.refresh_from_db()
+    token = links.make_token(yamada)
+    if change == "photo":
+        client.post(
+            reverse("registrations:add_photo", args=[token]), {"photo": images.upload(images.jpeg(colour=(0, 200, 0)))}
+        )
+    elif change == "refused_photo":
+        photos.refuse_photo(delegate=yamada, reason="Blurred.", actor=services.Actor.organizer(desk_staff("org")))
+    else:
+        changes = (
+            {"given_name": "Mallory", "family_name": "Impostor"}
+            if change == "names"
+            else {"passport_name": "IMPOSTOR Mallory"}
+        )
+        services.update_delegate_details(delegate=yamada, changes=changes, actor=services.Actor.delegate())
+    yamada.refresh_from_db()
+    assert yamada.badge_activated is False
+    client.force_login(door_staff())
+    assert scan(client, gov_session, badges.code_for(yamada)).json()["reason"] == "not_activated"
