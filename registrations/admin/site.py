@@ -12,6 +12,7 @@ from django.urls import path
 from django_otp.admin import OTPAdminSite
 
 from registrations.admin.dashboard import dashboard_view
+from registrations.web.two_factor import StaffOTPAdminAuthenticationForm
 
 
 class RegistrationAdminSite(OTPAdminSite):
@@ -24,7 +25,7 @@ class RegistrationAdminSite(OTPAdminSite):
 
     @property
     def login_form(self):
-        return OTPAdminSite.login_form if self.requires_2fa() else None
+        return StaffOTPAdminAuthenticationForm if self.requires_2fa() else None
 
     @property
     def login_template(self):

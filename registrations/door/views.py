@@ -20,7 +20,6 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
-from django_otp.forms import OTPAuthenticationForm
 
 from registrations import queries, rules, services
 from registrations.door.access import (
@@ -36,6 +35,7 @@ from registrations.door.forms import ENTRANCE, DoorForm, ScanForm, SearchForm, U
 from registrations.queries import door as door_queries
 from registrations.services import door as door_service
 from registrations.web.form_fields import is_database_id
+from registrations.web.two_factor import StaffOTPAuthenticationForm
 
 SEARCH_LIMIT = 12
 
@@ -45,7 +45,7 @@ class DoorLoginView(LoginView):
     redirect_authenticated_user = False
 
     def get_form_class(self):
-        return OTPAuthenticationForm if requires_2fa() else AuthenticationForm
+        return StaffOTPAuthenticationForm if requires_2fa() else AuthenticationForm
 
     def get_default_redirect_url(self):
         # Badge-desk staff land on the desk; door staff (and anyone with both) on the door.

@@ -35,6 +35,7 @@ from django_ratelimit.decorators import ratelimit
 from qrcode.image.svg import SvgPathImage
 
 from registrations.queries import focal_points
+from registrations.web.two_factor import OneDeviceMixin
 
 
 def requires_2fa() -> bool:
@@ -61,7 +62,7 @@ class PortalLoginForm(_FocalPointOnly, AuthenticationForm):
     pass
 
 
-class PortalOTPLoginForm(_FocalPointOnly, OTPAuthenticationForm):
+class PortalOTPLoginForm(_FocalPointOnly, OneDeviceMixin, OTPAuthenticationForm):
     pass
 
 
