@@ -224,7 +224,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 PHOTO_ROOT = Path(os.environ.get("PHOTO_ROOT", BASE_DIR / "private" / "photos"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "photos": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": PHOTO_ROOT}},
+    "photos": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        # Readable by the app's own user only.
+        "OPTIONS": {"location": PHOTO_ROOT, "file_permissions_mode": 0o600, "directory_permissions_mode": 0o700},
+    },
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
         if not DEBUG
@@ -234,13 +238,16 @@ STORAGES = {
 # Bootstrap's dist files come from the django-js-lib-bootstrap5 app (static/js-lib-bootstrap5/),
 # found by the app-directories finder and served by whitenoise; never from a CDN.
 
+# The largest request body anything reads (a 10 MB photo and its form); larger: 413 at once.
+MAX_REQUEST_BODY_BYTES = 11 * 1024 * 1024
+
 # Photos (services.photos): what a delegate may send, and the fixed size it is stored at.
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
 PHOTO_MIN_SIZE = (400, 500)  # width, height in pixels
 PHOTO_STORED_SIZE = (600, 750)
 PHOTO_THUMBNAIL_SIZE = (96, 120)  # the copy in a door's offline admit list
 # Pillow refuses images with more pixels than this (a decompression bomb), before decoding them.
-PHOTO_MAX_PIXELS = 40_000_000
+PHOTO_MAX_PIXELS = 30_000_000
 # Django keeps uploads up to this size in memory, larger ones in a temporary file: a 10 MB photo
 # never sits whole in a worker's memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
@@ -323,6 +330,8 @@ RATELIMIT_IPV6_MASK = IPV6_CLIENT_PREFIX
 RATELIMIT_VIEW = "registrations.public.views.rate_limited"
 # Signup POSTs per client address (django-ratelimit syntax); benchmarks raise it.
 SIGNUP_RATE = os.environ.get("SIGNUP_RATE", "20/m")
+# Photos sent from status pages per client address (each costs a decode and an encode).
+PHOTO_UPLOAD_RATE = os.environ.get("PHOTO_UPLOAD_RATE", "30/h")
 LOST_LINK_RATE_PER_IP = os.environ.get("LOST_LINK_RATE_PER_IP", "30/h")
 LOST_LINK_RATE_PER_EMAIL = os.environ.get("LOST_LINK_RATE_PER_EMAIL", "3/h")
 # django-ratelimit's list of supported caches predates Django's own Redis backend, which has the

@@ -13,7 +13,7 @@ GPS_IFD = 0x8825
 ORIENTATION = 0x0112
 
 
-def jpeg(width=800, height=1000, *, gps=False, orientation=None, colour=(180, 160, 140)) -> bytes:
+def jpeg(width=800, height=1000, *, gps=False, orientation=None, colour=(180, 160, 140), comment=b"") -> bytes:
     image = Image.new("RGB", (width, height), colour)
     exif = Image.Exif()
     exif[0x010F] = "PhoneMaker"  # Make
@@ -22,7 +22,7 @@ def jpeg(width=800, height=1000, *, gps=False, orientation=None, colour=(180, 16
     if orientation:
         exif[ORIENTATION] = orientation
     out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif.tobytes(), quality=90)
+    image.save(out, "JPEG", exif=exif.tobytes(), quality=90, comment=comment)
     return out.getvalue()
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import UTC
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +16,7 @@ from django.utils.translation import ngettext
 from registrations import l10n, queries, services
 from registrations.models import Event
 from registrations.services.messages import saved_views_for
+from registrations.web.form_fields import is_database_id
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -63,6 +66,18 @@ def listed_event(request) -> Event | None:
     if chosen.isdigit() and len(chosen) < 19:
         return Event.objects.filter(pk=int(chosen)).first() or queries.current_event()
     return queries.current_event()
+
+
+class SelectedIdsChecked:
+    """A changelist action POST whose selected rows are not ids (a crafted "abc" or "1.5") is refused
+    with the 400 page: Django's changelist would filter on them and fail with a 500."""
+
+    def changelist_view(self, request, extra_context=None):
+        if request.method == "POST" and not all(
+            is_database_id(value) for value in request.POST.getlist(helpers.ACTION_CHECKBOX_NAME)
+        ):
+            return render(request, "400.html", status=400)
+        return super().changelist_view(request, extra_context)
 
 
 class ListedInVenueTime:

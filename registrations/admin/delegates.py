@@ -21,6 +21,7 @@ from registrations.admin.attendance import BadgeActionsMixin
 from registrations.admin.common import (
     ListedInVenueTime,
     RequestedInVenueTime,
+    SelectedIdsChecked,
     changed_values,
     in_venue_time,
     in_venue_time_zone,
@@ -127,6 +128,7 @@ STATUS_CLASSES = {
 
 @admin.register(Delegate, site=site)
 class DelegateAdmin(
+    SelectedIdsChecked,
     ListedInVenueTime,
     PhotoAdminMixin,
     DecisionActionsMixin,

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from registrations import services
-from registrations.admin.common import organizer
+from registrations.admin.common import SelectedIdsChecked, organizer
 from registrations.admin.decisions import parse_ids
 from registrations.admin.site import site
 from registrations.models import DelegateStatus, Event, VisaRequest
@@ -76,7 +76,7 @@ VISA_ACTIONS = {
 
 
 @admin.register(VisaRequest, site=site)
-class VisaRequestAdmin(admin.ModelAdmin):
+class VisaRequestAdmin(SelectedIdsChecked, admin.ModelAdmin):
     list_display = ["delegate", "event", "status", "requested_at", "issued_at"]
     list_filter = ["status", "delegate__event"]
     list_select_related = ["delegate__event", "delegate__institute"]

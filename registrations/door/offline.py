@@ -126,11 +126,22 @@ def sync(request):
 def _json_body(raw: bytes) -> dict | None:
     try:
         body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested past Python's stack
         return None
     if not isinstance(body, dict) or not isinstance(body.get("scans"), list):
         return None
     return body
+
+
+def _storable(text: str) -> bool:
+    """Text PostgreSQL can store and UTF-8 can encode: no NUL, no lone surrogate (JSON allows both)."""
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _offline_scans(items) -> tuple[list[door_service.OfflineScan], list[str]] | None:
@@ -143,6 +154,9 @@ def _offline_scans(items) -> tuple[list[door_service.OfflineScan], list[str]] | 
         if not isinstance(item, dict):
             return None
         code, scan_id = str(item.get("code", ""))[:200], str(item.get("id", ""))[:64]
+        if not (_storable(scan_id) and _storable(code)):  # text the database cannot hold: reported
+            invalid.append(scan_id)
+            continue
         try:
             at = parse_datetime(str(item.get("at", "")))
         except ValueError:  # well formed, but no such moment

@@ -127,7 +127,10 @@ def _answer(result: door_service.ScanResult, place) -> dict:
     data = {"admit": result.verdict.admit, "reason": result.verdict.reason, "message": result.verdict.message}
     if result.delegate is not None:
         data.update(door_queries.shown(result.delegate, result.verdict))
-        if result.delegate.photo:  # who should be holding the badge, to compare with the face
+        # Who should be holding the badge, to compare with the face: for an admission, or a badge
+        # already inside (passed on?); a refusal shows no photo (door staff have no need of it).
+        shows_photo = result.verdict.admit or result.verdict.reason == rules.DoorRefusal.ALREADY_CHECKED_IN
+        if result.delegate.photo and shows_photo:
             token = door_queries.photo_token(result.delegate, place)
             data["photo"] = reverse("registrations:door_photo", args=[token]) + "?" + _door_query(place)
     if result.verdict.admit and result.check_in is not None:

@@ -3,9 +3,11 @@ to them. Nobody else reaches it here: staff see photos on their own permission-c
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django_ratelimit.decorators import ratelimit
 
 from registrations import services
 from registrations.public.forms import PhotoForm
@@ -14,6 +16,11 @@ from registrations.services import photos
 from registrations.web.photos import photo_response
 
 
+def photo_rate(group, request) -> str:
+    return settings.PHOTO_UPLOAD_RATE
+
+
+@ratelimit(group="photo", key="ip", rate=photo_rate, method="POST")
 @require_POST
 @with_delegate
 def add_photo(request, delegate):

@@ -229,17 +229,17 @@ PHOTO_SALT = "registrations.door.photo"
 
 
 def photo_token(delegate: Delegate, door: Door) -> str:
-    """What a door's photo address carries: this delegate at this event, signed, for as long as an
-    admit list lasts; a door fetches the photo of a badge it has just scanned, nobody else's."""
-    return signing.dumps([delegate.pk, door.event.pk], salt=PHOTO_SALT, compress=True)
+    """What a door's photo address carries: this delegate at this door (event and session), signed, for
+    as long as an admit list lasts; a door fetches the photo of a badge it has just scanned there."""
+    return signing.dumps([delegate.pk, door.event.pk, door.session_id], salt=PHOTO_SALT, compress=True)
 
 
 def delegate_in_photo_token(token: str, door: Door) -> Delegate | None:
     try:
-        delegate_id, event_id = signing.loads(token, salt=PHOTO_SALT, max_age=ADMIT_LIST_TTL)
+        delegate_id, event_id, session_id = signing.loads(token, salt=PHOTO_SALT, max_age=ADMIT_LIST_TTL)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    if event_id != door.event.pk:
+    if event_id != door.event.pk or session_id != door.session_id:
         return None
     return Delegate.objects.filter(pk=delegate_id, event=door.event, anonymized_at__isnull=True).first()
 

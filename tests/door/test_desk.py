@@ -79,7 +79,7 @@ def test_activation_required_the_door_sends_her_to_the_badge_desk_which_activate
     refused = scan(client, gov_session, code).json()
     assert (refused["admit"], refused["reason"]) == (False, "not_activated")
     assert "badge desk" in refused["message"]
-    assert refused["photo"]  # the door still sees who the badge belongs to
+    assert "photo" not in refused  # a refusal shows no photo
 
     client.force_login(desk_staff())
     found = client.get(reverse("registrations:desk"), {"event": gov_session.event.pk, "q": "Yamada"})
@@ -200,6 +200,8 @@ def test_photos_reach_only_the_staff_allowed_to_see_them(client, yamada, gov_ses
     other_session = SessionFactory(event=other_event)
     client.force_login(door_staff())
     assert client.get(door_photo, {"event": other_event.pk, "session": other_session.pk}).status_code == 404
+    another_door = SessionFactory(event=gov_session.event, title="Elsewhere")
+    assert client.get(door_photo, {"event": gov_session.event.pk, "session": another_door.pk}).status_code == 404
     assert photo_bytes_in(client.get(door_photo, door_query))
     assert photo_bytes_in(client.get(own))  # the delegate's own link shows her her photo
 

@@ -457,6 +457,23 @@ def test_one_impossible_time_is_reported_and_the_rest_of_the_queue_recorded(door
     assert [c.delegate for c in CheckIn.objects.all()] == [second]
 
 
+@pytest.mark.parametrize("field", ["id", "code"])
+@pytest.mark.parametrize("text", ["bad\x00id", "bad\ud800id"], ids=["nul", "lone-surrogate"])
+def test_an_entry_with_text_no_database_holds_is_reported_not_a_500(door_client, plenary, field, text):
+    """Found by the attack helper: a NUL (PostgreSQL refuses it) or a lone surrogate (UTF-8 cannot
+    encode it), both valid JSON, in a scan's id or code."""
+    delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
+    bad = {**offline_scan(badges.code_for(delegate), 2, scan_id="bad"), field: text}
+    response = sync(door_client, plenary, [bad])
+    assert response.status_code == 200
+    assert len(response.json()["invalid"]) == 1 and CheckIn.objects.count() == 0
+
+
+def test_a_body_nested_past_pythons_stack_is_refused_with_a_400(door_client):
+    deep = "[" * 100_000 + "]" * 100_000
+    assert door_client.post("/door/sync/", deep, content_type="application/json").status_code == 400
+
+
 def test_offline_scans_need_this_doors_admit_list(door_client, plenary, gov_session):
     delegate = approved(plenary.event, seats=[(plenary, SeatStatus.CONFIRMED)])
     scans = [offline_scan(badges.code_for(delegate), 1)]

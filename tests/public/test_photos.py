@@ -105,3 +105,18 @@ def test_where_identities_are_checked_a_non_latin_name_needs_its_passport_spelli
     assert Delegate.objects.get().passport_name == "YAMADA Taro"
     # A Latin name needs nothing more.
     assert client.post(REGISTER, signup(sessions=[open_session.pk], email="p@aisi.gov.uk")).status_code == 302
+
+
+def test_photos_from_status_pages_are_rate_limited(client, event, settings):
+    settings.PHOTO_UPLOAD_RATE = "2/h"
+    url = reverse("registrations:add_photo", args=[links.make_token(DelegateFactory(event=event))])
+    statuses = [client.post(url, {"photo": images.upload(images.jpeg())}).status_code for _ in range(3)]
+    assert statuses == [302, 302, 429]
+
+
+def test_a_body_declared_over_the_limit_is_refused_before_it_is_read(client, event):
+    response = client.post(
+        REGISTER, data=b"x", content_type="multipart/form-data; boundary=x", CONTENT_LENGTH=str(12 * 2**20)
+    )
+    assert response.status_code == 413
+    assert "too large" in response.content.decode()

@@ -5,6 +5,7 @@ reason, and erased with the rest of the personal data."""
 from __future__ import annotations
 
 import io
+import os
 
 import pytest
 from django.test import override_settings
@@ -137,3 +138,34 @@ def test_purge_and_erasure_leave_no_photo_file_behind(event, photo_files, django
     assert kept.photo.name not in photo_files()
     kept.refresh_from_db()
     assert (kept.photo.name, bytes(kept.photo_thumbnail), kept.photo_added_at) == ("", b"", None)
+
+
+def test_a_comment_in_the_file_is_not_kept(event):
+    """Found by the attack helper: Pillow carries a JPEG's COM segment into what it saves."""
+    prepared = photos.prepared_photo(images.upload(images.jpeg(comment=b"SECRETCOMMENT")))
+    assert b"SECRETCOMMENT" not in prepared.image and b"SECRETCOMMENT" not in prepared.thumbnail
+    assert "comment" not in Image.open(io.BytesIO(prepared.image)).info
+
+
+def test_a_large_jpeg_is_decoded_at_a_reduced_scale_and_stored_at_the_fixed_size(event):
+    prepared = photos.prepared_photo(images.upload(images.jpeg(4800, 6000)))
+    assert Image.open(io.BytesIO(prepared.image)).size == (600, 750)
+
+
+def test_a_photo_file_is_readable_by_the_app_alone(event):
+    delegate = DelegateFactory(event=event)
+    photos.add_photo(
+        delegate=delegate, photo=photos.prepared_photo(images.upload(images.jpeg())), actor=services.Actor.delegate()
+    )
+    delegate.refresh_from_db()
+    assert oct(os.stat(photo_storage().path(delegate.photo.name)).st_mode & 0o777) == "0o600"
+
+
+def test_a_rejected_or_withdrawn_registration_takes_no_photo(event):
+    delegate = DelegateFactory(event=event, status=DelegateStatus.REJECTED)
+    with pytest.raises(services.NotEligible, match="rejected registration takes no photo"):
+        photos.add_photo(
+            delegate=delegate,
+            photo=photos.prepared_photo(images.upload(images.jpeg())),
+            actor=services.Actor.delegate(),
+        )
