@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from registrations.models import (
     PERSONAL_DATA_FIELDS,
+    VISA_DATA_FIELDS,
     AuditEntry,
     Delegate,
     DelegateStatus,
@@ -16,6 +17,7 @@ from registrations.models import (
     ParticipantListVisibility,
     SeatStatus,
     SessionRegistration,
+    VisaRequest,
 )
 from registrations.queries import messages
 from registrations.queries.seats import delegate_registrations
@@ -145,6 +147,23 @@ def delegate_personal_data(delegate: Delegate) -> dict:
             }
             for check_in in delegate.check_ins.select_related("session").order_by("scanned_at", "pk")
         ],
+        "visa_letter_request": _visa_request(delegate),
+    }
+
+
+def _visa_request(delegate: Delegate) -> dict | None:
+    """Their visa-letter request with the passport details they gave (decrypted: they are theirs)."""
+    visa = VisaRequest.objects.filter(delegate=delegate).first()
+    if visa is None:
+        return None
+    return {
+        "status": visa.status,
+        "requested_at": visa.requested_at,
+        "issued_at": visa.issued_at,
+        "revoked_at": visa.revoked_at,
+        "passport_details_erased_at": visa.erased_at,
+        "name_as_in_the_passport": visa.passport_name,
+        **{name: getattr(visa, name) for name in VISA_DATA_FIELDS},
     }
 
 

@@ -218,3 +218,11 @@ def test_decline_needs_a_reason(client, event, visa_officer):
 
     assert response.status_code == 400
     assert VisaRequest.objects.get(pk=visa.pk).status == VisaStatus.REQUESTED
+
+
+def test_download_my_data_holds_the_visa_request_and_its_passport_details(client, event, organizer_actor):
+    delegate = kenyan(event)
+    issued(delegate, organizer_actor)
+    data = client.get(page("my_data", delegate)).json()
+    request = data["visa_letter_request"]
+    assert (request["status"], request["passport_number"]) == ("issued", PASSPORT_NUMBER)

@@ -518,6 +518,7 @@ def test_download_my_data_holds_everything_about_the_delegate(client, event, ope
         "emails",
         "check_ins",
         "messages_from_the_organizers",
+        "visa_letter_request",
     }
     assert data["delegate"] == {
         "public_id": str(delegate.public_id),
