@@ -181,7 +181,8 @@ def add_photo(*, delegate: Delegate, photo: PreparedPhoto, actor: Actor) -> Dele
                 raise NotEligible(_("This registration's personal data has been erased."))
             if not rules.is_active(delegate):
                 raise NotEligible(
-                    _("A %(status)s registration takes no photo.") % {"status": delegate.get_status_display().lower()}
+                    _("This registration takes no photo: it is %(status)s.")
+                    % {"status": delegate.get_status_display().lower()}
                 )
             old = delegate.photo.name
             delegate.photo.name = name

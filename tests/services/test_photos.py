@@ -163,7 +163,7 @@ def test_a_photo_file_is_readable_by_the_app_alone(event):
 
 def test_a_rejected_or_withdrawn_registration_takes_no_photo(event):
     delegate = DelegateFactory(event=event, status=DelegateStatus.REJECTED)
-    with pytest.raises(services.NotEligible, match="rejected registration takes no photo"):
+    with pytest.raises(services.NotEligible, match="takes no photo: it is rejected"):
         photos.add_photo(
             delegate=delegate,
             photo=photos.prepared_photo(images.upload(images.jpeg())),
