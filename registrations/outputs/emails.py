@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -215,25 +216,7 @@ def _badge_attachment(email: OutboundEmail) -> bytes | None:
         return None
 
 
-def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send due pending emails (only `ids` if given). Returns (sent, failed).
-
-    With `ids` (delivery right after a decision) it stops at the first failure and leaves the rest to
-    the `send_queued_emails` worker, so a dead mail server delays the organizer's page only once.
-    """
-    sent = failed = 0
-    now = timezone.now()
-    due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
-    if ids is not None:
-        due = due.filter(pk__in=ids)
-    with _MailServer() as mail_server:
-        for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-            outcome = _deliver_one(pk, now, mail_server)
-            sent += outcome == EmailStatus.SENT
-            failed += outcome == EmailStatus.FAILED
-            if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
-                break
-    return sent, failed
+BATCH = 50  # emails claimed per transaction by `deliver`
 
 
 class _MailServer:
@@ -265,29 +248,93 @@ class _MailServer:
                 logger.debug("Closing the mail connection failed", exc_info=True)
 
 
-def _deliver_one(pk: int, now: datetime, mail_server: _MailServer) -> str | None:
-    """Claim one due email and send it: its status afterwards (SENT, or FAILED meaning this attempt
-    failed), or None when another worker has it."""
-    # Claim the message in a short transaction (locking only its own row), then talk to the mail
-    # server outside any transaction: a slow or unreachable server holds no lock on the delegate
-    # (or, on SQLite, the database) and so never blocks a decision.
+def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send due pending emails (only `ids` if given), at most `limit`. Returns (sent, failed).
+
+    The emails are claimed in batches of `BATCH`, one short transaction each (`_claim`: the due rows
+    locked with SKIP LOCKED, so workers side by side each take other rows, and marked in flight), then
+    sent outside any transaction on one connection to the mail server, each marked sent or failed as
+    soon as the server has answered for it. With `ids` (delivery right after a decision) it stops at the
+    first failure and leaves the rest to the `send_queued_emails` worker, so a dead mail server delays
+    the organizer's page only once.
+    """
+    sent = failed = 0
+    with _MailServer() as mail_server:
+        while sent + failed < limit:
+            batch, claimed_at = _claim(ids, min(BATCH, limit - sent - failed))
+            if not batch:
+                break
+            batch_sent, batch_failed, released = _send_batch(batch, claimed_at, mail_server, patient=ids is None)
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if released or (failed and ids is not None):
+                break
+    return sent, failed
+
+
+def _claim(ids: list[int] | None, count: int) -> tuple[list[OutboundEmail], datetime]:
+    """Up to `count` due emails, in one transaction: locked (skipping rows another worker holds), then
+    marked in flight (an attempt counted, due again only after `CLAIM_FOR`), so that no other worker
+    takes them while this one sends, and a worker that dies mid-batch leaves them to be retried."""
     with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+        now = timezone.now()
+        due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        batch = list(
+            due.select_for_update(skip_locked=True, of=("self",))
             .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
-            .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
-            .first()
+            .order_by("next_attempt_at", "pk")[:count]
         )
-        if email is None:  # another worker has it
-            return None
+        if not batch:
+            return [], now
+        claimed_until = now + CLAIM_FOR
+        OutboundEmail.objects.filter(pk__in=[email.pk for email in batch]).update(
+            attempts=F("attempts") + 1, next_attempt_at=claimed_until
+        )
+    for email in batch:
         email.attempts += 1
-        email.next_attempt_at = timezone.now() + CLAIM_FOR
-        email.save(update_fields=["attempts", "next_attempt_at"])
+        email.next_attempt_at = claimed_until
+    return batch, now
+
+
+def _send_batch(
+    batch: list[OutboundEmail], claimed_at: datetime, mail_server: _MailServer, *, patient: bool
+) -> tuple[int, int, int]:
+    """Send a claimed batch: (sent, failed, released). After a failure the next email gets a new
+    connection; when that fails too (`patient`, the worker) or at once (not patient, after a decision),
+    the mail server is taken to be down and the rest of the batch is released untried: due again at
+    once, its attempt not counted. So a hanging server costs a batch two timeouts, not one per email.
+    The rest is released too when the batch has taken half its claim (a very slow server), so no
+    email is still being sent when its claim expires and another worker may take it."""
+    sent = failed = 0
+    failures_in_a_row = 0
+    for index, email in enumerate(batch):
+        if failures_in_a_row >= (2 if patient else 1) or timezone.now() - claimed_at >= CLAIM_FOR / 2:
+            _release(batch[index:], claimed_at)
+            return sent, failed, len(batch) - index
+        if _send(email, mail_server):
+            sent += 1
+            failures_in_a_row = 0
+        else:
+            failed += 1
+            failures_in_a_row += 1
+    return sent, failed, 0
+
+
+def _release(emails: list[OutboundEmail], due_at: datetime) -> None:
+    """Hand claimed, untried emails back: due at `due_at` again, the claim's attempt not counted."""
+    OutboundEmail.objects.filter(pk__in=[email.pk for email in emails], status=EmailStatus.PENDING).update(
+        attempts=F("attempts") - 1, next_attempt_at=due_at
+    )
+
+
+def _send(email: OutboundEmail, mail_server: _MailServer) -> bool:
+    """Render and send one claimed email, then mark it: sent, or failed with its retry's backoff
+    (given up after `MAX_ATTEMPTS`). True when it was sent."""
     try:
         mail_server.send(render(email))
     except Exception as error:
         mail_server.drop()
-        outcome = EmailStatus.FAILED
         email.last_error = f"{type(error).__name__}: {error}"[:2000]
         email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
         if email.attempts >= MAX_ATTEMPTS:
@@ -300,9 +347,8 @@ def _deliver_one(pk: int, now: datetime, mail_server: _MailServer) -> str | None
             email.last_error,
         )
     else:
-        outcome = EmailStatus.SENT
         email.status = EmailStatus.SENT
         email.sent_at = timezone.now()
         email.last_error = ""
     email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
-    return outcome
+    return email.status == EmailStatus.SENT

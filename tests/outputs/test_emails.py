@@ -1,5 +1,7 @@
 """The outbox (registrations/emails.py): queued in the decision's transaction, sent after commit, retried."""
 
+import threading
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -7,7 +9,7 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connections, transaction
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -24,6 +26,7 @@ from registrations.models import (
 )
 from registrations.outputs import emails
 from registrations.queries import current, links
+from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
 
 SF = ZoneInfo("America/Los_Angeles")
@@ -456,3 +459,131 @@ def test_the_worker_goes_on_at_once_after_a_full_round_and_pauses_after_a_partia
         call_command("send_queued_emails", "--loop", "--limit", "2", stdout=open("/dev/null", "w"))
     assert rounds == [(2, 0), (2, 0), (1, 0)]  # the first pause comes after the partial round
     assert len(mailoutbox) == 5
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_the_worker_claims_in_batches_one_transaction_each(event, organizer_actor, mailoutbox, monkeypatch):
+    delegates = DelegateFactory.create_batch(7, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    monkeypatch.setattr(emails, "BATCH", 3)
+    claims = []
+    real_claim = emails._claim
+
+    def claim(ids, count):
+        batch, claimed_at = real_claim(ids, count)
+        claims.append(len(batch))
+        return batch, claimed_at
+
+    monkeypatch.setattr(emails, "_claim", claim)
+
+    assert emails.deliver() == (7, 0)
+    assert claims == [3, 3, 1, 0]
+    assert len(mailoutbox) == 7
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(EmailStatus.SENT, 1)}
+
+
+def test_a_claimed_batch_is_not_claimed_again_until_its_claim_expires(event, organizer_actor, settings):
+    delegates = DelegateFactory.create_batch(3, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    batch, _claimed_at = emails._claim(None, 2)
+
+    assert len(batch) == 2
+    assert len(emails._claim(None, 10)[0]) == 1  # the third; the first two are in flight
+    assert emails._claim(None, 10)[0] == []
+    in_flight = OutboundEmail.objects.filter(pk__in=[e.pk for e in batch])
+    assert set(in_flight.values_list("status", "attempts")) == {(EmailStatus.PENDING, 1)}
+    assert all(e.next_attempt_at >= timezone.now() + emails.CLAIM_FOR * 0.9 for e in in_flight)
+
+
+def test_two_failures_in_a_row_release_the_rest_of_the_batch_untried(event, organizer_actor, counting_mail_server):
+    """A mail server that is down costs a batch two timeouts, not one per email."""
+    delegates = DelegateFactory.create_batch(5, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    counting_mail_server.fail_first = 2
+
+    assert emails.deliver() == (0, 2)
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 1),
+        (EmailStatus.PENDING, 1),
+    ]
+    assert emails.deliver() == (3, 0)  # the untried ones are due at once, the failed ones after their backoff
+
+
+class SlowMailServer(BaseEmailBackend):
+    """Each message takes the claim's half: the batch must stop before its claim expires."""
+
+    def send_messages(self, email_messages):
+        SlowMailServer.now[0] += emails.CLAIM_FOR / 2
+        return len(email_messages)
+
+    now: list = []
+
+
+def test_a_batch_that_took_half_its_claim_releases_the_rest(event, organizer_actor, settings, monkeypatch):
+    delegates = DelegateFactory.create_batch(3, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    settings.EMAIL_BACKEND = "tests.outputs.test_emails.SlowMailServer"
+    SlowMailServer.now = [timezone.now()]
+    monkeypatch.setattr(emails.timezone, "now", lambda: SlowMailServer.now[0] + timezone.timedelta(seconds=1))
+
+    assert emails.deliver() == (1, 0)
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.SENT, 1),
+    ]
+
+
+class ThreadSafeCountingMailServer(BaseEmailBackend):
+    """Counts every message sent, whoever sends it (workers in threads)."""
+
+    lock = threading.Lock()
+    sent: list = []
+
+    def send_messages(self, email_messages):
+        time.sleep(0.002)  # a real server's round trip, so that the workers overlap
+        with ThreadSafeCountingMailServer.lock:
+            ThreadSafeCountingMailServer.sent.extend(m.to[0] for m in email_messages)
+        return len(email_messages)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_side_by_side_never_send_one_email_twice(settings, monkeypatch):
+    settings.EMAIL_SEND_AFTER_COMMIT_MAX = 0
+    settings.EMAIL_BACKEND = "tests.outputs.test_emails.ThreadSafeCountingMailServer"
+    ThreadSafeCountingMailServer.sent = []
+    monkeypatch.setattr(emails, "BATCH", 7)
+    event = EventFactory()
+    delegates = DelegateFactory.create_batch(120, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=services.Actor.system())
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            while (outcome := emails.deliver(limit=10)) != (0, 0):
+                results.append(outcome)
+        except Exception as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sorted(ThreadSafeCountingMailServer.sent) == sorted(d.email for d in delegates)
+    assert sum(sent for sent, _failed in results) == 120
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(EmailStatus.SENT, 1)}
