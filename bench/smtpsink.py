@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import time
 
 
 class SMTPSink:
@@ -16,6 +17,7 @@ class SMTPSink:
         self.host, self.port = host, port
         self.mode = "hang"
         self.received: list[list[str]] = []  # the recipients of each message taken
+        self.times: list[float] = []  # when each was taken (time.monotonic())
         self._loop = asyncio.new_event_loop()
         self._server = None
         self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
@@ -67,6 +69,7 @@ class SMTPSink:
                     while (await reader.readline()) not in (b".\r\n", b".\n", b""):
                         pass
                     self.received.append(recipients)
+                    self.times.append(time.monotonic())
                     writer.write(b"250 OK\r\n")
                 elif verb == "QUIT":
                     writer.write(b"221 bye\r\n")

@@ -123,7 +123,29 @@ def render_focal_point(email: OutboundEmail) -> EmailMultiAlternatives:
         return _message(email.kind, subject=str(SUBJECTS[email.kind]), context=context, to=user.email)
 
 
-def render(email: OutboundEmail) -> EmailMultiAlternatives:
+class Reads:
+    """What the emails of a batch read, asked once for the batch: their delegates' registrations (one
+    query for all) and the seats left per event (one query per event, when a confirmation asks).
+    Without a batch (`Reads()`), each email asks for its own, as a page would."""
+
+    def __init__(self, batch: list[OutboundEmail] | None = None):
+        ids = [email.delegate_id for email in batch or [] if email.delegate_id]
+        self._registrations = queries.registrations_by_delegate(ids) if ids else None
+        self._seats: dict[int, dict[int, int]] = {}
+
+    def registrations(self, delegate) -> list:
+        if self._registrations is None:
+            return queries.delegate_registrations(delegate)
+        return self._registrations.get(delegate.pk, [])
+
+    def seats_left(self, event) -> dict[int, int]:
+        if event.pk not in self._seats:
+            self._seats[event.pk] = queries.seats_left_by_session(event)
+        return self._seats[event.pk]
+
+
+def render(email: OutboundEmail, reads: Reads | None = None) -> EmailMultiAlternatives:
+    reads = reads or Reads()
     if email.invitation_id:
         return render_invitation(email)
     if email.focal_point_id:
@@ -131,7 +153,7 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
     delegate = email.delegate
     # The delegate's language, whoever made the decision and in whatever language they work.
     with translation.override(delegate.language or settings.LANGUAGE_CODE):
-        return _render(email, delegate)
+        return _render(email, delegate, reads)
 
 
 def render_organizer_message(message, delegate, *, status_link: str | None = None) -> EmailMultiAlternatives:
@@ -155,13 +177,13 @@ def _organizer_message(message, delegate, status_link: str | None) -> EmailMulti
         return _message(EmailKind.ORGANIZER_MESSAGE, subject=subject, context=context, to=delegate.email)
 
 
-def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
+def _render(email: OutboundEmail, delegate, reads: Reads) -> EmailMultiAlternatives:
     if email.kind == EmailKind.ORGANIZER_MESSAGE:
         return render_organizer_message(DelegateMessage.objects.get(pk=email.context["message"]), delegate)
     event = delegate.event
-    registrations = queries.delegate_registrations(delegate)
+    registrations = reads.registrations(delegate)
     if email.kind == EmailKind.REGISTRATION_RECEIVED:  # a session already full: most likely a waitlist
-        queries.mark_full_requests(event, registrations)
+        queries.mark_full_requests(event, registrations, seats_left_of=reads.seats_left)
     context = {
         "delegate": delegate,
         "event": event,
@@ -308,11 +330,12 @@ def _send_batch(
     email is still being sent when its claim expires and another worker may take it."""
     sent = failed = 0
     failures_in_a_row = 0
+    reads = Reads(batch)
     for index, email in enumerate(batch):
         if failures_in_a_row >= (2 if patient else 1) or timezone.now() - claimed_at >= CLAIM_FOR / 2:
             _release(batch[index:], claimed_at)
             return sent, failed, len(batch) - index
-        if _send(email, mail_server):
+        if _send(email, mail_server, reads):
             sent += 1
             failures_in_a_row = 0
         else:
@@ -328,11 +351,11 @@ def _release(emails: list[OutboundEmail], due_at: datetime) -> None:
     )
 
 
-def _send(email: OutboundEmail, mail_server: _MailServer) -> bool:
+def _send(email: OutboundEmail, mail_server: _MailServer, reads: Reads) -> bool:
     """Render and send one claimed email, then mark it: sent, or failed with its retry's backoff
     (given up after `MAX_ATTEMPTS`). True when it was sent."""
     try:
-        mail_server.send(render(email))
+        mail_server.send(render(email, reads))
     except Exception as error:
         mail_server.drop()
         email.last_error = f"{type(error).__name__}: {error}"[:2000]

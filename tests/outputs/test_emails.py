@@ -9,7 +9,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -587,3 +588,56 @@ def test_workers_side_by_side_never_send_one_email_twice(settings, monkeypatch):
     assert sorted(ThreadSafeCountingMailServer.sent) == sorted(d.email for d in delegates)
     assert sum(sent for sent, _failed in results) == 120
     assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(EmailStatus.SENT, 1)}
+
+
+def _signups(event, session, count):
+    for n in range(count):
+        services.register_delegate(
+            event=event,
+            details={
+                "given_name": "Batch",
+                "family_name": f"Reader {n}",
+                "email": f"batch{n}@example.org",
+                "stakeholder_type": "academia",
+                "organization": "University",
+                "job_title": "Researcher",
+                "country": "GB",
+                "consent_data_processing": True,
+            },
+            sessions=[session],
+        )
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_a_batch_reads_its_registrations_and_seats_once_whatever_its_size(event, keynote, settings, count):
+    """Queries of a round: the claim, the batch's registrations and seats left, one update per email
+    sent, and the empty claim that ends the round."""
+    settings.EMAIL_BACKEND = WORKING
+    _signups(event, keynote, count)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert emails.deliver() == (count, 0)
+
+    updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "registrations_outboundemail"')
+    ]
+    assert len(updates) == 1 + count  # the claim's, then each email marked sent
+    # The claim (begin, select, update, commit), the registrations, the seats left, an update per email,
+    # the empty claim (begin, select, commit).
+    assert len(queries.captured_queries) == 4 + 1 + 1 + count + 3
+
+
+def test_a_confirmation_in_a_batch_still_says_a_full_session_is_full(event, keynote, mailoutbox):
+    """The seats left, read once for the batch, mark the request for a full session (capacity 1, one seat taken)."""
+    _signups(event, keynote, 3)
+    first = Delegate.objects.order_by("pk").first()
+    services.approve_delegates(delegate_ids=[first.pk], actor=services.Actor.system())
+    mailoutbox.clear()
+
+    emails.deliver()
+
+    received = [m for m in mailoutbox if m.to[0] != first.email]
+    assert len(received) == 2
+    assert all(keynote.title in m.body for m in received)
+    full = [m for m in received if "already full" in m.body]
+    assert len(full) == 2
