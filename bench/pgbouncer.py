@@ -56,6 +56,8 @@ def suffix(pooled: bool) -> str:
 @contextmanager
 def pgbouncer():
     """Run PgBouncer in front of PG_SERVER; yield the server URL to use in its place (no database)."""
+    if not available():
+        raise RuntimeError("PgBouncer is not installed: apt-get install -y pgbouncer")
     upstream = urlsplit(PG_SERVER)
     user = upstream.username or "postgres"
     folder = tempfile.mkdtemp(prefix="bench-pgbouncer-")

@@ -99,10 +99,10 @@ def main(pooled: bool) -> None:
         drain_s = time.monotonic() - drained_at
         world = summit_door.arrange(event, plenary, PORTS)
         scans = summit_door.storm(world, PORTS)
-    _report(event, plan, outcomes, stats, elapsed, scans=scans, suffix=suffix)
-    line(f"summit_emails_drain_s{suffix}", drain_s, "s")
-    line(f"summit_emails_undelivered{suffix}", undelivered, "emails")
-    line(f"summit_duplicate_emails{suffix}", duplicates, "emails")
+        _report(event, plan, outcomes, stats, elapsed, scans=scans, suffix=suffix)  # PgBouncer still up
+        line(f"summit_emails_drain_s{suffix}", drain_s, "s")
+        line(f"summit_emails_undelivered{suffix}", undelivered, "emails")
+        line(f"summit_duplicate_emails{suffix}", duplicates, "emails")
 
 
 def _env(env: dict[str, str], smtp_port: int) -> dict[str, str]:
