@@ -239,6 +239,7 @@ def _badge_attachment(email: OutboundEmail) -> bytes | None:
 
 
 BATCH = 50  # emails claimed per transaction by `deliver`
+SERVER_FAILED = "server_failed"  # an attempt the mail server refused or never answered
 
 
 class _MailServer:
@@ -322,12 +323,13 @@ def _claim(ids: list[int] | None, count: int) -> tuple[list[OutboundEmail], date
 def _send_batch(
     batch: list[OutboundEmail], claimed_at: datetime, mail_server: _MailServer, *, patient: bool
 ) -> tuple[int, int, int]:
-    """Send a claimed batch: (sent, failed, released). After a failure the next email gets a new
-    connection; when that fails too (`patient`, the worker) or at once (not patient, after a decision),
-    the mail server is taken to be down and the rest of the batch is released untried: due again at
-    once, its attempt not counted. So a hanging server costs a batch two timeouts, not one per email.
-    The rest is released too when the batch has taken half its claim (a very slow server), so no
-    email is still being sent when its claim expires and another worker may take it."""
+    """Send a claimed batch: (sent, failed, released). After the mail server failed to take one, the
+    next email gets a new connection; when the server fails again (the worker: `patient`) or at once
+    (right after a decision), it is taken to be down and the rest of the batch is released untried:
+    due again at once, its attempt not counted. So a hanging server costs a batch two timeouts, not
+    one per email; an email that cannot be rendered fails alone. The rest is released too when the
+    batch has taken half its claim (a very slow server), so that no email is still being sent when
+    its claim expires and another worker may take it."""
     sent = failed = 0
     failures_in_a_row = 0
     reads = Reads(batch)
@@ -335,12 +337,10 @@ def _send_batch(
         if failures_in_a_row >= (2 if patient else 1) or timezone.now() - claimed_at >= CLAIM_FOR / 2:
             _release(batch[index:], claimed_at)
             return sent, failed, len(batch) - index
-        if _send(email, mail_server, reads):
-            sent += 1
-            failures_in_a_row = 0
-        else:
-            failed += 1
-            failures_in_a_row += 1
+        outcome = _send(email, mail_server, reads)
+        sent += outcome == EmailStatus.SENT
+        failed += outcome != EmailStatus.SENT
+        failures_in_a_row = failures_in_a_row + 1 if outcome == SERVER_FAILED else 0
     return sent, failed, 0
 
 
@@ -351,27 +351,38 @@ def _release(emails: list[OutboundEmail], due_at: datetime) -> None:
     )
 
 
-def _send(email: OutboundEmail, mail_server: _MailServer, reads: Reads) -> bool:
+def _send(email: OutboundEmail, mail_server: _MailServer, reads: Reads) -> str:
     """Render and send one claimed email, then mark it: sent, or failed with its retry's backoff
-    (given up after `MAX_ATTEMPTS`). True when it was sent."""
+    (given up after `MAX_ATTEMPTS`). Returns SENT, FAILED (this email could not be rendered), or
+    SERVER_FAILED (the mail server did not take it)."""
     try:
-        mail_server.send(render(email, reads))
+        message = render(email, reads)
+    except Exception as error:
+        _failed(email, error)
+        return EmailStatus.FAILED
+    try:
+        mail_server.send(message)
     except Exception as error:
         mail_server.drop()
-        email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
-        if email.attempts >= MAX_ATTEMPTS:
-            email.status = EmailStatus.FAILED
-        logger.warning(
-            "Email %s to delegate %s / invitation %s failed: %s",
-            email.pk,
-            email.delegate_id,
-            email.invitation_id,
-            email.last_error,
-        )
-    else:
-        email.status = EmailStatus.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
+        _failed(email, error)
+        return SERVER_FAILED
+    email.status = EmailStatus.SENT
+    email.sent_at = timezone.now()
+    email.last_error = ""
     email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
-    return email.status == EmailStatus.SENT
+    return EmailStatus.SENT
+
+
+def _failed(email: OutboundEmail, error: Exception) -> None:
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = EmailStatus.FAILED
+    logger.warning(
+        "Email %s to delegate %s / invitation %s failed: %s",
+        email.pk,
+        email.delegate_id,
+        email.invitation_id,
+        email.last_error,
+    )
+    email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])

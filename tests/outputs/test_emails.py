@@ -641,3 +641,22 @@ def test_a_confirmation_in_a_batch_still_says_a_full_session_is_full(event, keyn
     assert all(keynote.title in m.body for m in received)
     full = [m for m in received if "already full" in m.body]
     assert len(full) == 2
+
+
+def test_emails_that_cannot_be_rendered_fail_alone(event, organizer_actor, counting_mail_server, monkeypatch):
+    """Two broken emails in a row are not a mail server that is down: the rest of the batch goes out."""
+    delegates = DelegateFactory.create_batch(4, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    broken = set(OutboundEmail.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    real_render = emails.render
+
+    def render(email, reads=None):
+        if email.pk in broken:
+            raise KeyError("a template's missing context")
+        return real_render(email, reads)
+
+    monkeypatch.setattr(emails, "render", render)
+
+    assert emails.deliver() == (2, 2)
+    assert len(counting_mail_server.sent) == 2
+    assert OutboundEmail.objects.filter(pk__in=broken, status=EmailStatus.PENDING, attempts=1).count() == 2
