@@ -26,7 +26,8 @@ get a `_pgbouncer` suffix.
 
 Lines: summit_signups_lost, summit_oversold, summit_5xx, summit_tier_violations, summit_wrong_admits,
 summit_double_checkins (all 0), summit_missed_admits (0), summit_signup_p99_ms, summit_scan_p99_ms,
-summit_emails_drain_s, summit_emails_undelivered (0), summit_duplicate_emails (0).
+summit_emails_drain_s, summit_emails_undelivered (0), summit_duplicate_emails (0),
+summit_export_mismatch (0).
 """
 
 from __future__ import annotations
@@ -103,6 +104,7 @@ def main(pooled: bool) -> None:
         line(f"summit_emails_drain_s{suffix}", drain_s, "s")
         line(f"summit_emails_undelivered{suffix}", undelivered, "emails")
         line(f"summit_duplicate_emails{suffix}", duplicates, "emails")
+        line(f"summit_export_mismatch{suffix}", _export_mismatch(event), "rows")
 
 
 def _env(env: dict[str, str], smtp_port: int) -> dict[str, str]:
@@ -287,6 +289,18 @@ def _drain(sink: SMTPSink) -> tuple[int, int]:
     return undelivered, duplicates
 
 
+def _export_mismatch(event) -> int:
+    """The delegates' CSV rows (`.iterator()` reads, through the pooler in the pooled run, where
+    server-side cursors are off) against the delegates in the database: rows missing or extra."""
+    from registrations.models import Delegate
+    from registrations.outputs import exports
+
+    delegates = Delegate.objects.filter(event=event)
+    exported = Counter(str(row[0]) for row in list(exports.delegate_rows(delegates))[1:])
+    expected = Counter(str(pk) for pk in delegates.values_list("pk", flat=True))
+    return sum(((exported - expected) + (expected - exported)).values())
+
+
 def _p99(values: list[float]) -> float:
     values = sorted(values)
     return values[min(len(values) - 1, int(len(values) * 0.99))] if values else 0.0
@@ -331,6 +345,7 @@ def _report(event, plan, outcomes, stats, elapsed, *, scans, suffix: str) -> Non
     line(f"summit_wrong_admits{suffix}", scans.wrong_admits, "admits")
     line(f"summit_double_checkins{suffix}", scans.double_checkins, "badges")
     line(f"summit_missed_admits{suffix}", scans.missed_admits, "badges")
+    line(f"summit_scans_not_sent{suffix}", scans.not_sent, "scans")
     line(f"summit_signup_p99_ms{suffix}", _p99(signup_ms), "ms")
     line(f"summit_scan_p99_ms{suffix}", _p99(scans.latencies), "ms")
 
