@@ -16,8 +16,8 @@ one proxy and each signup carries its own `X-Forwarded-For`, so the rate limit s
   delegations). Then the workers drain the outbox (`summit_emails_drain_s`, from the last signup).
 - The door (bench/summit_door.py): 4,000 arrivals at the plenary, 20% wrong badges (waitlisted
   delegates, replaced badges shown in their old version, another event's), spread over 20 doors on
-  both servers, each door at its own pace on a schedule of ten minutes compressed to one
-  (`BENCH_SUMMIT_DOOR_SECONDS`, default 60); 10% of the right badges shown again at another door a
+  both servers, each door at its own pace on a schedule of ten minutes compressed to two
+  (`BENCH_SUMMIT_DOOR_SECONDS`, default 120); 10% of the right badges shown again at another door a
   moment later (a second admit would be a double check-in).
 - Every count is taken in the database after the run, not from the clients' answers alone.
 

@@ -5,7 +5,7 @@ wrong ones: delegates the approvals put on the plenary's waitlist, badges replac
 version shown; the bench bumps the delegate's `badge_version` as a reissue does), and badges of
 another event. Each arrival comes to one of 20 doors (both servers, one door staff session, its
 second factor verified) at its time on a schedule of `SCHEDULE_SECONDS` (ten minutes) compressed
-into `BENCH_SUMMIT_DOOR_SECONDS` (default 60); a tenth of the right badges is shown again at another
+into `BENCH_SUMMIT_DOOR_SECONDS` (default 120); a tenth of the right badges is shown again at another
 door a moment later. Answers are read from the real endpoint's JSON; check-ins from the database.
 """
 
@@ -28,7 +28,7 @@ ARRIVALS = 4000
 WRONG_SHARE = 0.2
 RESCAN_SHARE = 0.1
 SCHEDULE_SECONDS = 600
-SECONDS = float(os.environ.get("BENCH_SUMMIT_DOOR_SECONDS", "60"))
+SECONDS = float(os.environ.get("BENCH_SUMMIT_DOOR_SECONDS", "120"))
 MAX_LATE_SECONDS = 240  # a bound on the storm: scans not sent by SECONDS + this are counted, not sent
 
 
