@@ -95,9 +95,7 @@ def main(pooled: bool) -> None:
             stack.enter_context(gunicorn(env, port, log_name=f"summit{n}"))
         stack.enter_context(email_workers(env, EMAIL_WORKERS))
         outcomes, stats, elapsed = _signups(event, plan)
-        drained_at = time.monotonic()
-        undelivered, duplicates = _drain(sink)
-        drain_s = time.monotonic() - drained_at
+        undelivered, duplicates, drain_s = _drain(sink)
         world = summit_door.arrange(event, plenary, PORTS)
         scans = summit_door.storm(world, PORTS)
         _report(event, plan, outcomes, stats, elapsed, scans=scans, suffix=suffix)  # PgBouncer still up
@@ -268,16 +266,18 @@ def _organizer(event, stop: threading.Event, stats: dict) -> None:
         connection.close()
 
 
-def _drain(sink: SMTPSink) -> tuple[int, int]:
-    """Wait for the workers to empty the outbox: (emails not delivered, emails delivered twice), both
-    from the outbox's rows and what the SMTP server took."""
+def _drain(sink: SMTPSink) -> tuple[int, int, float]:
+    """Wait for the workers to empty the outbox: (emails not delivered, emails delivered twice, seconds
+    until the outbox was empty), from the outbox's rows and what the SMTP server took."""
     from registrations.models import EmailStatus, OutboundEmail
 
-    deadline = time.monotonic() + MAX_DRAIN_SECONDS
+    started = time.monotonic()
+    deadline = started + MAX_DRAIN_SECONDS
     while time.monotonic() < deadline:
         if not OutboundEmail.objects.exclude(status=EmailStatus.SENT).exists():
             break
-        time.sleep(0.5)
+        time.sleep(0.2)
+    seconds = time.monotonic() - started
     time.sleep(1)  # a message the server took just before its row was marked
     rows = OutboundEmail.objects.filter(status=EmailStatus.SENT).select_related("delegate")
     sent = Counter(email.delegate.email.lower() for email in rows if email.delegate_id)
@@ -286,7 +286,7 @@ def _drain(sink: SMTPSink) -> tuple[int, int]:
     undelivered = pending + sum(max(0, n - taken.get(key, 0)) for key, n in sent.items())
     duplicates = sum(max(0, n - sent.get(key, 0)) for key, n in taken.items())
     note(f"emails: {sum(taken.values())} taken by the SMTP server, {sum(sent.values())} outbox rows sent")
-    return undelivered, duplicates
+    return undelivered, duplicates, seconds
 
 
 def _export_mismatch(event) -> int:
