@@ -48,7 +48,10 @@ format: $(STAMP)
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
+# The pooled phases run PgBouncer (Debian's), started and stopped by the bench.
 bench: $(STAMP)
+	@command -v pgbouncer >/dev/null 2>&1 || test -x /usr/sbin/pgbouncer || \
+	  (apt-get install -y -qq pgbouncer >/dev/null 2>&1 || echo "!! apt-get install pgbouncer (the pooled bench phases)")
 	$(BIN)/python -m bench
 
 clean:

@@ -16,6 +16,10 @@ PHASES = [
     ("bench.admin_bench", "admin changelist and bulk approval (PostgreSQL)"),
     ("bench.rush", "registration rush (gunicorn, PostgreSQL)"),
     ("bench.scaleout", "scale-out: two app servers, one PostgreSQL, one Redis, two email workers (gunicorn)"),
+    (
+        "bench.scaleout --pgbouncer",
+        "scale-out through PgBouncer in transaction mode (lines with a _pgbouncer suffix)",
+    ),
     ("bench.lostlink", "lost-link timing: registered vs unknown address (gunicorn, PostgreSQL)"),
     ("bench.invitations", "invitation import, 10,000 rows (PostgreSQL)"),
     ("bench.door", "badges and the door: scan speed, a four-door storm, badge PDFs (gunicorn, PostgreSQL)"),
@@ -26,6 +30,12 @@ PHASES = [
         "faults mid-rush: worker SIGKILL, PostgreSQL restart, Redis stop, hanging SMTP (own PG and Redis)",
     ),
     ("bench.soak", "soak: mixed traffic at a bounded rate, RSS per worker (gunicorn, PostgreSQL)"),
+    ("bench.mail", "mail: the email worker's throughput to an SMTP server; workers side by side"),
+    (
+        "bench.summit",
+        "a summit's scale: 5,000 signups from 200 clients, approvals in batches of 500, 20 doors (gunicorn x2)",
+    ),
+    ("bench.summit --pgbouncer", "the summit through PgBouncer in transaction mode (lines with a _pgbouncer suffix)"),
 ]
 
 
@@ -35,12 +45,13 @@ def main() -> int:
         note("PostgreSQL is not reachable on 127.0.0.1:5432: the benchmarks need it")
         return 1
     failed = 0
-    for module, title in PHASES:
+    for phase, title in PHASES:
         note(title)
-        result = subprocess.run([PYTHON, "-m", module], cwd=ROOT, check=False, timeout=600)
+        module, *arguments = phase.split()
+        result = subprocess.run([PYTHON, "-m", module, *arguments], cwd=ROOT, check=False, timeout=900)
         if result.returncode:
             failed += 1
-            note(f"{module} failed with exit code {result.returncode}")
+            note(f"{phase} failed with exit code {result.returncode}")
     failed += _exports()
     line("bench_total_s", time.monotonic() - started, "s")
     return 1 if failed else 0

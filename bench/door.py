@@ -1,8 +1,9 @@
 """Badges and the door, on gunicorn (2 workers) and PostgreSQL.
 
 Prints:
-- door_scan_rps, door_scan_vs_bare_ratio: scans answered by the real endpoint (signed in as door staff,
-  through CSRF, the rule, the delegate's row lock) per second, over the bare view's, same run.
+- door_scan_rps, door_scan_vs_bare_ratio, door_scan_vs_insert_ratio: scans answered by the real
+  endpoint (signed in as door staff, through CSRF, the rule) per second, over the bare view's and
+  over the one-insert view's (`/bench/insert/`), the three loads taking turns in the same run.
 - A door storm: 4 doors scan the same 500 badges (20% wrong: guests at a government-only session,
   reissued badges, badges of another event), each door in its own order, all at once, so every badge
   reaches several doors at nearly the same moment. door_wrong_admits (ADMIT answers or check-ins for
@@ -216,17 +217,23 @@ def _scan_ratio(world, cookie: str, token: str) -> None:
         "body_pre": _scan_body(world, token, code),
     }
     bare_spec = {"url": base + "/bench/bare/"}
+    insert_spec = {"url": base + "/bench/insert/", "method": "POST", "body_pre": ""}
     run_load(seconds=1, connections=4, **scan_spec)  # warm up; the badge is checked in from here on
     run_load(seconds=1, connections=4, **bare_spec)
-    scans, bares = [], []
+    run_load(seconds=1, connections=4, **insert_spec)
+    scans, bares, inserts = [], [], []
     for _ in range(ROUNDS):
         bares.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **bare_spec))
+        inserts.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **insert_spec))
         scans.append(run_load(seconds=SECONDS, connections=CONNECTIONS, **scan_spec))
     note(f"load tool: {load_tool()}; one badge, in after the first scan: the rule runs, no lock is taken")
     bare = statistics.median(r.rps for r in bares)
+    insert = statistics.median(r.rps for r in inserts)
     scan = statistics.median(r.rps for r in scans)
     line("door_scan_rps", scan, "req/s")
+    line("door_insert_rps", insert, "req/s")
     line("door_scan_vs_bare_ratio", scan / bare, "ratio")
+    line("door_scan_vs_insert_ratio", scan / insert, "ratio")
     line("door_scan_errors", sum(r.bad for r in scans), "responses")
 
 

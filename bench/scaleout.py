@@ -25,6 +25,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -32,6 +33,7 @@ from contextlib import ExitStack, contextmanager
 from html.parser import HTMLParser
 from urllib.parse import urlencode
 
+from bench import pgbouncer
 from bench.common import (
     HOST,
     PYTHON,
@@ -391,15 +393,17 @@ def stale_pages(event, credentials) -> tuple[int, int]:
 # --------------------------------------------------------------------------- main
 
 
-def main() -> None:
+def main(pooled: bool = False) -> None:
     database_url = recreate_postgres_db("reg_scaleout")
     flush_redis(REDIS_URL)
     mail_dir = tempfile.mkdtemp(prefix="bench-mail-")
     try:
-        with static_root() as static:
+        with static_root() as static, ExitStack() as pooler:
             env = scaleout_env(database_url, static, mail_dir)
             manage(env, "migrate", "--noinput")
             manage(env, "collectstatic", "--noinput")
+            if pooled:  # the servers, the workers and this process, all through PgBouncer
+                env = pgbouncer.pooled_env(env, pooler.enter_context(pgbouncer.pgbouncer()), "reg_scaleout")
             setup_django(env)
             event, open_session, government_session = _setup()
             plan = _plan(open_session, government_session)
@@ -456,6 +460,7 @@ def main() -> None:
                 stale=stale,
                 failed_changes=failed_changes,
                 undelivered=undelivered,
+                suffix=pgbouncer.suffix(pooled),
             )
     finally:
         shutil.rmtree(mail_dir, ignore_errors=True)
@@ -475,7 +480,9 @@ def _drain(seconds: float = 90) -> int:
     return left
 
 
-def _report(event, plan, outcomes, stats, *, elapsed, mail_dir, leak, probe_odd, stale, failed_changes, undelivered):
+def _report(
+    event, plan, outcomes, stats, *, elapsed, mail_dir, leak, probe_odd, stale, failed_changes, undelivered, suffix
+):
     from django.db.models import Count, Q
 
     from bench.mailcount import delivered, outbox_sent
@@ -508,22 +515,22 @@ def _report(event, plan, outcomes, stats, *, elapsed, mail_dir, leak, probe_odd,
     duplicates = sum(max(0, n - sent_rows.get(key, 0)) for key, n in deliveries.items())
     never = sum(max(0, n - deliveries.get(key, 0)) for key, n in sent_rows.items())
     note(
-        f"scale-out: {len(outcomes)} of {len(plan)} signups over ports {PORTS} in {elapsed:.1f} s; "
+        f"scale-out{suffix}: {len(outcomes)} of {len(plan)} signups over ports {PORTS} in {elapsed:.1f} s; "
         f"{stats['approved']} approved one by one through both admins; "
         f"{sum(deliveries.values())} emails delivered, {sum(sent_rows.values())} outbox rows sent; "
         f"{unexpected} unexpected statuses; {failed_changes} probe changes failed; "
         + ("the rate-limit probe saw other answers than 302/429" if probe_odd else "rate-limit probe: 302/429 only")
     )
-    line("scaleout_requests", len(outcomes), "requests")
-    line("scaleout_5xx", server_errors, "responses")
-    line("scaleout_oversold", oversold, "seats")
-    line("scaleout_lost", lost, "signups")
-    line("scaleout_tier_violations", violations, "registrations")
-    line("scaleout_duplicate_emails", duplicates, "emails")
-    line("scaleout_emails_undelivered", undelivered + never, "emails")
-    line("scaleout_ratelimit_leak", leak, "signups")
-    line("scaleout_stale_pages", stale, "pages")
+    line(f"scaleout_requests{suffix}", len(outcomes), "requests")
+    line(f"scaleout_5xx{suffix}", server_errors, "responses")
+    line(f"scaleout_oversold{suffix}", oversold, "seats")
+    line(f"scaleout_lost{suffix}", lost, "signups")
+    line(f"scaleout_tier_violations{suffix}", violations, "registrations")
+    line(f"scaleout_duplicate_emails{suffix}", duplicates, "emails")
+    line(f"scaleout_emails_undelivered{suffix}", undelivered + never, "emails")
+    line(f"scaleout_ratelimit_leak{suffix}", leak, "signups")
+    line(f"scaleout_stale_pages{suffix}", stale, "pages")
 
 
 if __name__ == "__main__":
-    main()
+    main(pooled="--pgbouncer" in sys.argv[1:])

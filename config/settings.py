@@ -150,8 +150,18 @@ DATABASES = {
 # its connection once it has run DATABASE_PREPARE_THRESHOLD times (Django's default is never).
 # Behind a pooler in transaction mode that cannot keep prepared statements (PgBouncer before 1.21,
 # or without max_prepared_statements), set DATABASE_PREPARED_STATEMENTS=0.
+# DATABASE_POOLER=transaction says the connection goes through such a pooler (PgBouncer's
+# pool_mode=transaction): each transaction may run on another server connection, so a cursor cannot
+# outlive its transaction and Django's server-side cursors (`.iterator()` outside a transaction
+# declares one WITH HOLD and fetches from it later) are turned off, as Django's documentation on
+# transaction pooling says; prepared statements are then off unless DATABASE_PREPARED_STATEMENTS=1.
+DATABASE_POOLER = os.environ.get("DATABASE_POOLER", "").strip().lower()
+if DATABASE_POOLER not in ("", "session", "transaction"):
+    raise ImproperlyConfigured("DATABASE_POOLER is 'transaction', 'session' or unset")
+if DATABASE_POOLER == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and os.environ.get(
-    "DATABASE_PREPARED_STATEMENTS", "1"
+    "DATABASE_PREPARED_STATEMENTS", "0" if DATABASE_POOLER == "transaction" else "1"
 ) not in ("0", "false", "no", "off"):
     DATABASES["default"]["OPTIONS"] = {
         **DATABASES["default"].get("OPTIONS", {}),

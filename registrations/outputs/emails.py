@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -125,7 +126,29 @@ def render_focal_point(email: OutboundEmail) -> EmailMultiAlternatives:
         return _message(email.kind, subject=str(SUBJECTS[email.kind]), context=context, to=user.email)
 
 
-def render(email: OutboundEmail) -> EmailMultiAlternatives:
+class Reads:
+    """What the emails of a batch read, asked once for the batch: their delegates' registrations (one
+    query for all) and the seats left per event (one query per event, when a confirmation asks).
+    Without a batch (`Reads()`), each email asks for its own, as a page would."""
+
+    def __init__(self, batch: list[OutboundEmail] | None = None):
+        ids = [email.delegate_id for email in batch or [] if email.delegate_id]
+        self._registrations = queries.registrations_by_delegate(ids) if ids else None
+        self._seats: dict[int, dict[int, int]] = {}
+
+    def registrations(self, delegate) -> list:
+        if self._registrations is None:
+            return queries.delegate_registrations(delegate)
+        return self._registrations.get(delegate.pk, [])
+
+    def seats_left(self, event) -> dict[int, int]:
+        if event.pk not in self._seats:
+            self._seats[event.pk] = queries.seats_left_by_session(event)
+        return self._seats[event.pk]
+
+
+def render(email: OutboundEmail, reads: Reads | None = None) -> EmailMultiAlternatives:
+    reads = reads or Reads()
     if email.invitation_id:
         return render_invitation(email)
     if email.focal_point_id:
@@ -133,7 +156,7 @@ def render(email: OutboundEmail) -> EmailMultiAlternatives:
     delegate = email.delegate
     # The delegate's language, whoever made the decision and in whatever language they work.
     with translation.override(delegate.language or settings.LANGUAGE_CODE):
-        return _render(email, delegate)
+        return _render(email, delegate, reads)
 
 
 def render_organizer_message(message, delegate, *, status_link: str | None = None) -> EmailMultiAlternatives:
@@ -157,13 +180,13 @@ def _organizer_message(message, delegate, status_link: str | None) -> EmailMulti
         return _message(EmailKind.ORGANIZER_MESSAGE, subject=subject, context=context, to=delegate.email)
 
 
-def _render(email: OutboundEmail, delegate) -> EmailMultiAlternatives:
+def _render(email: OutboundEmail, delegate, reads: Reads) -> EmailMultiAlternatives:
     if email.kind == EmailKind.ORGANIZER_MESSAGE:
         return render_organizer_message(DelegateMessage.objects.get(pk=email.context["message"]), delegate)
     event = delegate.event
-    registrations = queries.delegate_registrations(delegate)
+    registrations = reads.registrations(delegate)
     if email.kind == EmailKind.REGISTRATION_RECEIVED:  # a session already full: most likely a waitlist
-        queries.mark_full_requests(event, registrations)
+        queries.mark_full_requests(event, registrations, seats_left_of=reads.seats_left)
     context = {
         "delegate": delegate,
         "event": event,
@@ -237,25 +260,8 @@ def _badge_attachment(email: OutboundEmail) -> bytes | None:
         return None
 
 
-def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
-    """Send due pending emails (only `ids` if given). Returns (sent, failed).
-
-    With `ids` (delivery right after a decision) it stops at the first failure and leaves the rest to
-    the `send_queued_emails` worker, so a dead mail server delays the organizer's page only once.
-    """
-    sent = failed = 0
-    now = timezone.now()
-    due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
-    if ids is not None:
-        due = due.filter(pk__in=ids)
-    with _MailServer() as mail_server:
-        for pk in list(due.order_by("next_attempt_at", "pk").values_list("pk", flat=True)[:limit]):
-            outcome = _deliver_one(pk, now, mail_server)
-            sent += outcome == EmailStatus.SENT
-            failed += outcome == EmailStatus.FAILED
-            if failed and ids is not None:  # right after a decision: one wait on a dead server is enough
-                break
-    return sent, failed
+BATCH = 50  # emails claimed per transaction by `deliver`
+SERVER_FAILED = "server_failed"  # an attempt the mail server refused or never answered
 
 
 class _MailServer:
@@ -287,44 +293,118 @@ class _MailServer:
                 logger.debug("Closing the mail connection failed", exc_info=True)
 
 
-def _deliver_one(pk: int, now: datetime, mail_server: _MailServer) -> str | None:
-    """Claim one due email and send it: its status afterwards (SENT, or FAILED meaning this attempt
-    failed), or None when another worker has it."""
-    # Claim the message in a short transaction (locking only its own row), then talk to the mail
-    # server outside any transaction: a slow or unreachable server holds no lock on the delegate
-    # (or, on SQLite, the database) and so never blocks a decision.
+def deliver(*, ids: list[int] | None = None, limit: int = 200) -> tuple[int, int]:
+    """Send due pending emails (only `ids` if given), at most `limit`. Returns (sent, failed).
+
+    The emails are claimed in batches of `BATCH`, one short transaction each (`_claim`: the due rows
+    locked with SKIP LOCKED, so workers side by side each take other rows, and marked in flight), then
+    sent outside any transaction on one connection to the mail server, each marked sent or failed as
+    soon as the server has answered for it. With `ids` (delivery right after a decision) it stops at the
+    first failure and leaves the rest to the `send_queued_emails` worker, so a dead mail server delays
+    the organizer's page only once.
+    """
+    sent = failed = 0
+    with _MailServer() as mail_server:
+        while sent + failed < limit:
+            batch, claimed_at = _claim(ids, min(BATCH, limit - sent - failed))
+            if not batch:
+                break
+            batch_sent, batch_failed, released = _send_batch(batch, claimed_at, mail_server, patient=ids is None)
+            sent, failed = sent + batch_sent, failed + batch_failed
+            if released or (failed and ids is not None):
+                break
+    return sent, failed
+
+
+def _claim(ids: list[int] | None, count: int) -> tuple[list[OutboundEmail], datetime]:
+    """Up to `count` due emails, in one transaction: locked (skipping rows another worker holds), then
+    marked in flight (an attempt counted, due again only after `CLAIM_FOR`), so that no other worker
+    takes them while this one sends, and a worker that dies mid-batch leaves them to be retried."""
     with transaction.atomic():
-        email = (
-            OutboundEmail.objects.select_for_update(skip_locked=True, of=("self",))
+        now = timezone.now()
+        due = OutboundEmail.objects.filter(status=EmailStatus.PENDING, next_attempt_at__lte=now)
+        if ids is not None:
+            due = due.filter(pk__in=ids)
+        batch = list(
+            due.select_for_update(skip_locked=True, of=("self",))
             .select_related("delegate__event", "invitation__event", "focal_point__user", "focal_point__institute")
-            .filter(pk=pk, status=EmailStatus.PENDING, next_attempt_at__lte=now)
-            .first()
+            .order_by("next_attempt_at", "pk")[:count]
         )
-        if email is None:  # another worker has it
-            return None
+        if not batch:
+            return [], now
+        claimed_until = now + CLAIM_FOR
+        OutboundEmail.objects.filter(pk__in=[email.pk for email in batch]).update(
+            attempts=F("attempts") + 1, next_attempt_at=claimed_until
+        )
+    for email in batch:
         email.attempts += 1
-        email.next_attempt_at = timezone.now() + CLAIM_FOR
-        email.save(update_fields=["attempts", "next_attempt_at"])
+        email.next_attempt_at = claimed_until
+    return batch, now
+
+
+def _send_batch(
+    batch: list[OutboundEmail], claimed_at: datetime, mail_server: _MailServer, *, patient: bool
+) -> tuple[int, int, int]:
+    """Send a claimed batch: (sent, failed, released). After the mail server failed to take one, the
+    next email gets a new connection; when the server fails again (the worker: `patient`) or at once
+    (right after a decision), it is taken to be down and the rest of the batch is released untried:
+    due again at once, its attempt not counted. So a hanging server costs a batch two timeouts, not
+    one per email; an email that cannot be rendered fails alone. The rest is released too when the
+    batch has taken half its claim (a very slow server), so that no email is still being sent when
+    its claim expires and another worker may take it."""
+    sent = failed = 0
+    failures_in_a_row = 0
+    reads = Reads(batch)
+    for index, email in enumerate(batch):
+        if failures_in_a_row >= (2 if patient else 1) or timezone.now() - claimed_at >= CLAIM_FOR / 2:
+            _release(batch[index:], claimed_at)
+            return sent, failed, len(batch) - index
+        outcome = _send(email, mail_server, reads)
+        sent += outcome == EmailStatus.SENT
+        failed += outcome != EmailStatus.SENT
+        failures_in_a_row = failures_in_a_row + 1 if outcome == SERVER_FAILED else 0
+    return sent, failed, 0
+
+
+def _release(emails: list[OutboundEmail], due_at: datetime) -> None:
+    """Hand claimed, untried emails back: due at `due_at` again, the claim's attempt not counted."""
+    OutboundEmail.objects.filter(pk__in=[email.pk for email in emails], status=EmailStatus.PENDING).update(
+        attempts=F("attempts") - 1, next_attempt_at=due_at
+    )
+
+
+def _send(email: OutboundEmail, mail_server: _MailServer, reads: Reads) -> str:
+    """Render and send one claimed email, then mark it: sent, or failed with its retry's backoff
+    (given up after `MAX_ATTEMPTS`). Returns SENT, FAILED (this email could not be rendered), or
+    SERVER_FAILED (the mail server did not take it)."""
     try:
-        mail_server.send(render(email))
+        message = render(email, reads)
+    except Exception as error:
+        _failed(email, error)
+        return EmailStatus.FAILED
+    try:
+        mail_server.send(message)
     except Exception as error:
         mail_server.drop()
-        outcome = EmailStatus.FAILED
-        email.last_error = f"{type(error).__name__}: {error}"[:2000]
-        email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
-        if email.attempts >= MAX_ATTEMPTS:
-            email.status = EmailStatus.FAILED
-        logger.warning(
-            "Email %s to delegate %s / invitation %s failed: %s",
-            email.pk,
-            email.delegate_id,
-            email.invitation_id,
-            email.last_error,
-        )
-    else:
-        outcome = EmailStatus.SENT
-        email.status = EmailStatus.SENT
-        email.sent_at = timezone.now()
-        email.last_error = ""
+        _failed(email, error)
+        return SERVER_FAILED
+    email.status = EmailStatus.SENT
+    email.sent_at = timezone.now()
+    email.last_error = ""
     email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])
-    return outcome
+    return EmailStatus.SENT
+
+
+def _failed(email: OutboundEmail, error: Exception) -> None:
+    email.last_error = f"{type(error).__name__}: {error}"[:2000]
+    email.next_attempt_at = timezone.now() + timedelta(minutes=min(2 ** (email.attempts - 1), 60))
+    if email.attempts >= MAX_ATTEMPTS:
+        email.status = EmailStatus.FAILED
+    logger.warning(
+        "Email %s to delegate %s / invitation %s failed: %s",
+        email.pk,
+        email.delegate_id,
+        email.invitation_id,
+        email.last_error,
+    )
+    email.save(update_fields=["status", "sent_at", "last_error", "next_attempt_at"])

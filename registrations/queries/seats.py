@@ -63,12 +63,13 @@ def seats_left_by_session(event: Event) -> dict[int, int]:
     return dict(sessions_with_seats(event.sessions.all()).order_by().values_list("pk", "seats_left"))
 
 
-def mark_full_requests(event: Event, registrations: list) -> list:
+def mark_full_requests(event: Event, registrations: list, *, seats_left_of=seats_left_by_session) -> list:
     """Set `full` on each requested seat whose session has no seat left now (its approval will most
     likely waitlist it), so a confirmation email and the status page can say so. One query, and none
-    when nothing is requested."""
+    when nothing is requested (`seats_left_of(event)` gives the seats left: the email worker passes
+    one that asks once per batch)."""
     requested = [r for r in registrations if r.status == SeatStatus.REQUESTED]
-    left = seats_left_by_session(event) if requested else {}
+    left = seats_left_of(event) if requested else {}
     for registration in requested:
         registration.full = left.get(registration.session_id, 1) <= 0
     return registrations
@@ -134,8 +135,17 @@ def waitlist_position() -> Subquery:
 
 def delegate_registrations(delegate: Delegate) -> list[SessionRegistration]:
     """A delegate's session registrations with their sessions and, when waitlisted, their position."""
-    return list(
-        delegate.session_registrations.select_related("session")
-        .annotate(position=waitlist_position())
-        .order_by("session__starts_at", "session__title")
+    return list(_with_positions(delegate.session_registrations.all()).order_by("session__starts_at", "session__title"))
+
+
+def registrations_by_delegate(delegate_ids: list[int]) -> dict[int, list[SessionRegistration]]:
+    """`delegate_registrations` of several delegates in one query: delegate id -> its registrations
+    (in the same order; a delegate without any is absent)."""
+    rows = _with_positions(SessionRegistration.objects.filter(delegate_id__in=delegate_ids)).order_by(
+        "delegate_id", "session__starts_at", "session__title"
     )
+    return {pk: list(group) for pk, group in groupby(rows, key=lambda r: r.delegate_id)}
+
+
+def _with_positions(registrations: QuerySet[SessionRegistration]) -> QuerySet[SessionRegistration]:
+    return registrations.select_related("session").annotate(position=waitlist_position())

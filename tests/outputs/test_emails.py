@@ -1,5 +1,7 @@
 """The outbox (registrations/emails.py): queued in the decision's transaction, sent after commit, retried."""
 
+import threading
+import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
@@ -7,7 +9,8 @@ import pytest
 from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.management import call_command
-from django.db import OperationalError, transaction
+from django.db import OperationalError, connection, connections, transaction
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -24,6 +27,7 @@ from registrations.models import (
 )
 from registrations.outputs import emails
 from registrations.queries import current, links
+from tests.conftest import requires_postgres
 from tests.factories import DelegateFactory, EventFactory, SessionFactory, UserFactory
 
 SF = ZoneInfo("America/Los_Angeles")
@@ -456,3 +460,203 @@ def test_the_worker_goes_on_at_once_after_a_full_round_and_pauses_after_a_partia
         call_command("send_queued_emails", "--loop", "--limit", "2", stdout=open("/dev/null", "w"))
     assert rounds == [(2, 0), (2, 0), (1, 0)]  # the first pause comes after the partial round
     assert len(mailoutbox) == 5
+
+
+# --------------------------------------------------------------------------- batches
+
+
+def test_the_worker_claims_in_batches_one_transaction_each(event, organizer_actor, mailoutbox, monkeypatch):
+    delegates = DelegateFactory.create_batch(7, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    monkeypatch.setattr(emails, "BATCH", 3)
+    claims = []
+    real_claim = emails._claim
+
+    def claim(ids, count):
+        batch, claimed_at = real_claim(ids, count)
+        claims.append(len(batch))
+        return batch, claimed_at
+
+    monkeypatch.setattr(emails, "_claim", claim)
+
+    assert emails.deliver() == (7, 0)
+    assert claims == [3, 3, 1, 0]
+    assert len(mailoutbox) == 7
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(EmailStatus.SENT, 1)}
+
+
+def test_a_claimed_batch_is_not_claimed_again_until_its_claim_expires(event, organizer_actor, settings):
+    delegates = DelegateFactory.create_batch(3, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+
+    batch, _claimed_at = emails._claim(None, 2)
+
+    assert len(batch) == 2
+    assert len(emails._claim(None, 10)[0]) == 1  # the third; the first two are in flight
+    assert emails._claim(None, 10)[0] == []
+    in_flight = OutboundEmail.objects.filter(pk__in=[e.pk for e in batch])
+    assert set(in_flight.values_list("status", "attempts")) == {(EmailStatus.PENDING, 1)}
+    assert all(e.next_attempt_at >= timezone.now() + emails.CLAIM_FOR * 0.9 for e in in_flight)
+
+
+def test_two_failures_in_a_row_release_the_rest_of_the_batch_untried(event, organizer_actor, counting_mail_server):
+    """A mail server that is down costs a batch two timeouts, not one per email."""
+    delegates = DelegateFactory.create_batch(5, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    counting_mail_server.fail_first = 2
+
+    assert emails.deliver() == (0, 2)
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 1),
+        (EmailStatus.PENDING, 1),
+    ]
+    assert emails.deliver() == (3, 0)  # the untried ones are due at once, the failed ones after their backoff
+
+
+class SlowMailServer(BaseEmailBackend):
+    """Each message takes the claim's half: the batch must stop before its claim expires."""
+
+    def send_messages(self, email_messages):
+        SlowMailServer.now[0] += emails.CLAIM_FOR / 2
+        return len(email_messages)
+
+    now: list = []
+
+
+def test_a_batch_that_took_half_its_claim_releases_the_rest(event, organizer_actor, settings, monkeypatch):
+    delegates = DelegateFactory.create_batch(3, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    settings.EMAIL_BACKEND = "tests.outputs.test_emails.SlowMailServer"
+    SlowMailServer.now = [timezone.now()]
+    monkeypatch.setattr(emails.timezone, "now", lambda: SlowMailServer.now[0] + timezone.timedelta(seconds=1))
+
+    assert emails.deliver() == (1, 0)
+    assert sorted(OutboundEmail.objects.values_list("status", "attempts")) == [
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.PENDING, 0),
+        (EmailStatus.SENT, 1),
+    ]
+
+
+class ThreadSafeCountingMailServer(BaseEmailBackend):
+    """Counts every message sent, whoever sends it (workers in threads)."""
+
+    lock = threading.Lock()
+    sent: list = []
+
+    def send_messages(self, email_messages):
+        time.sleep(0.002)  # a real server's round trip, so that the workers overlap
+        with ThreadSafeCountingMailServer.lock:
+            ThreadSafeCountingMailServer.sent.extend(m.to[0] for m in email_messages)
+        return len(email_messages)
+
+
+@pytest.mark.postgres
+@requires_postgres
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_workers_side_by_side_never_send_one_email_twice(settings, monkeypatch):
+    settings.EMAIL_SEND_AFTER_COMMIT_MAX = 0
+    settings.EMAIL_BACKEND = "tests.outputs.test_emails.ThreadSafeCountingMailServer"
+    ThreadSafeCountingMailServer.sent = []
+    monkeypatch.setattr(emails, "BATCH", 7)
+    event = EventFactory()
+    delegates = DelegateFactory.create_batch(120, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=services.Actor.system())
+    barrier = threading.Barrier(3)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            while (outcome := emails.deliver(limit=10)) != (0, 0):
+                results.append(outcome)
+        except Exception as error:  # reported in the test's thread
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=worker) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    assert errors == []
+    assert sorted(ThreadSafeCountingMailServer.sent) == sorted(d.email for d in delegates)
+    assert sum(sent for sent, _failed in results) == 120
+    assert set(OutboundEmail.objects.values_list("status", "attempts")) == {(EmailStatus.SENT, 1)}
+
+
+def _signups(event, session, count):
+    for n in range(count):
+        services.register_delegate(
+            event=event,
+            details={
+                "given_name": "Batch",
+                "family_name": f"Reader {n}",
+                "email": f"batch{n}@example.org",
+                "stakeholder_type": "academia",
+                "organization": "University",
+                "job_title": "Researcher",
+                "country": "GB",
+                "consent_data_processing": True,
+            },
+            sessions=[session],
+        )
+
+
+@pytest.mark.parametrize("count", [2, 6])
+def test_a_batch_reads_its_registrations_and_seats_once_whatever_its_size(event, keynote, settings, count):
+    """Queries of a round: the claim, the batch's registrations and seats left, one update per email
+    sent, and the empty claim that ends the round."""
+    settings.EMAIL_BACKEND = WORKING
+    _signups(event, keynote, count)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert emails.deliver() == (count, 0)
+
+    updates = [
+        q["sql"] for q in queries.captured_queries if q["sql"].startswith('UPDATE "registrations_outboundemail"')
+    ]
+    assert len(updates) == 1 + count  # the claim's, then each email marked sent
+    # The claim (begin, select, update, commit), the registrations, the seats left, an update per email,
+    # the empty claim (begin, select, commit).
+    assert len(queries.captured_queries) == 4 + 1 + 1 + count + 3
+
+
+def test_a_confirmation_in_a_batch_still_says_a_full_session_is_full(event, keynote, mailoutbox):
+    """The seats left, read once for the batch, mark the request for a full session (capacity 1, one seat taken)."""
+    _signups(event, keynote, 3)
+    first = Delegate.objects.order_by("pk").first()
+    services.approve_delegates(delegate_ids=[first.pk], actor=services.Actor.system())
+    mailoutbox.clear()
+
+    emails.deliver()
+
+    received = [m for m in mailoutbox if m.to[0] != first.email]
+    assert len(received) == 2
+    assert all(keynote.title in m.body for m in received)
+    full = [m for m in received if "already full" in m.body]
+    assert len(full) == 2
+
+
+def test_emails_that_cannot_be_rendered_fail_alone(event, organizer_actor, counting_mail_server, monkeypatch):
+    """Two broken emails in a row are not a mail server that is down: the rest of the batch goes out."""
+    delegates = DelegateFactory.create_batch(4, event=event)
+    services.reject_delegates(delegate_ids=[d.pk for d in delegates], actor=organizer_actor)
+    broken = set(OutboundEmail.objects.order_by("pk").values_list("pk", flat=True)[:2])
+    real_render = emails.render
+
+    def render(email, reads=None):
+        if email.pk in broken:
+            raise KeyError("a template's missing context")
+        return real_render(email, reads)
+
+    monkeypatch.setattr(emails, "render", render)
+
+    assert emails.deliver() == (2, 2)
+    assert len(counting_mail_server.sent) == 2
+    assert OutboundEmail.objects.filter(pk__in=broken, status=EmailStatus.PENDING, attempts=1).count() == 2

@@ -190,3 +190,41 @@ def test_postgresql_prepares_statements_unless_a_pooler_needs_them_off(switch, e
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == expected
+
+
+@pytest.mark.parametrize(
+    ("environment", "expected"),
+    [
+        ({}, "False True"),
+        ({"DATABASE_POOLER": "transaction"}, "True None"),
+        ({"DATABASE_POOLER": "transaction", "DATABASE_PREPARED_STATEMENTS": "1"}, "True True"),
+        ({"DATABASE_POOLER": "session"}, "False True"),
+    ],
+)
+def test_a_transaction_pooler_turns_server_side_cursors_and_prepared_statements_off(environment, expected):
+    """Through PgBouncer in transaction mode a cursor cannot outlive its transaction (an export's
+    `.iterator()` outside one would fetch from another server connection) and, before PgBouncer 1.21,
+    no statement stays prepared."""
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": "postgres://user@db.invalid:6432/registrations", **environment}
+    result = run_python(
+        """
+        import django; django.setup()
+        from django.conf import settings
+        db = settings.DATABASES["default"]
+        print(db.get("DISABLE_SERVER_SIDE_CURSORS", False), db.get("OPTIONS", {}).get("server_side_binding"))
+        """,
+        **env,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == expected
+
+
+def test_an_unknown_pooler_mode_is_refused():
+    result = run_python(
+        "import django; django.setup()",
+        DJANGO_DEBUG="1",
+        DATABASE_URL="postgres://user@db.invalid:6432/registrations",
+        DATABASE_POOLER="statement",
+    )
+    assert result.returncode != 0
+    assert "DATABASE_POOLER" in result.stderr
