@@ -8,7 +8,9 @@ Prints:
   reissued badges, badges of another event), each door in its own order, all at once, so every badge
   reaches several doors at nearly the same moment. door_wrong_admits (ADMIT answers or check-ins for
   a wrong badge; target 0), door_double_checkins (a badge admitted more than once; target 0),
-  door_missed_admits (a right badge never admitted), door_p99_ms (scan latency), door_storm_errors.
+  door_missed_admits (a right badge never admitted), door_p99_ms (scan latency), door_storm_errors,
+  door_scan_with_photo_p99_ms (an ADMIT and then its photo, fetched as the door page does: the right
+  badges' holders have one).
 - badges_pdf_1000_s and badges_pdf_peak_rss_growth_mb: 1,000 badges, four to an A4 page, in a fresh
   process (growth: peak RSS during the batch over the RSS before it; target under 200 MB).
 """
@@ -56,7 +58,8 @@ CONNECTIONS = 8
 def main() -> None:
     database_url = recreate_postgres_db("reg_bench_door")
     with static_root() as static:
-        env = server_env(database_url, static)
+        # The right badges' holders have a photo (the door shows it with ADMIT and fetches it).
+        env = {**server_env(database_url, static), "PHOTO_ROOT": tempfile.mkdtemp(prefix="bench-door-photos-")}
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         setup_django(env)
@@ -138,6 +141,7 @@ def _arrange() -> dict:
             )
         )
     Delegate.objects.bulk_create(delegates, batch_size=500)
+    _photos([d.pk for d, kind in zip(delegates, kinds, strict=True) if kind in {"right", "ratio"}])
     SessionRegistration.objects.bulk_create(
         [
             SessionRegistration(delegate=d, session=session, status=SeatStatus.CONFIRMED)
@@ -152,6 +156,18 @@ def _arrange() -> dict:
     user = get_user_model().objects.create_user("door-bench", password=None)  # signed in by the bench only
     user.groups.add(Group.objects.get(name="Door staff"))
     return {"event": here, "session": session, "codes": codes, "user": user}
+
+
+def _photos(delegate_ids: list[int]) -> None:
+    """One drawn portrait, stored once, as these delegates' photo (the bench's holders)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from registrations.management.demo_holder import portrait
+    from registrations.models import Delegate
+    from registrations.services import photos
+
+    stored = photos.store(photos.prepared_photo(SimpleUploadedFile("p.jpg", portrait(), content_type="image/jpeg")))
+    Delegate.objects.filter(pk__in=delegate_ids).update(photo=stored.name, photo_thumbnail=stored.thumbnail)
 
 
 def _signed_in(world) -> tuple[str, str]:
@@ -253,6 +269,7 @@ def _storm(world, cookie: str, token: str) -> None:
         orders.append(order)
     answers: list[list] = [[] for _ in range(DOORS)]
     latencies: list[list[float]] = [[] for _ in range(DOORS)]
+    with_photo: list[list[float]] = [[] for _ in range(DOORS)]  # an ADMIT and its photo, as the page fetches it
     errors = [0] * DOORS
     barrier = threading.Barrier(DOORS)
 
@@ -275,7 +292,20 @@ def _storm(world, cookie: str, token: str) -> None:
             if response.status != 200:
                 errors[n] += 1
                 continue
-            answers[n].append((pk, kind, json.loads(payload)["admit"]))
+            answer = json.loads(payload)
+            answers[n].append((pk, kind, answer["admit"]))
+            if answer.get("photo"):
+                try:
+                    conn.request("GET", answer["photo"], headers={"Cookie": cookie})
+                    photo = conn.getresponse()
+                    photo.read()
+                except OSError:
+                    errors[n] += 1
+                    conn.close()
+                    continue
+                if photo.status != 200:
+                    errors[n] += 1
+                with_photo[n].append((time.perf_counter() - started) * 1000)
         conn.close()
 
     threads = [threading.Thread(target=door, args=(n,)) for n in range(DOORS)]
@@ -306,6 +336,10 @@ def _storm(world, cookie: str, token: str) -> None:
     line("door_double_checkins", doubles, "badges")
     line("door_missed_admits", missed, "badges")
     line("door_p99_ms", p99, "ms")
+    photo_latencies = sorted(ms for door_latencies in with_photo for ms in door_latencies)
+    if photo_latencies:
+        at = min(len(photo_latencies) - 1, int(len(photo_latencies) * 0.99))
+        line("door_scan_with_photo_p99_ms", photo_latencies[at], "ms")
     line("door_storm_errors", sum(errors), "responses")
 
 
