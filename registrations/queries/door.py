@@ -183,7 +183,7 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
             inside_elsewhere=elsewhere.get(delegate.pk),
         )
         entry = listed(delegate, verdict)
-        if verdict.admit and delegate.photo_thumbnail:  # a refused badge's entry carries no photo
+        if "name" in entry and delegate.photo_thumbnail:  # a refused badge's entry carries no photo
             entry["photo"] = "data:image/jpeg;base64," + base64.b64encode(bytes(delegate.photo_thumbnail)).decode()
         entries[badges.code_hash(badges.code_for(delegate))] = entry
         if delegate.badge_version > 1:
@@ -205,7 +205,8 @@ def admit_list(*, door: Door, now: datetime | None = None) -> dict:
 def listed(delegate: Delegate, verdict: rules.Verdict) -> dict:
     """An admit list's entry: what the door shows for an admissible badge; for a refused one the
     verdict and its reason only, so a lost door phone names nobody who may not go in there."""
-    if verdict.admit:
+    if verdict.admit or verdict.reason == rules.DoorRefusal.ALREADY_CHECKED_IN:
+        # An admissible badge, or one already inside: who it is, as online (a refusal names no one).
         return shown(delegate, verdict)
     return {"admit": False, "reason": verdict.reason, "message": verdict.message}
 

@@ -378,6 +378,15 @@ def test_admit_list_holds_each_codes_verdict_by_hash_in_four_queries(
     assert response.status_code == 200 and len(response.json()["entries"]) == 4
 
 
+def test_an_entry_already_inside_says_who_it_is_as_the_door_does_online(door_client, gov_session):
+    """Found by the tryout helper: offline, a second scan showed a bare DO NOT ADMIT."""
+    inside = approved(gov_session.event, seats=[(gov_session, SeatStatus.CONFIRMED)])
+    assert scan(door_client, gov_session, badges.code_for(inside)).json()["admit"] is True
+    place = door_queries.Door(event=gov_session.event, session=gov_session, name="North")
+    entry = door_queries.admit_list(door=place)["entries"][badges.code_hash(badges.code_for(inside))]
+    assert (entry["admit"], entry["reason"], entry["name"]) == (False, "already_checked_in", inside.full_name)
+
+
 def test_a_refused_entry_of_the_admit_list_names_nobody(gov_session):
     event = gov_session.event
     guest = approved(event, government=False, organization="Frontier Lab")

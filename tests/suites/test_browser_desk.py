@@ -86,7 +86,7 @@ def test_badge_desk_first_then_the_door_admits_her_with_her_photo_even_offline(n
     desk.get_by_role("button", name="Find").click()
     desk.get_by_role("link", name="山田 太郎 · YAMADA Taro").click()
     expect(desk.locator(".desk-passport-name")).to_contain_text("YAMADA Taro")
-    desk.wait_for_function("document.querySelector('img.desk-photo').naturalWidth > 0")  # the photo loaded
+    desk.wait_for_function("() => document.querySelector('img.desk-photo').naturalWidth > 0")  # loaded
     desk.get_by_label("Identity document checked").first.select_option("passport")
     desk.get_by_label("The document's photo and name match").first.check()
     desk.screenshot(path=str(screenshot_dir / "desk-before-activation-tablet.png"))
@@ -102,7 +102,7 @@ def test_badge_desk_first_then_the_door_admits_her_with_her_photo_even_offline(n
     expect(page.locator("#verdict-passport-name")).to_have_text("YAMADA Taro")
     photo = page.locator("#verdict-photo")
     expect(photo).to_be_visible()
-    page.wait_for_function("document.getElementById('verdict-photo').naturalWidth > 0")  # the photo loaded
+    page.wait_for_function("() => document.getElementById('verdict-photo').naturalWidth > 0")  # loaded
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     page.screenshot(path=str(screenshot_dir / "door-admit-with-photo-phone.png"))
     page.get_by_role("link", name="Undo check-in").count()  # the undo form is there for a mistake

@@ -41,7 +41,9 @@ async function doorPage(request) {
     }
     return response;
   } catch (error) {
-    const kept = await caches.match(request, { cacheName: PAGE_CACHE });
+    // The page is served with Vary: Cookie, Accept-Language; the kept copy was stored without the
+    // browser's headers (cache.add from the page), so the match ignores Vary.
+    const kept = await caches.match(request, { cacheName: PAGE_CACHE, ignoreVary: true });
     if (kept) return kept;
     throw error;
   }
