@@ -378,7 +378,7 @@ def _pdf(env) -> None:
     sys.stdout.write(done.stdout)
 
 
-def _vm_rss_kb() -> int:
+def vm_rss_kb() -> int:
     with open("/proc/self/status") as status:
         for row in status:
             if row.startswith("VmRSS:"):
@@ -399,7 +399,7 @@ def pdf_batch() -> None:
         .order_by("pk")
         .iterator(chunk_size=500)
     )
-    before = _vm_rss_kb()
+    before = vm_rss_kb()
     started = time.monotonic()
     with tempfile.TemporaryFile() as out:
         count = badge_pdf.write_badges(delegates, out, layout="a4")

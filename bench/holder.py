@@ -23,6 +23,7 @@ import time
 
 from bench.common import HOST, PYTHON, ROOT, line, manage, note, recreate_postgres_db, server_env, setup_django
 from bench.common import static_root as static_folder
+from bench.door import vm_rss_kb
 
 DELEGATES = 100
 PHOTO_BYTES = 10 * 1024 * 1024
@@ -140,14 +141,6 @@ def _photo_rss(env) -> None:
     sys.stdout.write(done.stdout)
 
 
-def _vm_rss_kb() -> int:
-    with open("/proc/self/status") as status:
-        for row in status:
-            if row.startswith("VmRSS:"):
-                return int(row.split()[1])
-    return 0
-
-
 def photo_upload() -> None:
     """A 10 MB JPEG (noise compresses badly: 10 MB is about 4,000 x 3,000 pixels), from a file on disk
     as Django hands a large upload over, checked and re-encoded."""
@@ -175,7 +168,7 @@ def photo_upload() -> None:
     upload.seek(0)
     size = len(raw)
     del raw
-    before = _vm_rss_kb()
+    before = vm_rss_kb()
     started = time.monotonic()
     try:
         photos.prepared_photo(upload)

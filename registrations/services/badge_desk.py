@@ -16,13 +16,6 @@ from registrations.services import door, seats
 from registrations.services.audit import Actor, commit, record
 
 
-def _locked(delegate: Delegate) -> Delegate:
-    locked = seats.lock_delegates([delegate.pk])
-    if not locked:
-        raise NotEligible(_("This delegate no longer exists."))
-    return locked[0]
-
-
 def activate(*, delegate: Delegate, document: str, actor: Actor, reissue: bool = False) -> Delegate:
     """Record that `document` was checked against its holder and activate their badge (a reissued
     one first, with `reissue`): one transaction, audited."""
@@ -31,7 +24,7 @@ def activate(*, delegate: Delegate, document: str, actor: Actor, reissue: bool =
     with transaction.atomic():
         if reissue:
             door.reissue_badge(delegate=delegate, actor=actor)
-        delegate = _locked(delegate)
+        delegate = seats.lock_delegate(delegate)
         refusals = rules.activation_refusals(delegate)
         if refusals:
             raise NotEligible(refusals[0][1], code="not_activatable")

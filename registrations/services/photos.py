@@ -163,20 +163,13 @@ def _void_activation(delegate: Delegate) -> None:
         delegate.badge_activated_version = None
 
 
-def _locked(delegate: Delegate) -> Delegate:
-    locked = seats.lock_delegates([delegate.pk])
-    if not locked:
-        raise NotEligible(_("This delegate no longer exists."))
-    return locked[0]
-
-
 def add_photo(*, delegate: Delegate, photo: PreparedPhoto, actor: Actor) -> Delegate:
     """Store a prepared photo as the delegate's (replacing any earlier one, clearing a refusal)."""
     storage = photo_storage()
     name = store(photo).name
     try:
         with transaction.atomic():
-            delegate = _locked(delegate)
+            delegate = seats.lock_delegate(delegate)
             if delegate.anonymized_at is not None:
                 raise NotEligible(_("This registration's personal data has been erased."))
             if not rules.is_active(delegate):
@@ -211,7 +204,7 @@ def refuse_photo(*, delegate: Delegate, reason: str, actor: Actor) -> Delegate:
             _("Keep the reason under %(n)d characters.") % {"n": PHOTO_REFUSAL_MAX_LENGTH}, code="reason_too_long"
         )
     with transaction.atomic():
-        delegate = _locked(delegate)
+        delegate = seats.lock_delegate(delegate)
         if not delegate.photo:
             raise NotEligible(_("This delegate has no photo to refuse."), code="no_photo")
         old = delegate.photo.name

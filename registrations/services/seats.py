@@ -36,6 +36,7 @@ from registrations.models import (
     SessionRegistration,
 )
 from registrations.queries.seats import held_seats_filter
+from registrations.rules.errors import NotEligible
 from registrations.services import public_version
 from registrations.services.audit import Actor, Outgoing, record
 
@@ -55,6 +56,14 @@ def lock_delegates(ids: Iterable[int]) -> list[Delegate]:
         .filter(pk__in=set(ids))
         .order_by("pk")
     )
+
+
+def lock_delegate(delegate: Delegate) -> Delegate:
+    """One delegate's row, locked (and read afresh); NotEligible when it is gone."""
+    locked = lock_delegates([delegate.pk])
+    if not locked:
+        raise NotEligible(_("This delegate no longer exists."))
+    return locked[0]
 
 
 def lock_institutes(ids: Iterable[int]) -> dict[int, Institute]:
