@@ -273,6 +273,7 @@ def test_the_door_reopens_after_a_reload_offline_and_sends_its_scans_when_back(n
     # The worker claims the page when it activates (a function: the CSP forbids evaluating a string).
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=15000)
     expect(page.locator("#door[data-list]")).to_be_attached()
+    expect(page.locator("#door[data-page-kept]")).to_be_attached()  # the page is in the worker's cache
     page.context.set_offline(True)
     page.reload()
     expect(page.locator("#offline-banner")).to_be_visible()
