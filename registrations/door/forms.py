@@ -6,8 +6,8 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from registrations.models import Event, IdentityDocument, Session
-from registrations.queries.door import Door
+from registrations.models import IdentityDocument
+from registrations.queries.door import Door, door_event, door_session
 from registrations.services.door import UNDO_REASON_MAX_LENGTH
 from registrations.web.form_fields import is_database_id
 
@@ -17,17 +17,21 @@ ENTRANCE = "entrance"
 class DoorForm(forms.Form):
     """Where the door is. Sent with every door request (the page keeps it in hidden fields)."""
 
-    event = forms.ModelChoiceField(
-        queryset=Event.objects.order_by("-starts_on", "pk"),
-        label=_("Event"),
-        error_messages={"invalid_choice": _("Choose one of the events."), "required": _("Choose the event.")},
-    )
+    event = forms.CharField(label=_("Event"), max_length=20, error_messages={"required": _("Choose the event.")})
     session = forms.CharField(label=_("Session"), max_length=20)
     door = forms.CharField(label=_("Door"), max_length=100, required=False, help_text=_("e.g. North entrance"))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+
+    def clean_event(self):
+        """The event, found by its id (the current one from the snapshot: a scan reads no event row)."""
+        value = self.cleaned_data["event"].strip()
+        event = door_event(int(value)) if is_database_id(value) else None
+        if event is None:
+            raise forms.ValidationError(_("Choose one of the events."), code="invalid_choice")
+        return event
 
     def clean_session(self):
         value = self.cleaned_data["session"].strip()
@@ -41,7 +45,7 @@ class DoorForm(forms.Form):
         cleaned = super().clean()
         event, session_id = cleaned.get("event"), cleaned.get("session")
         if event is not None and session_id is not None:
-            session = Session.objects.filter(event=event, pk=int(session_id)).first()
+            session = door_session(event, int(session_id))
             if session is None:
                 refusal = forms.ValidationError(_("That is not a session of this event."), code="event")
                 self.add_error("session", refusal)

@@ -134,8 +134,8 @@ def _answer(result: door_service.ScanResult, place) -> dict:
             token = door_queries.photo_token(result.delegate, place)
             data["photo"] = reverse("registrations:door_photo", args=[token]) + "?" + _door_query(place)
     if result.verdict.admit and result.check_in is not None:
+        # The page counts the admission itself; the counts come with its status refresh.
         data["check_in"] = result.check_in.pk
-        data["attendance"] = door_queries.attendance(place)  # a refusal leaves the counts as they were
     elif result.verdict.reason == rules.DoorRefusal.ALREADY_CHECKED_IN and result.check_in is not None:
         data["check_in"] = result.check_in.pk  # the standing check-in it names, for the staff to undo
     return data

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.core import signing
-from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import CharField, Count, OuterRef, Q, QuerySet, Subquery, Value, prefetch_related_objects
 from django.db.models.functions import Left, StrIndex
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from registrations.models import (
     Session,
     SessionRegistration,
 )
+from registrations.queries.current import snapshot
 from registrations.rules import badges
 from registrations.rules.errors import NotEligible
 
@@ -50,11 +51,16 @@ class Door:
         return self.session.pk if self.session is not None else None
 
 
-def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> QuerySet[Delegate]:
-    """Delegates with what the door rule needs about this session, in the same query: the status of
-    their seat (`door_seat`) and their standing check-in (`door_check_in`, `_at`, `_door`)."""
-    session_id = session.pk if session is not None else None
-    here = CheckIn.objects.filter(delegate=OuterRef("pk"), session_id=session_id, undone_at__isnull=True).order_by()
+def door_facts(delegates: QuerySet[Delegate], door: Door) -> Delegate | None:
+    """The first of `delegates` (at this door's event) with what the door rule needs about its
+    session, in two light queries: the delegate with their institute and the status of their seat
+    (`door_seat`), then their standing check-ins, from which come the one here (`door_check_in`,
+    `_at`, `_door`) and one in a session at the same time (`door_elsewhere_*`). A locking queryset
+    (`services.seats.locking_delegates`) locks the row as it is read.
+
+    The event is the door's own (the same row), not read again; an invitation's sessions are read
+    only for a delegate who has one."""
+    session_id = door.session_id
     seat = (
         Subquery(
             SessionRegistration.objects.filter(delegate=OuterRef("pk"), session_id=session_id)
@@ -64,30 +70,39 @@ def with_door_facts(delegates: QuerySet[Delegate], session: Session | None) -> Q
         if session_id is not None
         else Value(None, output_field=CharField())
     )
-    facts = {}
-    if session is not None:
-        elsewhere = at_the_same_time(CheckIn.objects.filter(delegate=OuterRef("pk")), session).order_by("scanned_at")
-        facts = {
-            "door_elsewhere_session": Subquery(elsewhere.values("session__title")[:1]),
-            "door_elsewhere_door": Subquery(elsewhere.values("door")[:1]),
-            "door_elsewhere_at": Subquery(elsewhere.values("scanned_at")[:1]),
-        }
-    return (
-        delegates.select_related("event", "institute", "invitation")
-        .prefetch_related("invitation__sessions")
-        .annotate(
-            door_seat=seat,
-            door_check_in=Subquery(here.values("pk")[:1]),
-            door_checked_in_at=Subquery(here.values("scanned_at")[:1]),
-            door_checked_in_door=Subquery(here.values("door")[:1]),
-            **facts,
+    delegate = delegates.filter(event=door.event).select_related("institute").annotate(door_seat=seat).first()
+    if delegate is None:
+        return None
+    delegate.event = door.event
+    if delegate.invitation_id is not None:
+        prefetch_related_objects([delegate], "invitation__sessions")
+    _attach_check_ins(delegate, door.session)
+    return delegate
+
+
+def _attach_check_ins(delegate: Delegate, session: Session | None) -> None:
+    standing = (
+        CheckIn.objects.filter(delegate=delegate, undone_at__isnull=True)
+        .order_by("scanned_at", "pk")
+        .values_list(
+            "pk", "session_id", "scanned_at", "door", "session__title", "session__starts_at", "session__ends_at"
         )
     )
+    here = elsewhere = None
+    for pk, session_id, scanned_at, where, title, starts_at, ends_at in standing:
+        if session_id == (session.pk if session is not None else None):
+            here = here or (pk, scanned_at, where)
+        elif elsewhere is None and session is not None and session_id is not None:
+            if rules.sessions_overlap(session, Session(pk=session_id, starts_at=starts_at, ends_at=ends_at)):
+                elsewhere = (title, where, scanned_at)
+    delegate.door_check_in, delegate.door_checked_in_at, delegate.door_checked_in_door = here or (None, None, "")
+    title, where, at = elsewhere or (None, None, None)
+    delegate.door_elsewhere_session, delegate.door_elsewhere_door, delegate.door_elsewhere_at = title, where, at
 
 
 def at_the_same_time(check_ins: QuerySet[CheckIn], session: Session) -> QuerySet[CheckIn]:
-    """Standing check-ins into other sessions that overlap `session` in time: a badge inside one of
-    them and scanned at this one's door may have been passed on."""
+    """Standing check-ins into other sessions that overlap `session` in time (`rules.sessions_overlap`
+    as a filter): a badge inside one of them and scanned at this one's door may have been passed on."""
     return check_ins.filter(
         undone_at__isnull=True,
         session__isnull=False,
@@ -131,8 +146,7 @@ def resolve_badge(door: Door, code: str) -> tuple[Delegate | None, int | None, r
         return None, None, rules.unknown_badge()
     if ref.event_id != door.event.pk:
         return None, None, rules.badge_for_other_event()
-    found = Delegate.objects.filter(event=door.event, public_id=ref.public_id)
-    delegate = with_door_facts(found, door.session).first()
+    delegate = door_facts(Delegate.objects.filter(public_id=ref.public_id), door)
     if delegate is None:
         return None, None, rules.unknown_badge()
     return delegate, ref.version, None
@@ -309,6 +323,24 @@ def delegate_with_public_id(event: Event, public_id) -> Delegate | None:
 
 def event_with_id(event_id: int) -> Event | None:
     return Event.objects.filter(pk=event_id).first()
+
+
+def door_event(event_id: int) -> Event | None:
+    """The event a door request names: the current one from the snapshot (`queries.current`, no
+    query; kept fresh by every write to the event or its sessions), any other read."""
+    current = snapshot().event
+    if current is not None and current.pk == event_id:
+        return current
+    return event_with_id(event_id)
+
+
+def door_session(event: Event, session_id: int) -> Session | None:
+    """One of the event's sessions (the current event's from the snapshot). Read-only: the
+    snapshot's rows are shared by every request of the process."""
+    kept = snapshot()
+    if kept.event is not None and kept.event.pk == event.pk:
+        return next((session for session in kept.sessions if session.pk == session_id), None)
+    return Session.objects.filter(event=event, pk=session_id).first()
 
 
 def events() -> QuerySet[Event]:

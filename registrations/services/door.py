@@ -4,7 +4,7 @@ scans. What the door reads (a badge resolved, the verdict, the admit list, atten
 
 Whether someone may go in is `rules.admission`'s answer (the tier comes from `rules.may_attend`, the
 same answer the signup form and the admin give); this module writes the check-in. A check-in is
-decided while the delegate's row is locked (`seats.lock_delegates`, the one locking seam), so two
+decided while the delegate's row is locked (`seats.locking_delegates`, the one locking seam), so two
 doors scanning the same badge at once are served one after the other: the first records the check-
 in, the second reads it and says "already checked in". The database's unique constraint backs that
 up.
@@ -36,10 +36,10 @@ from registrations.models import (
 from registrations.queries.door import (
     Door,
     check_admit_list_signature,
+    door_facts,
     resolve_badge,
     standing_check_in,
     verdict_at_door,
-    with_door_facts,
 )
 from registrations.rules.errors import InvalidTransition, NotEligible
 from registrations.services import seats
@@ -71,8 +71,8 @@ def check_in(
     """Scan a badge code (or check in a delegate found by name: no badge version to compare) and
     record the check-in when the rule admits them. Refusals write nothing.
 
-    The rule is asked first without a lock (one query reads the delegate, the seat and any standing
-    check-in): most refusals (a second scan, a guest at a government-only session, an old badge)
+    The rule is asked first without a lock (`queries.door.door_facts`: the delegate with the seat,
+    then the standing check-ins): most refusals (a second scan, a guest at a government-only session, an old badge)
     need no lock, so doors scanning at once do not queue behind each other. An admission is decided
     again with the delegate's row locked, then written.
     """
@@ -84,40 +84,40 @@ def check_in(
     elif delegate.event_id != door.event.pk:
         return ScanResult(rules.badge_for_other_event(), offline=offline)
     else:
-        delegate = with_door_facts(Delegate.objects.filter(pk=delegate.pk), door.session).first()
+        delegate = door_facts(Delegate.objects.filter(pk=delegate.pk), door)
     verdict = verdict_at_door(delegate, door.session, badge_version)
     if not verdict.admit:
         return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
     scanned_at = scanned_at or timezone.now()
-    return _admit(door, actor, delegate.pk, badge_version, scanned_at, offline=offline, scan_id=scan_id)
+    try:
+        return _admit(door, actor, delegate.pk, badge_version, scanned_at, offline=offline, scan_id=scan_id)
+    except IntegrityError:  # another door recorded it first (the constraint, should a lock be missing)
+        delegate = door_facts(Delegate.objects.filter(pk=delegate.pk), door)
+        verdict = verdict_at_door(delegate, door.session, badge_version)
+        return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
 
 
 def _admit(door, actor, delegate_id, badge_version, scanned_at, *, offline, scan_id) -> ScanResult:
-    """Decide again with the delegate's row locked, and record the check-in if still admitted."""
+    """Decide again with the delegate's row locked (read afresh as it is locked), and record the
+    check-in if still admitted: one transaction, no savepoint (a constraint violation ends it whole)."""
     with transaction.atomic():
-        if not seats.lock_delegates([delegate_id]):
+        delegate = door_facts(seats.locking_delegates(Delegate.objects.filter(pk=delegate_id)), door)
+        if delegate is None:
             return ScanResult(rules.unknown_badge(), offline=offline)
-        delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
         verdict = verdict_at_door(delegate, door.session, badge_version)
         if not verdict.admit:
             return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
-        try:
-            with transaction.atomic():
-                new = CheckIn.objects.create(
-                    event=door.event,
-                    delegate=delegate,
-                    session=door.session,
-                    door=door.name,
-                    by=actor.user,
-                    by_name=actor.name,
-                    scanned_at=scanned_at,
-                    offline=offline,
-                    scan_id=scan_id,
-                )
-        except IntegrityError:  # another door recorded it first (the constraint, should a lock be missing)
-            delegate = with_door_facts(Delegate.objects.filter(pk=delegate_id), door.session).get()
-            verdict = verdict_at_door(delegate, door.session, badge_version)
-            return ScanResult(verdict, delegate, standing_check_in(delegate), offline)
+        new = CheckIn.objects.create(
+            event=door.event,
+            delegate=delegate,
+            session=door.session,
+            door=door.name,
+            by=actor.user,
+            by_name=actor.name,
+            scanned_at=scanned_at,
+            offline=offline,
+            scan_id=scan_id,
+        )
         commit(
             [
                 record(

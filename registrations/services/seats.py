@@ -17,7 +17,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -49,9 +49,15 @@ SEAT_ACTIONS = {
 }
 
 
+def locking_delegates(delegates: QuerySet[Delegate]) -> QuerySet[Delegate]:
+    """These delegates' rows, locked as they are read (inside the caller's transaction): the one
+    delegate lock, for a caller that reads more with the row (the door's facts)."""
+    return delegates.select_for_update(of=("self",), no_key=True)
+
+
 def lock_delegates(ids: Iterable[int]) -> list[Delegate]:
     return list(
-        Delegate.objects.select_for_update(of=("self",), no_key=True)
+        locking_delegates(Delegate.objects.all())
         .select_related("event", "institute")
         .filter(pk__in=set(ids))
         .order_by("pk")

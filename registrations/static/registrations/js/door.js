@@ -92,6 +92,15 @@
     showQueue().catch(function () {});
   }
 
+  // An admission counts at once; the server's exact counts (other doors' admissions, undos) come
+  // with the next status refresh, so a scan's answer carries none (two queries fewer per admission).
+  function countAdmission(answer) {
+    if (!answer || !answer.admit || !answer.check_in) return;
+    if (serverCount === null) serverCount = parseInt(document.getElementById("attendance-count").textContent, 10) || 0;
+    serverCount += 1;
+    showQueue().catch(function () {});
+  }
+
   // The count: the server's, plus the admissions still waiting in this door's queue.
   function showCount(waiting) {
     if (serverCount === null) serverCount = parseInt(document.getElementById("attendance-count").textContent, 10) || 0;
@@ -147,7 +156,7 @@
     });
     const answer = await response.json();
     if (!response.ok) return { admit: false, message: answer.error || response.statusText };
-    showAttendance(answer.attendance);
+    countAdmission(answer);
     return answer;
   }
 
@@ -280,7 +289,7 @@
             method: "POST", body: body, headers: { "Accept": "application/json", "X-CSRFToken": csrf },
           });
           const verdictAnswer = await reply.json();
-          showAttendance(verdictAnswer.attendance);
+          if (reply.ok) countAdmission(verdictAnswer);
           show(reply.ok ? verdictAnswer : { admit: false, message: verdictAnswer.error }, false);
         });
         item.append(button);
