@@ -7,10 +7,18 @@ Prints:
   with the document checked, print the A6 badge; 100 delegates in turn.
 - photo_upload_peak_rss_growth_mb: a 10 MB photo checked and re-encoded (`services.photos`) in a fresh
   process: peak RSS during it over the RSS before (the decoded pixels dominate; target under 200 MB).
+- Uploads at once, on gunicorn (2 workers): 20 delegates post a 10 MB photo from their status page at
+  the same moment. photo_uploads_at_once_5xx (5xx answers and uploads without an answer; target 0),
+  photo_uploads_at_once_unexpected (answers other than the redirect back to the status page, or a
+  photo not stored), photo_uploads_at_once_p99_ms, photo_uploads_worker_peak_rss_mb (the largest
+  worker's peak RSS over the run; target under 400 MB). Every upload comes from 127.0.0.1, so the
+  phase raises the per-address upload limit (`PHOTO_UPLOAD_RATE`) that 20 delegates on 20
+  addresses would not meet.
 """
 
 from __future__ import annotations
 
+import http.client
 import io
 import os
 import random
@@ -19,14 +27,29 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
-from bench.common import HOST, PYTHON, ROOT, line, manage, note, recreate_postgres_db, server_env, setup_django
+from bench.common import (
+    HOST,
+    PYTHON,
+    ROOT,
+    csrf_pair,
+    gunicorn,
+    line,
+    manage,
+    note,
+    recreate_postgres_db,
+    server_env,
+    setup_django,
+)
 from bench.common import static_root as static_folder
 from bench.door import vm_rss_kb
 
 DELEGATES = 100
 PHOTO_BYTES = 10 * 1024 * 1024
+PORT = 18171
+UPLOADS_AT_ONCE = 20
 
 
 def main() -> None:
@@ -37,8 +60,10 @@ def main() -> None:
         manage(env, "migrate", "--noinput")
         manage(env, "collectstatic", "--noinput")
         setup_django(env)
-        _desk(_arrange())
+        world = _arrange()
+        _desk(world)
         _photo_rss(env)
+        _uploads_at_once(env, world[0])
 
 
 def _arrange() -> list:
@@ -141,19 +166,12 @@ def _photo_rss(env) -> None:
     sys.stdout.write(done.stdout)
 
 
-def photo_upload() -> None:
-    """A 10 MB JPEG (noise compresses badly: 10 MB is about 4,000 x 3,000 pixels), from a file on disk
-    as Django hands a large upload over, checked and re-encoded."""
-    import django
-
-    django.setup()
-    from django.core.files.uploadedfile import TemporaryUploadedFile
+def noise_jpeg() -> bytes:
+    """The largest noise photo under the limit: 10 MB of real JPEG (noise compresses badly)."""
     from PIL import Image
 
-    from registrations.services import photos
-
     width = 4000
-    while True:  # the largest noise photo under the limit: 10 MB of real JPEG
+    while True:
         height = width * 3 // 4
         noise = Image.frombytes("RGB", (width, height), os.urandom(width * height * 3))
         data = io.BytesIO()
@@ -161,8 +179,110 @@ def photo_upload() -> None:
         raw = data.getvalue()
         del noise, data
         if len(raw) <= PHOTO_BYTES:
-            break
+            return raw
         width -= 200
+
+
+def _uploads_at_once(env, event) -> None:
+    from registrations.models import Delegate, DelegateStatus, Institute, StakeholderType
+    from registrations.queries import links
+
+    kr = Institute.objects.get(iso_code="KR")
+    delegates = [
+        Delegate.objects.create(
+            event=event,
+            given_name="Minjun",
+            family_name=f"Kim{n}",
+            email=f"upload{n}@msit.go.kr",
+            email_key=f"upload{n}@msit.go.kr",  # rules.email_key of it
+            stakeholder_type=StakeholderType.GOVERNMENT,
+            institute=kr,
+            consent_data_processing=True,
+            status=DelegateStatus.APPROVED,
+        )
+        for n in range(UPLOADS_AT_ONCE)
+    ]
+    raw = noise_jpeg()
+    boundary = "benchboundary7d3f"
+    with gunicorn({**env, "PHOTO_UPLOAD_RATE": "1000/h"}, PORT, log_name="uploads") as server:
+        posts = []
+        for delegate in delegates:
+            status_path = links.status_path(delegate)
+            cookie, token = csrf_pair(PORT, status_path)
+            head = (
+                f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n{token}\r\n'
+                f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="me.jpg"\r\n'
+                "Content-Type: image/jpeg\r\n\r\n"
+            ).encode()
+            body = head + raw + f"\r\n--{boundary}--\r\n".encode()
+            headers = {
+                "Content-Type": f"multipart/form-data; boundary={boundary}",
+                "Cookie": f"csrftoken={cookie}",
+                "Referer": f"http://{HOST}:{PORT}{status_path}",
+            }
+            posts.append((status_path + "photo/", body, headers))
+        workers = _children(server.pid)
+        before = {pid: _status_kb(pid, "VmRSS") for pid in workers}
+        answers: list[tuple[int, float]] = []
+        gate = threading.Barrier(len(posts))
+
+        def upload(path, body, headers):
+            gate.wait()
+            started = time.perf_counter()
+            try:
+                conn = http.client.HTTPConnection(HOST, PORT, timeout=120)
+                conn.request("POST", path, body=body, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                answers.append((response.status, (time.perf_counter() - started) * 1000))
+            except OSError:
+                answers.append((0, (time.perf_counter() - started) * 1000))
+
+        threads = [threading.Thread(target=upload, args=post) for post in posts]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=300)
+        peak = max(_status_kb(pid, "VmHWM") for pid in workers)
+    stored = Delegate.objects.filter(pk__in=[d.pk for d in delegates]).exclude(photo="").count()
+    latencies = sorted(ms for _status, ms in answers)
+    failed = sum(1 for status, _ms in answers if status == 0 or status >= 500) + len(posts) - len(answers)
+    unexpected = sum(1 for status, _ms in answers if status not in (0, 302) and status < 500)
+    note(
+        f"uploads at once: {len(posts)} x {len(raw) / 1e6:.1f} MB, {stored} photos stored, workers' RSS before "
+        f"{', '.join(f'{kb / 1024:.0f}' for kb in before.values())} MB"
+    )
+    line("photo_uploads_at_once_5xx", failed, "responses")
+    line("photo_uploads_at_once_unexpected", unexpected + (len(posts) - stored), "uploads")
+    line("photo_uploads_at_once_p99_ms", latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))], "ms")
+    line("photo_uploads_worker_peak_rss_mb", peak / 1024, "MB")
+
+
+def _children(pid: int) -> list[int]:
+    with open(f"/proc/{pid}/task/{pid}/children") as listed:
+        return [int(child) for child in listed.read().split()]
+
+
+def _status_kb(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status") as status:
+        for row in status:
+            if row.startswith(field + ":"):
+                return int(row.split()[1])
+    return 0
+
+
+def photo_upload() -> None:
+    """A 10 MB JPEG (noise compresses badly: 10 MB is about 4,000 x 3,000 pixels), from a file on disk
+    as Django hands a large upload over, checked and re-encoded."""
+    import django
+
+    django.setup()
+    from django.core.files.uploadedfile import TemporaryUploadedFile
+
+    from registrations.services import photos
+
+    raw = noise_jpeg()
     upload = TemporaryUploadedFile("big.jpg", "image/jpeg", len(raw), None)
     upload.write(raw)
     upload.seek(0)
