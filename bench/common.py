@@ -24,6 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import redis
+from cryptography.fernet import Fernet
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -86,6 +87,14 @@ def server_env(database_url: str, static_root: str) -> dict[str, str]:
         DATABASE_URL=database_url,
         BENCH_STATIC_ROOT=static_root,
         PYTHONPATH=str(ROOT),
+    )
+    # Production refuses to store a visa request without a key (the demo data holds two).
+    env["VISA_DATA_KEYS"] = Fernet.generate_key().decode()
+    signing_dir = tempfile.mkdtemp(prefix="bench-visa-signing-")  # the demo's self-signed certificate
+    env.update(
+        VISA_SIGNING_DIR=signing_dir,
+        VISA_SIGNING_CERT=str(Path(signing_dir) / "cert.pem"),
+        VISA_SIGNING_KEY=str(Path(signing_dir) / "key.pem"),
     )
     env["REDIS_URL"] = REDIS_URL  # one cache shared by the workers and the bench's own process
     flush_redis(REDIS_URL)

@@ -124,7 +124,10 @@ class Command(BaseCommand):
         letter and one request waiting; the heads of two delegations."""
         Event.objects.filter(pk=event.pk).update(**VISA_LETTERHEAD)
         if not signing.configured():
-            cert, _key = signing.write_self_signed(Path(settings.VISA_SIGNING_CERT).parent)
+            # Beside the configured certificate's path, else in VISA_SIGNING_DIR (never the working
+            # directory: production leaves VISA_SIGNING_CERT empty until one is set).
+            where = Path(settings.VISA_SIGNING_CERT).parent if settings.VISA_SIGNING_CERT else settings.VISA_SIGNING_DIR
+            cert, _key = signing.write_self_signed(Path(where))
             self.stdout.write(f"Made a self-signed visa-letter signing certificate: {cert}")
         system = services.Actor.system()
         for email, issue, nationality, number, consulate in VISA_REQUESTS:
